@@ -1,0 +1,24 @@
+# Entry points: `make dev` (local server on DynamoDB Local) and `make test` (everything CI checks).
+.PHONY: help dev test deps fmt lint
+
+help:
+	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
+	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, sam validate --lint"
+	@echo "make deps   install Java, Node, DynamoDB Local and the Python venv (.venv)"
+	@echo "make fmt    format the Rust code"
+	@echo "make lint   clippy with warnings as errors"
+
+dev:
+	infra/scripts/dev.sh
+
+test:
+	infra/scripts/test.sh
+
+deps:
+	infra/scripts/install-deps.sh --python
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,31 @@
+//! `POST /auth/login`: exchanges a username and password for an access token.
+
+use tenantry_http::prelude::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    tenant: String,
+    username: String,
+    password: String,
+}
+
+pub async fn handle(app: Arc<App>, req: Request) -> Reply {
+    let body: Login = json_body(&req)?;
+    let principal = app
+        .accounts
+        .login(&body.tenant, &body.username, &body.password)
+        .await?;
+    let token = app
+        .tokens
+        .issue(&principal)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": app.tokens.ttl_seconds(),
+        }),
+    )
+}

@@ -1,0 +1,14 @@
+//! `DELETE /tenants/{tenant_id}/users/{user_id}`: soft delete that revokes every session.
+
+use tenantry_http::prelude::*;
+
+pub async fn handle(app: Arc<App>, req: Request) -> Reply {
+    let principal = app.principal(&req)?;
+    let tenant_id = path_param(&req, "tenant_id")?;
+    let user_id = path_param(&req, "user_id")?;
+    let deletion = app
+        .accounts
+        .delete_user(&principal, &tenant_id, &user_id)
+        .await?;
+    json(StatusCode::OK, &deletion)
+}

@@ -1,0 +1,171 @@
+//! Turns plain HTTP requests into the `lambda_http` requests API Gateway would send
+//! (path and query parameters included) and calls the functions' own handlers.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use tenantry_http::{App, Problem, Reply};
+
+use crate::template::RouteSpec;
+
+type BoxReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
+/// A function's handler, as the router calls it.
+pub type Handler = fn(Arc<App>, Request) -> BoxReply;
+
+/// Every function of the workspace, by binary name.
+pub fn handlers() -> Vec<(&'static str, Handler)> {
+    vec![
+        ("health", |a, r| Box::pin(health::handle(a, r))),
+        ("auth-login", |a, r| Box::pin(auth_login::handle(a, r))),
+        ("create-tenant", |a, r| {
+            Box::pin(create_tenant::handle(a, r))
+        }),
+        ("create-user", |a, r| Box::pin(create_user::handle(a, r))),
+        ("list-users", |a, r| Box::pin(list_users::handle(a, r))),
+        ("get-user", |a, r| Box::pin(get_user::handle(a, r))),
+        ("delete-user", |a, r| Box::pin(delete_user::handle(a, r))),
+        ("restore-user", |a, r| Box::pin(restore_user::handle(a, r))),
+        ("get-me", |a, r| Box::pin(get_me::handle(a, r))),
+    ]
+}
+
+struct Route {
+    method: Method,
+    segments: Vec<String>,
+    spec: RouteSpec,
+    handler: Handler,
+}
+
+/// Routes exactly the template's routes to the handlers.
+pub struct Router {
+    app: Arc<App>,
+    routes: Vec<Route>,
+}
+
+impl Router {
+    /// Fails if a template route names a function without a handler, or a handler has no route.
+    pub fn new(app: Arc<App>, specs: &[RouteSpec]) -> Result<Router, String> {
+        let known = handlers();
+        let mut routes = Vec::new();
+        for spec in specs {
+            let handler = known
+                .iter()
+                .find(|(name, _)| *name == spec.function)
+                .map(|(_, h)| *h)
+                .ok_or_else(|| format!("template route {spec:?} has no handler"))?;
+            routes.push(Route {
+                method: Method::from_bytes(spec.method.as_bytes())
+                    .map_err(|e| format!("{spec:?}: {e}"))?,
+                segments: split(&spec.path).map(str::to_owned).collect(),
+                spec: spec.clone(),
+                handler,
+            });
+        }
+        if let Some((name, _)) = known
+            .iter()
+            .find(|(name, _)| !specs.iter().any(|s| s.function == *name))
+        {
+            return Err(format!("function {name} has no route in template.yaml"));
+        }
+        Ok(Router { app, routes })
+    }
+
+    pub fn routes(&self) -> impl Iterator<Item = &RouteSpec> {
+        self.routes.iter().map(|r| &r.spec)
+    }
+
+    /// Answers one request the way API Gateway and the function would.
+    pub async fn dispatch(&self, req: lambda_http::http::Request<Vec<u8>>) -> Response<Body> {
+        let (parts, body) = req.into_parts();
+        let path = parts.uri.path().to_owned();
+        let matching: Vec<(&Route, HashMap<String, String>)> = self
+            .routes
+            .iter()
+            .filter_map(|route| Some((route, route.bind(&path)?)))
+            .collect();
+        let Some((route, params)) = matching
+            .iter()
+            .find(|(route, _)| route.method == parts.method)
+        else {
+            return not_routed(&parts.method, &matching);
+        };
+        let query: HashMap<String, Vec<String>> = parts
+            .uri
+            .query()
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes()).fold(HashMap::new(), |mut map, (k, v)| {
+                    map.entry(k.into_owned())
+                        .or_insert_with(Vec::new)
+                        .push(v.into_owned());
+                    map
+                })
+            })
+            .unwrap_or_default();
+        let body = if body.is_empty() {
+            Body::Empty
+        } else {
+            match String::from_utf8(body) {
+                Ok(text) => Body::Text(text),
+                Err(e) => Body::Binary(e.into_bytes()),
+            }
+        };
+        let request = lambda_http::http::Request::from_parts(parts, body)
+            .with_path_parameters(params.clone())
+            .with_query_string_parameters(query);
+        tenantry_http::call(route.handler, Arc::clone(&self.app), request).await
+    }
+}
+
+impl Route {
+    /// The path parameters, if `path` matches this route's template.
+    fn bind(&self, path: &str) -> Option<HashMap<String, String>> {
+        let given: Vec<&str> = split(path).collect();
+        if given.len() != self.segments.len() {
+            return None;
+        }
+        let mut params = HashMap::new();
+        for (pattern, value) in self.segments.iter().zip(given) {
+            match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) => {
+                    let decoded = percent_encoding::percent_decode_str(value)
+                        .decode_utf8()
+                        .ok()?
+                        .into_owned();
+                    params.insert(name.to_owned(), decoded);
+                }
+                None if pattern == value => {}
+                None => return None,
+            }
+        }
+        Some(params)
+    }
+}
+
+fn split(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+fn not_routed(method: &Method, matching: &[(&Route, HashMap<String, String>)]) -> Response<Body> {
+    if matching.is_empty() {
+        return Problem::new(StatusCode::NOT_FOUND, "route_not_found", "No such route.")
+            .into_response();
+    }
+    let allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
+    let mut response = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not allowed here. Allowed: {}.",
+            allow.join(", ")
+        ),
+    )
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}

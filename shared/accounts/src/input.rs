@@ -1,0 +1,198 @@
+//! Values from the outside, parsed once at the edge: past `parse`, a value is valid.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The tenant of the platform's super admins; no tenant can be created with this id.
+pub const PLATFORM_TENANT: &str = "platform";
+
+/// A username in canonical form: NFKC, then lowercase, then checked against
+/// `[a-z0-9][a-z0-9._-]{2,31}`. Full-width or styled letters fold into ASCII; anything that
+/// is not ASCII after folding (Cyrillic look-alikes, for one) is refused, so two
+/// look-alike names can never be two accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Username, String> {
+        let canonical: String = raw.trim().nfkc().collect::<String>().to_lowercase();
+        let len = canonical.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err("must be 3 to 32 characters long".into());
+        }
+        let mut chars = canonical.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok =
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !(first_ok && rest_ok) {
+            return Err(
+                "may contain only letters a-z, digits and . _ - (starting with a letter or digit)"
+                    .into(),
+            );
+        }
+        Ok(Username(canonical))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address, kept as given (trimmed); unique per tenant in lowercase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let email = raw.trim();
+        let shape_ok = email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if shape_ok {
+            Ok(Email(email.to_owned()))
+        } else {
+            Err("must be an email address like name@example.com".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that meets the policy: 12 to 256 characters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Password, String> {
+        match raw.chars().count() {
+            0..12 => Err("must be at least 12 characters long".into()),
+            257.. => Err("must be at most 256 characters long".into()),
+            _ => Ok(Password(raw.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A tenant id: a slug `[a-z0-9-]{3,32}`, not `platform`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantId(String);
+
+impl TenantId {
+    pub fn parse(raw: &str) -> Result<TenantId, String> {
+        let ok = (3..=32).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err("must be 3 to 32 characters of a-z, 0-9 and -".into());
+        }
+        if raw == PLATFORM_TENANT {
+            return Err("is reserved".into());
+        }
+        Ok(TenantId(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant's display name: 1 to 100 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub fn parse(raw: &str) -> Result<TenantName, String> {
+        let name = raw.trim();
+        if !(1..=100).contains(&name.chars().count()) || name.chars().any(char::is_control) {
+            return Err("must be 1 to 100 characters, without control characters".into());
+        }
+        Ok(TenantName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_fold_to_one_canonical_ascii_form() {
+        assert_eq!(Username::parse("Ben").unwrap().as_str(), "ben");
+        assert_eq!(Username::parse(" BEN ").unwrap().as_str(), "ben");
+        // Full-width letters are the same name under NFKC.
+        assert_eq!(Username::parse("ｂｅｎ").unwrap().as_str(), "ben");
+        assert_eq!(
+            Username::parse("ann.lee_2-x").unwrap().as_str(),
+            "ann.lee_2-x"
+        );
+    }
+
+    #[test]
+    fn confusable_and_malformed_usernames_are_refused() {
+        // "bеn" with a Cyrillic e (U+0435) must never become a second "ben".
+        assert!(Username::parse("b\u{0435}n").is_err());
+        for bad in ["", "ab", "-ben", ".ben", "be n", "ben!", &"x".repeat(33)] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert_eq!(
+            Email::parse(" Ann@Example.com ").unwrap().as_str(),
+            "Ann@Example.com"
+        );
+        for bad in [
+            "", "ann", "ann@", "@x.io", "ann@x", "a b@x.io", "a@b@x.io", "a@.x", "a@x.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn passwords_are_12_to_256_characters() {
+        assert!(Password::parse(&"x".repeat(11)).is_err());
+        assert!(Password::parse(&"x".repeat(12)).is_ok());
+        assert!(Password::parse(&"é".repeat(256)).is_ok());
+        assert!(Password::parse(&"x".repeat(257)).is_err());
+        assert_eq!(
+            format!("{:?}", Password::parse(&"s".repeat(12)).unwrap()),
+            "Password(***)"
+        );
+    }
+
+    #[test]
+    fn tenant_ids_are_slugs_and_platform_is_reserved() {
+        assert!(TenantId::parse("acme-2").is_ok());
+        for bad in ["ac", "Acme", "acme_x", "acme!", "platform", &"a".repeat(33)] {
+            assert!(TenantId::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(TenantName::parse("  ").is_err());
+        assert_eq!(
+            TenantName::parse(" Acme Inc ").unwrap().as_str(),
+            "Acme Inc"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The account use cases of tenantry. Each mutation reads a snapshot, asks the policy,
+//! and commits one conditional transaction that holds only if the snapshot still does;
+//! when it does not, it reads again and decides again.
+
+mod clock;
+mod error;
+pub mod input;
+mod passwords;
+mod tenants;
+mod users;
+mod views;
+
+use std::time::Duration;
+
+use tenantry_store::{Store, StoreError, UserItem, UserKey};
+
+pub use clock::format as format_time;
+pub use error::Error;
+pub use tenants::NewTenant;
+pub use users::{NewUser, UserListing};
+pub use views::{CreatedTenant, DeletionView, TenantView, UserPage, UserView};
+
+/// Days a deleted account stays restorable before it is purged, unless the tenant says otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// Snapshot-decide-commit rounds per request before answering 409 `conflict`.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Who the caller claims to be, from a verified token. Checked against the table on every use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub token_epoch: u64,
+}
+
+/// The use cases, over one store. Build once per process.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    store: Store,
+}
+
+impl Accounts {
+    pub fn new(store: Store) -> Accounts {
+        Accounts { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The caller's own account.
+    pub async fn me(&self, principal: &Principal) -> Result<UserView, Error> {
+        let user = self.store.get_user(principal_key(principal)).await?;
+        let user = authenticated(principal, user)?;
+        Ok(UserView::from(&user))
+    }
+}
+
+fn principal_key(principal: &Principal) -> UserKey<'_> {
+    UserKey {
+        tenant_id: &principal.tenant_id,
+        user_id: &principal.user_id,
+    }
+}
+
+/// The snapshot's actor is the caller only if it exists, is not deleted, and the token
+/// was issued in its current epoch (a delete bumps the epoch, killing every older token).
+fn authenticated(principal: &Principal, actor: Option<UserItem>) -> Result<UserItem, Error> {
+    match actor {
+        Some(user) if !user.is_deleted() && user.token_epoch == principal.token_epoch => Ok(user),
+        _ => Err(Error::Unauthenticated),
+    }
+}
+
+/// After a cancelled commit: `Ok` means "read again and decide again".
+fn retry_or(err: StoreError, attempt: u32) -> Result<u32, Error> {
+    if err.is_retryable_cancel() && attempt + 1 < MAX_ATTEMPTS {
+        tracing::debug!(attempt, reasons = ?err, "snapshot no longer holds; deciding again");
+        Ok(attempt + 1)
+    } else if err.is_retryable_cancel() {
+        Err(Error::Conflict)
+    } else {
+        Err(err.into())
+    }
+}
+
+/// Short jittered pause so racing requests do not collide again in lockstep.
+async fn backoff(attempt: u32) {
+    let base = 5u64 << attempt.min(5);
+    let jitter = rand::random_range(0..=base);
+    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

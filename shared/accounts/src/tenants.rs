@@ -1,0 +1,157 @@
+//! Tenants: creation with their owner, and the platform's first super admin.
+
+use serde_json::json;
+use tenantry_policy::{Action, Role, Target, decide};
+use tenantry_store::{TenantItem, keys};
+
+use crate::input::{Email, PLATFORM_TENANT, Password, TenantId, TenantName, Username};
+use crate::users::{
+    NewUser, audit_item, claim_conflict, guard, new_user_item, not_found_as_tenant,
+};
+use crate::views::{CreatedTenant, TenantView, UserView, actor_of};
+use crate::{
+    Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, passwords,
+    principal_key, retry_or,
+};
+
+/// A tenant to create with its owner, already parsed.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    pub id: TenantId,
+    pub name: TenantName,
+    pub owner_username: Username,
+    pub owner_email: Email,
+    pub owner_password: Password,
+}
+
+impl Accounts {
+    /// Creates a tenant and its owner (an admin with `is_owner`), for super admins.
+    pub async fn create_tenant(
+        &self,
+        principal: &Principal,
+        new: NewTenant,
+    ) -> Result<CreatedTenant, Error> {
+        let tenant_id = new.id.as_str();
+        let owner = NewUser {
+            username: new.owner_username,
+            email: new.owner_email,
+            password: new.owner_password,
+            role: Role::Admin,
+        };
+        let mut password_hash = None;
+        let mut attempt = 0;
+        loop {
+            let snap = self
+                .store
+                .snapshot(principal_key(principal), None, Some(tenant_id))
+                .await?;
+            let actor = authenticated(principal, snap.actor)?;
+            decide(
+                &actor_of(&actor)?,
+                Action::CreateTenant,
+                &Target::Tenant(tenant_id),
+            )
+            .map_err(not_found_as_tenant)?;
+            if snap.tenant.is_some() {
+                return Err(Error::TenantExists);
+            }
+            let hash = match &password_hash {
+                Some(hash) => hash,
+                None => password_hash.insert(passwords::hash(&owner.password).await?),
+            };
+            let now = clock::format(clock::now());
+            let user = new_user_item(tenant_id, &owner, hash.clone(), true, &now);
+            let tenant = TenantItem {
+                pk: keys::tenant_pk(tenant_id),
+                sk: keys::TENANT_SK.to_owned(),
+                id: tenant_id.to_owned(),
+                name: new.name.as_str().to_owned(),
+                owner_id: user.id.clone(),
+                retention_days: DEFAULT_RETENTION_DAYS,
+                version: 1,
+                created_at: now.clone(),
+                updated_at: now.clone(),
+            };
+            let details = json!({"owner_id": user.id});
+            let audit = audit_item(
+                &now,
+                &actor,
+                "tenant.create",
+                tenant_id,
+                0,
+                details,
+                tenant_id,
+            );
+            match self
+                .store
+                .create_tenant(&guard(&actor), &tenant, &user, &audit)
+                .await
+            {
+                Ok(()) => {
+                    return Ok(CreatedTenant {
+                        tenant: TenantView::from(&tenant),
+                        owner: UserView::from(&user),
+                    });
+                }
+                Err(err) if err.reason_for(tenantry_store::Part::Tenant).is_some() => {
+                    return Err(Error::TenantExists);
+                }
+                Err(err) => {
+                    claim_conflict(&self.store, tenant_id, &err).await?;
+                    attempt = retry_or(err, attempt)?;
+                    backoff(attempt).await;
+                }
+            }
+        }
+    }
+
+    /// Creates the platform super admin if no account holds that username yet.
+    /// Conditional and idempotent: returns `false` when it already exists.
+    pub async fn bootstrap_super_admin(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<bool, Error> {
+        let new = NewUser {
+            username: Username::parse(username).map_err(|m| Error::invalid("username", m))?,
+            email: Email::parse(email).map_err(|m| Error::invalid("email", m))?,
+            password: Password::parse(password).map_err(|m| Error::invalid("password", m))?,
+            role: Role::SuperAdmin,
+        };
+        if self
+            .store
+            .get_username_claim(PLATFORM_TENANT, new.username.as_str())
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let hash = passwords::hash(&new.password).await?;
+        let now = clock::format(clock::now());
+        let user = new_user_item(PLATFORM_TENANT, &new, hash, false, &now);
+        let mut audit = audit_item(
+            &now,
+            &user,
+            "user.bootstrap",
+            &user.id,
+            0,
+            json!({"role": "super_admin"}),
+            PLATFORM_TENANT,
+        );
+        audit.actor_id = "system:bootstrap".into();
+        audit.actor_version = 0;
+        match self.store.bootstrap_user(&user, &audit).await {
+            Ok(()) => Ok(true),
+            // Someone else bootstrapped in between: the claim is taken, which is what we wanted.
+            Err(err)
+                if err
+                    .reason_for(tenantry_store::Part::UsernameClaim)
+                    .is_some() =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! What the API shows of accounts. Never a password hash, never an epoch.
+
+use serde::Serialize;
+use tenantry_policy::{Actor, Member, Role};
+use tenantry_store::{TenantItem, UserItem};
+
+use crate::Error;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub tenant_id: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub is_owner: bool,
+    /// `active` or `deleted`.
+    pub state: &'static str,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restorable_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purge_after: Option<String>,
+}
+
+impl From<&UserItem> for UserView {
+    fn from(user: &UserItem) -> UserView {
+        UserView {
+            id: user.id.clone(),
+            tenant_id: user.tenant_id.clone(),
+            username: user.username.clone(),
+            email: user.email.clone(),
+            role: user.role.clone(),
+            is_owner: user.is_owner,
+            state: if user.is_deleted() {
+                "deleted"
+            } else {
+                "active"
+            },
+            created_at: user.created_at.clone(),
+            updated_at: user.updated_at.clone(),
+            deleted_at: user.deleted_at.clone(),
+            deleted_by: user.deleted_by.clone(),
+            restorable_until: user.purge_after.clone(),
+            purge_after: user.purge_after.clone(),
+        }
+    }
+}
+
+/// The honest answer to a delete: what happened, until when it can be undone, when it is final.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeletionView {
+    pub id: String,
+    pub state: &'static str,
+    pub deleted_at: String,
+    pub restorable_until: String,
+    pub purge_after: String,
+    pub sessions_revoked: bool,
+}
+
+impl DeletionView {
+    pub(crate) fn of(user: &UserItem) -> Result<DeletionView, Error> {
+        match (&user.deleted_at, &user.purge_after) {
+            (Some(deleted_at), Some(purge_after)) => Ok(DeletionView {
+                id: user.id.clone(),
+                state: "deleted",
+                deleted_at: deleted_at.clone(),
+                restorable_until: purge_after.clone(),
+                purge_after: purge_after.clone(),
+                sessions_revoked: true,
+            }),
+            _ => Err(Error::Internal(format!("user {} is not deleted", user.id))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub owner_id: String,
+    pub retention_days: u32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&TenantItem> for TenantView {
+    fn from(t: &TenantItem) -> TenantView {
+        TenantView {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            owner_id: t.owner_id.clone(),
+            retention_days: t.retention_days,
+            created_at: t.created_at.clone(),
+            updated_at: t.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreatedTenant {
+    pub tenant: TenantView,
+    pub owner: UserView,
+}
+
+pub(crate) fn role_of(user: &UserItem) -> Result<Role, Error> {
+    Role::parse(&user.role).ok_or_else(|| {
+        Error::Internal(format!("user {} has unknown role {:?}", user.id, user.role))
+    })
+}
+
+pub(crate) fn actor_of(user: &UserItem) -> Result<Actor<'_>, Error> {
+    Ok(Actor {
+        id: &user.id,
+        tenant_id: &user.tenant_id,
+        role: role_of(user)?,
+        is_owner: user.is_owner,
+    })
+}
+
+pub(crate) fn member_of(user: &UserItem) -> Result<Member<'_>, Error> {
+    Ok(Member {
+        id: &user.id,
+        tenant_id: &user.tenant_id,
+        role: role_of(user)?,
+        is_owner: user.is_owner,
+        deleted: user.is_deleted(),
+    })
+}

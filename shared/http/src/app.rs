@@ -1,0 +1,148 @@
+//! What every function shares at run time, built once per cold start, and the glue
+//! between `lambda_http` and a handler.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::CONTENT_TYPE;
+use lambda_http::{Body, Request, Response, service_fn};
+use serde::Serialize;
+use tenantry_accounts::{Accounts, Principal};
+use tenantry_store::{Store, StoreConfig};
+
+use crate::{Problem, Tokens, request};
+
+/// A handler's answer: a response, or a problem to render.
+pub type Reply = Result<Response<Body>, Problem>;
+
+/// The process-wide state of a function.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub accounts: Accounts,
+    pub tokens: Tokens,
+}
+
+/// Settings read from the environment at start-up.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub store: StoreConfig,
+    pub jwt_secret: String,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl_seconds: u64,
+}
+
+impl Config {
+    /// `TENANTRY_JWT_SECRET` (required, 32 bytes or more), `TENANTRY_TOKEN_ISSUER`,
+    /// `TENANTRY_TOKEN_AUDIENCE`, `TENANTRY_TOKEN_TTL_SECONDS`, and the store's variables.
+    pub fn from_env() -> Result<Config, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let jwt_secret = var("TENANTRY_JWT_SECRET").ok_or("TENANTRY_JWT_SECRET is not set")?;
+        if jwt_secret.len() < 32 {
+            return Err("TENANTRY_JWT_SECRET must be at least 32 bytes".into());
+        }
+        let token_ttl_seconds = match var("TENANTRY_TOKEN_TTL_SECONDS") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("TENANTRY_TOKEN_TTL_SECONDS is not a number: {v}"))?,
+            None => 900,
+        };
+        Ok(Config {
+            store: StoreConfig::from_env(),
+            jwt_secret,
+            issuer: var("TENANTRY_TOKEN_ISSUER").unwrap_or_else(|| "tenantry".into()),
+            audience: var("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".into()),
+            token_ttl_seconds,
+        })
+    }
+}
+
+impl App {
+    pub async fn new(config: &Config) -> App {
+        App {
+            accounts: Accounts::new(Store::connect(&config.store).await),
+            tokens: Tokens::new(
+                config.jwt_secret.as_bytes(),
+                &config.issuer,
+                &config.audience,
+                config.token_ttl_seconds,
+            ),
+        }
+    }
+
+    /// The caller named by a valid bearer token. Whether the account still exists and the
+    /// token's epoch is current is checked by the use case, on the same read as its snapshot.
+    pub fn principal(&self, req: &Request) -> Result<Principal, Problem> {
+        request::bearer(req)
+            .and_then(|token| self.tokens.verify(token))
+            .ok_or_else(Problem::unauthenticated)
+    }
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
+    let text = serde_json::to_string(body).map_err(|e| Problem::internal(e.to_string()))?;
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        lambda_http::http::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// Runs a handler and renders its problem, logging server-side causes.
+pub async fn call<F, Fut>(handler: F, app: Arc<App>, req: Request) -> Response<Body>
+where
+    F: Fn(Arc<App>, Request) -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    match handler(app, req).await {
+        Ok(response) => {
+            tracing::info!(%method, %path, status = response.status().as_u16(), "handled");
+            response
+        }
+        Err(problem) => {
+            let status = problem.status.as_u16();
+            if problem.status.is_server_error() {
+                tracing::error!(%method, %path, status, code = problem.code, cause = problem.cause(), "failed");
+            } else {
+                tracing::info!(%method, %path, status, code = problem.code, "refused");
+            }
+            problem.into_response()
+        }
+    }
+}
+
+/// JSON logs for CloudWatch; `RUST_LOG` filters (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// The whole `main` of a function: tracing, configuration and clients once, then serve.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send,
+{
+    init_tracing();
+    let config = Config::from_env()?;
+    let app = Arc::new(App::new(&config).await);
+    lambda_http::run(service_fn(move |req| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Infallible>(call(handler, app, req).await) }
+    }))
+    .await
+}

@@ -1,0 +1,23 @@
+//! The HTTP side shared by every function: configuration, bearer tokens, strict request
+//! parsing and RFC 9457 problem responses. Handlers in `functions/` are built from these.
+
+mod app;
+mod problem;
+pub mod request;
+mod token;
+
+pub use app::{App, Config, Reply, call, init_tracing, json, run};
+pub use problem::Problem;
+pub use token::Tokens;
+
+/// What handlers need, in one import.
+pub mod prelude {
+    pub use std::sync::Arc;
+
+    pub use lambda_http::http::StatusCode;
+    pub use lambda_http::{Request, RequestExt};
+    pub use serde::Deserialize;
+
+    pub use crate::request::{field, json_body, path_param, query_params};
+    pub use crate::{App, Problem, Reply, json};
+}

@@ -1,0 +1,182 @@
+//! RFC 9457 problem details: every error answer of the API, mapped in this one place.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde_json::{Map, Value, json};
+use tenantry_accounts::Error;
+
+/// An error answer. `code` is stable and documented; `detail` is for people.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    /// Extra members (`field`, `frees_at`...), part of the contract like `code`.
+    pub extensions: Map<String, Value>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    /// The cause, for the log only (never sent).
+    cause: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            code,
+            detail: detail.into(),
+            extensions: Map::new(),
+            headers: Vec::new(),
+            cause: None,
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Problem {
+        self.extensions.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn header(mut self, name: header::HeaderName, value: &'static str) -> Problem {
+        self.headers.push((name, HeaderValue::from_static(value)));
+        self
+    }
+
+    /// 400 `validation_failed` naming the offending field.
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> Problem {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            format!("Invalid `{field}`: {message}"),
+        )
+        .with("field", field)
+    }
+
+    pub fn unauthenticated() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "A valid bearer token is required.",
+        )
+        .header(header::WWW_AUTHENTICATE, "Bearer")
+    }
+
+    pub fn internal(cause: impl Into<String>) -> Problem {
+        let mut problem = Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. It has been logged.",
+        );
+        problem.cause = Some(cause.into());
+        problem
+    }
+
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = json!({
+            "type": format!("urn:tenantry:problem:{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Value::Object(map) = &mut body {
+            map.extend(self.extensions.clone());
+        }
+        body
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut response = Response::new(Body::Text(self.body().to_string()));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        response
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(err: Error) -> Problem {
+        use StatusCode as S;
+        let detail = err.to_string();
+        match err {
+            Error::Invalid { field, message } => Problem::invalid(&field, message),
+            Error::Unauthenticated => Problem::unauthenticated(),
+            Error::Denied(denial) if denial.is_not_found() => {
+                Problem::new(S::NOT_FOUND, "not_found", denial.message())
+            }
+            Error::Denied(denial) => Problem::new(S::FORBIDDEN, denial.code(), denial.message()),
+            Error::UserNotFound => Problem::new(S::NOT_FOUND, "user_not_found", "No such user."),
+            Error::TenantNotFound => {
+                Problem::new(S::NOT_FOUND, "tenant_not_found", "No such tenant.")
+            }
+            Error::TenantExists => Problem::new(
+                S::CONFLICT,
+                "tenant_exists",
+                "A tenant with this id already exists.",
+            ),
+            Error::UsernameTaken => Problem::new(
+                S::CONFLICT,
+                "username_taken",
+                "This username is taken in this tenant.",
+            ),
+            Error::EmailTaken => Problem::new(
+                S::CONFLICT,
+                "email_taken",
+                "This email is taken in this tenant.",
+            ),
+            Error::UsernameHeldByDeletedUser { user_id, frees_at } => Problem::new(
+                S::CONFLICT,
+                "username_held_by_deleted_user",
+                format!(
+                    "This username belongs to a deleted user who can be restored until {frees_at}. \
+                     It frees then, or at once if that user is purged."
+                ),
+            )
+            .with("deleted_user_id", user_id)
+            .with("frees_at", frees_at),
+            Error::EmailHeldByDeletedUser { user_id, frees_at } => Problem::new(
+                S::CONFLICT,
+                "email_held_by_deleted_user",
+                format!(
+                    "This email belongs to a deleted user who can be restored until {frees_at}. \
+                     It frees then, or at once if that user is purged."
+                ),
+            )
+            .with("deleted_user_id", user_id)
+            .with("frees_at", frees_at),
+            Error::NotDeleted => {
+                Problem::new(S::CONFLICT, "not_deleted", "This user is not deleted.")
+            }
+            Error::RestoreWindowClosed { purge_after } => Problem::new(
+                S::CONFLICT,
+                "restore_window_closed",
+                format!("This user could be restored until {purge_after}; it awaits purge now."),
+            )
+            .with("purge_after", purge_after),
+            Error::Conflict => Problem::new(
+                S::CONFLICT,
+                "conflict",
+                "The account kept changing while this request ran. Retry it.",
+            ),
+            Error::Unavailable(cause) => {
+                let mut problem = Problem::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "The database is unavailable. Retry shortly.",
+                )
+                .header(header::RETRY_AFTER, "1");
+                problem.cause = Some(cause);
+                problem
+            }
+            Error::Internal(_) => Problem::internal(detail),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Every permission rule of tenantry, as pure functions: who may do what to whom.
+//! No I/O, no clock, no AWS types: `decide` answers from a snapshot and nothing else.
+
+use std::fmt;
+
+/// Roles, highest first. `super_admin` is platform-wide; the others belong to one tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    SuperAdmin,
+    Admin,
+    Agent,
+    User,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::SuperAdmin, Role::Admin, Role::Agent, Role::User];
+
+    /// The wire and storage name (`super_admin`, `admin`, `agent`, `user`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SuperAdmin => "super_admin",
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::User => "user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Admins and super admins manage accounts; agents and users do not.
+    fn manages(self) -> bool {
+        matches!(self, Role::SuperAdmin | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The authenticated caller, as read from the table (never from the token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub role: Role,
+    pub is_owner: bool,
+}
+
+/// A user acted upon, as read in the snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub role: Role,
+    pub is_owner: bool,
+    pub deleted: bool,
+}
+
+/// What a user listing shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListScope {
+    /// Active users only (the default).
+    Active,
+    /// The tenant's trash.
+    Deleted,
+    /// Both.
+    All,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Create a tenant (target: the new tenant).
+    CreateTenant,
+    /// Create a user with this role (target: the tenant).
+    Create(Role),
+    /// List a tenant's users (target: the tenant).
+    List(ListScope),
+    /// Read one user (target: the user).
+    View,
+    /// Soft-delete a user (target: the user). Deleting an already deleted user is allowed
+    /// to whoever could delete it, so a repeated DELETE answers the same deletion.
+    Delete,
+    /// Undo a soft delete (target: the user).
+    Restore,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A tenant, by id.
+    Tenant(&'a str),
+    /// A user.
+    User(Member<'a>),
+}
+
+impl<'a> Target<'a> {
+    fn tenant_id(&self) -> &'a str {
+        match self {
+            Target::Tenant(id) => id,
+            Target::User(m) => m.tenant_id,
+        }
+    }
+}
+
+/// Why an action is refused. Each variant has a stable machine code and a sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Denial {
+    /// The target is outside the actor's reach and must look as if it did not exist
+    /// (another tenant, or a deleted user seen by an agent or user). Answered as 404.
+    NotFound,
+    CannotDeleteSelf,
+    CannotRestoreSelf,
+    OwnerProtected,
+    AdminCannotDeleteAdmin,
+    RequiresSuperAdmin,
+    RequiresOwner,
+    SuperAdminProtected,
+    CannotCreateSuperAdmin,
+    InsufficientRole,
+}
+
+impl Denial {
+    pub const ALL: [Denial; 10] = [
+        Denial::NotFound,
+        Denial::CannotDeleteSelf,
+        Denial::CannotRestoreSelf,
+        Denial::OwnerProtected,
+        Denial::AdminCannotDeleteAdmin,
+        Denial::RequiresSuperAdmin,
+        Denial::RequiresOwner,
+        Denial::SuperAdminProtected,
+        Denial::CannotCreateSuperAdmin,
+        Denial::InsufficientRole,
+    ];
+
+    /// Stable machine code, part of the API contract.
+    pub fn code(self) -> &'static str {
+        match self {
+            Denial::NotFound => "not_found",
+            Denial::CannotDeleteSelf => "cannot_delete_self",
+            Denial::CannotRestoreSelf => "cannot_restore_self",
+            Denial::OwnerProtected => "owner_protected",
+            Denial::AdminCannotDeleteAdmin => "admin_cannot_delete_admin",
+            Denial::RequiresSuperAdmin => "requires_super_admin",
+            Denial::RequiresOwner => "requires_owner",
+            Denial::SuperAdminProtected => "super_admin_protected",
+            Denial::CannotCreateSuperAdmin => "cannot_create_super_admin",
+            Denial::InsufficientRole => "insufficient_role",
+        }
+    }
+
+    /// A sentence for a person.
+    pub fn message(self) -> &'static str {
+        match self {
+            Denial::NotFound => "No such resource.",
+            Denial::CannotDeleteSelf => "You cannot delete your own account.",
+            Denial::CannotRestoreSelf => "You cannot restore your own account.",
+            Denial::OwnerProtected => {
+                "The tenant owner cannot be deleted. Transfer ownership to another admin first."
+            }
+            Denial::AdminCannotDeleteAdmin => {
+                "Admins cannot delete other admins. Only a super admin can."
+            }
+            Denial::RequiresSuperAdmin => "Only a super admin can do this.",
+            Denial::RequiresOwner => "Only the tenant owner or a super admin can do this.",
+            Denial::SuperAdminProtected => {
+                "Super admins cannot be managed through the API; an operator must do it."
+            }
+            Denial::CannotCreateSuperAdmin => "Super admins cannot be created through the API.",
+            Denial::InsufficientRole => "Your role does not allow this action.",
+        }
+    }
+
+    /// True when the denial must be answered as if the target did not exist.
+    pub fn is_not_found(self) -> bool {
+        self == Denial::NotFound
+    }
+}
+
+impl fmt::Display for Denial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Denial {}
+
+/// Decides whether `actor` may perform `action` on `target`. Pure and total.
+///
+/// `Create` and `List` act on a tenant; given a user target they act on that user's tenant.
+/// `View`, `Delete` and `Restore` act on a user; given a tenant target they find no one.
+pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Denial> {
+    let super_admin = actor.role == Role::SuperAdmin;
+    // Tenancy comes first: outside your tenant nothing exists, not even a reason to refuse.
+    if !super_admin && actor.tenant_id != target.tenant_id() {
+        return Err(Denial::NotFound);
+    }
+    match (action, target) {
+        (Action::CreateTenant, _) => require(super_admin, Denial::RequiresSuperAdmin),
+        (Action::Create(role), _) => create(actor, role),
+        (Action::List(ListScope::Active), _) => Ok(()),
+        (Action::List(_), _) => require(actor.role.manages(), Denial::InsufficientRole),
+        (Action::View | Action::Delete | Action::Restore, Target::Tenant(_)) => {
+            Err(Denial::NotFound)
+        }
+        (_, Target::User(member)) => {
+            // Deleted accounts are invisible to those who cannot manage accounts.
+            if member.deleted && !actor.role.manages() {
+                return Err(Denial::NotFound);
+            }
+            match action {
+                Action::View => Ok(()),
+                Action::Delete => delete(actor, member),
+                _ => restore(actor, member),
+            }
+        }
+    }
+}
+
+fn require(ok: bool, denial: Denial) -> Result<(), Denial> {
+    if ok { Ok(()) } else { Err(denial) }
+}
+
+fn create(actor: &Actor, role: Role) -> Result<(), Denial> {
+    match role {
+        Role::SuperAdmin => Err(Denial::CannotCreateSuperAdmin),
+        _ if !actor.role.manages() => Err(Denial::InsufficientRole),
+        Role::Admin => require(
+            actor.role == Role::SuperAdmin || actor.is_owner,
+            Denial::RequiresOwner,
+        ),
+        Role::Agent | Role::User => Ok(()),
+    }
+}
+
+fn delete(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    if actor.id == target.id {
+        return Err(Denial::CannotDeleteSelf);
+    }
+    if !actor.role.manages() {
+        return Err(Denial::InsufficientRole);
+    }
+    if target.role == Role::SuperAdmin {
+        return Err(Denial::SuperAdminProtected);
+    }
+    if target.is_owner {
+        return Err(Denial::OwnerProtected);
+    }
+    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
+        return Err(Denial::AdminCannotDeleteAdmin);
+    }
+    Ok(())
+}
+
+/// Restore follows the rank logic of delete: you may bring back whom you may remove.
+/// The owner is never deleted, so restoring one only happens after an operator's fix;
+/// it is left to super admins like any admin.
+fn restore(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    if actor.id == target.id {
+        return Err(Denial::CannotRestoreSelf);
+    }
+    if !actor.role.manages() {
+        return Err(Denial::InsufficientRole);
+    }
+    if target.role == Role::SuperAdmin {
+        return Err(Denial::SuperAdminProtected);
+    }
+    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
+        return Err(Denial::RequiresSuperAdmin);
+    }
+    Ok(())
+}

@@ -1,0 +1,651 @@
+//! The permission rules of tenantry, checked against `decide`.
+//!
+//! Two views of the same rules:
+//! - the deletion role table of the design doc, copied as a literal table;
+//! - an exhaustive sweep comparing `decide` with a rulebook written here from the prose
+//!   spec (numbered rules, first match wins), independently of `src/lib.rs`.
+
+use tenantry_policy::Denial::{
+    AdminCannotDeleteAdmin, CannotDeleteSelf, InsufficientRole, OwnerProtected,
+};
+use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
+
+// ---------------------------------------------------------------------------------------
+// The deletion role table
+// ---------------------------------------------------------------------------------------
+
+/// One cell of the deletion role table.
+#[derive(Clone, Copy, Debug)]
+enum Cell {
+    /// The deletion is allowed.
+    Yes,
+    /// The deletion is refused with this reason.
+    No(Denial),
+    /// The target does not exist for this actor (404, `Denial::NotFound`).
+    NotFound,
+}
+use Cell::{No, NotFound, Yes};
+
+const COLUMNS: [&str; 6] = ["user", "agent", "admin", "owner", "self", "other tenant"];
+
+/// The design doc's deletion table, one row per line: who may delete whom.
+#[rustfmt::skip]
+const DELETION_TABLE: [(&str, [Cell; 6]); 3] = [
+    // actor \ target  user                  agent                 admin                      owner                   self                  other tenant
+    ("super_admin",   [Yes,                  Yes,                  Yes,                       No(OwnerProtected),     No(CannotDeleteSelf), Yes     ]),
+    ("admin",         [Yes,                  Yes,                  No(AdminCannotDeleteAdmin), No(OwnerProtected),    No(CannotDeleteSelf), NotFound]),
+    ("agent, user",   [No(InsufficientRole), No(InsufficientRole), No(InsufficientRole),      No(InsufficientRole),   No(CannotDeleteSelf), NotFound]),
+];
+
+/// Super admins live in "platform"; everyone else in "acme". Table targets live in
+/// "acme", except the "other tenant" column, which lives in "globex".
+fn table_actor(role: Role) -> Actor<'static> {
+    Actor {
+        id: "actor",
+        tenant_id: if role == Role::SuperAdmin {
+            "platform"
+        } else {
+            "acme"
+        },
+        role,
+        is_owner: false,
+    }
+}
+
+fn table_target<'a>(column: &str, actor: &Actor<'a>) -> Member<'a> {
+    let member = |tenant_id, role, is_owner| Member {
+        id: "target",
+        tenant_id,
+        role,
+        is_owner,
+        deleted: false,
+    };
+    match column {
+        "user" => member("acme", Role::User, false),
+        "agent" => member("acme", Role::Agent, false),
+        "admin" => member("acme", Role::Admin, false),
+        "owner" => member("acme", Role::Admin, true),
+        "self" => Member {
+            id: actor.id,
+            tenant_id: actor.tenant_id,
+            role: actor.role,
+            is_owner: actor.is_owner,
+            deleted: false,
+        },
+        "other tenant" => member("globex", Role::User, false),
+        other => panic!("unknown column {other:?}"),
+    }
+}
+
+#[test]
+fn deletion_follows_the_role_table_of_the_design_doc() {
+    let mut cells_checked = 0;
+    for (actors, row) in DELETION_TABLE {
+        for actor_name in actors.split(", ") {
+            let role = Role::parse(actor_name).expect("table row names a role");
+            let actor = table_actor(role);
+            for (column, cell) in COLUMNS.into_iter().zip(row) {
+                let target = Target::User(table_target(column, &actor));
+                let expected = match cell {
+                    Yes => Ok(()),
+                    No(denial) => Err(denial),
+                    NotFound => Err(Denial::NotFound),
+                };
+                assert_eq!(
+                    decide(&actor, Action::Delete, &target),
+                    expected,
+                    "{actor_name} deleting {column}: table says {cell:?}"
+                );
+                cells_checked += 1;
+            }
+        }
+    }
+    // 4 actor roles (agent and user share a line) × 6 columns.
+    assert_eq!(cells_checked, 4 * COLUMNS.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// The rulebook: the prose spec restated as numbered rules, first match wins
+// ---------------------------------------------------------------------------------------
+
+/// Ranks, highest first, as the spec lists the roles.
+const SUPER_ADMIN: u8 = 4;
+const ADMIN: u8 = 3;
+const AGENT: u8 = 2;
+const USER: u8 = 1;
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::SuperAdmin => SUPER_ADMIN,
+        Role::Admin => ADMIN,
+        Role::Agent => AGENT,
+        Role::User => USER,
+    }
+}
+
+/// What is being attempted, flattened: the rules only ever care about these shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    CreateTenant,
+    /// Create a user of this rank.
+    Create(u8),
+    ListActive,
+    /// `List(Deleted)` or `List(All)`: both show the trash.
+    ListTrash,
+    View,
+    Delete,
+    Restore,
+}
+
+/// Everything a rule may look at, read off one `(actor, action, target)` question.
+#[derive(Debug)]
+struct Facts {
+    actor_rank: u8,
+    actor_owner: bool,
+    verb: Verb,
+    target_is_user: bool,
+    /// Only meaningful when `target_is_user`.
+    target_rank: u8,
+    target_owner: bool,
+    target_deleted: bool,
+    is_self: bool,
+    same_tenant: bool,
+}
+
+impl Facts {
+    fn of(actor: &Actor, action: Action, target: &Target) -> Facts {
+        let verb = match action {
+            Action::CreateTenant => Verb::CreateTenant,
+            Action::Create(role) => Verb::Create(rank(role)),
+            Action::List(ListScope::Active) => Verb::ListActive,
+            Action::List(ListScope::Deleted | ListScope::All) => Verb::ListTrash,
+            Action::View => Verb::View,
+            Action::Delete => Verb::Delete,
+            Action::Restore => Verb::Restore,
+        };
+        let (target_tenant, user) = match target {
+            Target::Tenant(tenant_id) => (*tenant_id, None),
+            Target::User(member) => (member.tenant_id, Some(member)),
+        };
+        Facts {
+            actor_rank: rank(actor.role),
+            actor_owner: actor.is_owner,
+            verb,
+            target_is_user: user.is_some(),
+            target_rank: user.map_or(0, |m| rank(m.role)),
+            target_owner: user.is_some_and(|m| m.is_owner),
+            target_deleted: user.is_some_and(|m| m.deleted),
+            is_self: user.is_some_and(|m| m.id == actor.id),
+            same_tenant: target_tenant == actor.tenant_id,
+        }
+    }
+
+    fn manager(&self) -> bool {
+        self.actor_rank >= ADMIN
+    }
+
+    fn creates(&self) -> bool {
+        matches!(self.verb, Verb::Create(_))
+    }
+}
+
+struct Rule {
+    number: u8,
+    says: &'static str,
+    when: fn(&Facts) -> bool,
+    then: Result<(), Denial>,
+}
+
+const ALLOW: Result<(), Denial> = Ok(());
+
+/// The spec, top-down. The first rule whose `when` holds decides.
+const RULEBOOK: &[Rule] = &[
+    // Tenancy first, for every action.
+    Rule {
+        number: 1,
+        says: "outside your tenant nothing exists (unless you are a super admin)",
+        when: |f| f.actor_rank < SUPER_ADMIN && !f.same_tenant,
+        then: Err(Denial::NotFound),
+    },
+    // Tenants.
+    Rule {
+        number: 2,
+        says: "only a super admin creates a tenant",
+        when: |f| f.verb == Verb::CreateTenant && f.actor_rank < SUPER_ADMIN,
+        then: Err(Denial::RequiresSuperAdmin),
+    },
+    Rule {
+        number: 3,
+        says: "a super admin creates tenants",
+        when: |f| f.verb == Verb::CreateTenant,
+        then: ALLOW,
+    },
+    // Creating users.
+    Rule {
+        number: 4,
+        says: "nobody creates a super admin, not even a super admin",
+        when: |f| f.verb == Verb::Create(SUPER_ADMIN),
+        then: Err(Denial::CannotCreateSuperAdmin),
+    },
+    Rule {
+        number: 5,
+        says: "agents and users create no one",
+        when: |f| f.creates() && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 6,
+        says: "an admin is created only by the owner or a super admin",
+        when: |f| f.verb == Verb::Create(ADMIN) && f.actor_rank < SUPER_ADMIN && !f.actor_owner,
+        then: Err(Denial::RequiresOwner),
+    },
+    Rule {
+        number: 7,
+        says: "managers create agents and users (and admins, past rule 6)",
+        when: |f| f.creates(),
+        then: ALLOW,
+    },
+    // Listing.
+    Rule {
+        number: 8,
+        says: "every member lists the active users",
+        when: |f| f.verb == Verb::ListActive,
+        then: ALLOW,
+    },
+    Rule {
+        number: 9,
+        says: "only managers list the trash",
+        when: |f| f.verb == Verb::ListTrash && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 10,
+        says: "managers list the trash",
+        when: |f| f.verb == Verb::ListTrash,
+        then: ALLOW,
+    },
+    // From here on the verb is View, Delete or Restore: it needs a user.
+    Rule {
+        number: 11,
+        says: "a user action aimed at a tenant finds no one",
+        when: |f| !f.target_is_user,
+        then: Err(Denial::NotFound),
+    },
+    Rule {
+        number: 12,
+        says: "deleted accounts are invisible to agents and users",
+        when: |f| f.target_deleted && !f.manager(),
+        then: Err(Denial::NotFound),
+    },
+    Rule {
+        number: 13,
+        says: "whoever can see a user may view it",
+        when: |f| f.verb == Verb::View,
+        then: ALLOW,
+    },
+    // Delete.
+    Rule {
+        number: 14,
+        says: "you cannot delete yourself",
+        when: |f| f.verb == Verb::Delete && f.is_self,
+        then: Err(Denial::CannotDeleteSelf),
+    },
+    Rule {
+        number: 15,
+        says: "only managers delete",
+        when: |f| f.verb == Verb::Delete && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 16,
+        says: "super admins are not deleted through the API",
+        when: |f| f.verb == Verb::Delete && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    Rule {
+        number: 17,
+        says: "the owner is not deleted: transfer ownership first",
+        when: |f| f.verb == Verb::Delete && f.target_owner,
+        then: Err(Denial::OwnerProtected),
+    },
+    Rule {
+        number: 18,
+        says: "only a super admin deletes an admin",
+        when: |f| f.verb == Verb::Delete && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN,
+        then: Err(Denial::AdminCannotDeleteAdmin),
+    },
+    Rule {
+        number: 19,
+        says: "managers delete the rest",
+        when: |f| f.verb == Verb::Delete,
+        then: ALLOW,
+    },
+    // Restore.
+    Rule {
+        number: 20,
+        says: "you cannot restore yourself",
+        when: |f| f.verb == Verb::Restore && f.is_self,
+        then: Err(Denial::CannotRestoreSelf),
+    },
+    Rule {
+        number: 21,
+        says: "only managers restore",
+        when: |f| f.verb == Verb::Restore && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 22,
+        says: "super admins are not restored through the API",
+        when: |f| f.verb == Verb::Restore && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    Rule {
+        number: 23,
+        says: "only a super admin restores an admin, owner or not",
+        when: |f| f.verb == Verb::Restore && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN,
+        then: Err(Denial::RequiresSuperAdmin),
+    },
+    Rule {
+        number: 24,
+        says: "managers restore the rest",
+        when: |f| f.verb == Verb::Restore,
+        then: ALLOW,
+    },
+];
+
+/// The first matching rule of the rulebook.
+fn rulebook_decides(facts: &Facts) -> &'static Rule {
+    RULEBOOK
+        .iter()
+        .find(|rule| (rule.when)(facts))
+        .unwrap_or_else(|| panic!("no rule covers {facts:?}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The exhaustive sweep
+// ---------------------------------------------------------------------------------------
+
+const ACTIONS: [Action; 11] = [
+    Action::Delete,
+    Action::Restore,
+    Action::View,
+    Action::Create(Role::SuperAdmin),
+    Action::Create(Role::Admin),
+    Action::Create(Role::Agent),
+    Action::Create(Role::User),
+    Action::List(ListScope::Active),
+    Action::List(ListScope::Deleted),
+    Action::List(ListScope::All),
+    Action::CreateTenant,
+];
+const BOOLS: [bool; 2] = [false, true];
+
+/// Every target a given actor can be asked about: a user (role × is_owner × self ×
+/// same tenant × deleted = 64 shapes) or a tenant (same tenant or not = 2 shapes).
+fn targets_for<'a>(actor: &Actor<'a>) -> Vec<Target<'a>> {
+    let other_tenant = if actor.tenant_id == "globex" {
+        "acme"
+    } else {
+        "globex"
+    };
+    let mut targets = Vec::new();
+    for same_tenant in BOOLS {
+        let tenant_id = if same_tenant {
+            actor.tenant_id
+        } else {
+            other_tenant
+        };
+        targets.push(Target::Tenant(tenant_id));
+        for role in Role::ALL {
+            for is_owner in BOOLS {
+                for is_self in BOOLS {
+                    for deleted in BOOLS {
+                        targets.push(Target::User(Member {
+                            id: if is_self { actor.id } else { "target" },
+                            tenant_id,
+                            role,
+                            is_owner,
+                            deleted,
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    targets
+}
+
+#[test]
+fn every_decision_matches_the_rulebook_written_from_the_spec() {
+    let mut checked = 0usize;
+    let mut mismatches = Vec::new();
+    let mut rules_fired = [0usize; 25];
+    let mut denials_seen = Vec::new();
+    let mut allowed = 0usize;
+
+    for action in ACTIONS {
+        for actor_role in Role::ALL {
+            for actor_owner in BOOLS {
+                let actor = Actor {
+                    id: "actor",
+                    tenant_id: if actor_role == Role::SuperAdmin {
+                        "platform"
+                    } else {
+                        "acme"
+                    },
+                    role: actor_role,
+                    is_owner: actor_owner,
+                };
+                for target in targets_for(&actor) {
+                    let facts = Facts::of(&actor, action, &target);
+                    let rule = rulebook_decides(&facts);
+                    let got = decide(&actor, action, &target);
+                    if got != rule.then {
+                        mismatches.push(format!(
+                            "{actor:?} {action:?} {target:?}: decide says {got:?}, \
+                             rule {} ({}) says {:?}",
+                            rule.number, rule.says, rule.then
+                        ));
+                    }
+                    rules_fired[usize::from(rule.number)] += 1;
+                    match got {
+                        Ok(()) => allowed += 1,
+                        Err(denial) if !denials_seen.contains(&denial) => denials_seen.push(denial),
+                        Err(_) => {}
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked} decisions disagree with the rulebook, e.g.:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(20)].join("\n")
+    );
+
+    // 11 actions × actor role 4 × actor is_owner 2 ×
+    //   (user targets: role 4 × is_owner 2 × self 2 × same tenant 2 × deleted 2
+    //    + tenant targets: same tenant 2)
+    let user_targets = 4 * 2 * 2 * 2 * 2;
+    let tenant_targets = 2;
+    assert_eq!(checked, 11 * 4 * 2 * (user_targets + tenant_targets));
+    assert_eq!(checked, 5808);
+
+    // The sweep reaches every rule, every denial, and some allowed cases: a sweep that
+    // shrank or a rule that can never fire would show here.
+    for rule in RULEBOOK {
+        assert!(
+            rules_fired[usize::from(rule.number)] > 0,
+            "rule {} ({}) never decided anything",
+            rule.number,
+            rule.says
+        );
+    }
+    for denial in Denial::ALL {
+        assert!(denials_seen.contains(&denial), "{denial:?} never answered");
+    }
+    assert!(allowed > 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// A few rules spelled out on their own
+// ---------------------------------------------------------------------------------------
+
+fn acme(role: Role, is_owner: bool) -> Actor<'static> {
+    Actor {
+        id: "actor",
+        tenant_id: "acme",
+        role,
+        is_owner,
+    }
+}
+
+fn acme_member(id: &'static str, role: Role, is_owner: bool, deleted: bool) -> Target<'static> {
+    Target::User(Member {
+        id,
+        tenant_id: "acme",
+        role,
+        is_owner,
+        deleted,
+    })
+}
+
+#[test]
+fn tenancy_is_checked_before_anything_else_even_for_create_tenant() {
+    for role in [Role::Admin, Role::Agent, Role::User] {
+        for is_owner in BOOLS {
+            let actor = acme(role, is_owner);
+            for action in ACTIONS {
+                assert_eq!(
+                    decide(&actor, action, &Target::Tenant("globex")),
+                    Err(Denial::NotFound),
+                    "{actor:?} {action:?} on another tenant"
+                );
+            }
+        }
+    }
+    // Inside its own tenant, an admin creating a tenant gets a reason, not a 404.
+    assert_eq!(
+        decide(
+            &acme(Role::Admin, true),
+            Action::CreateTenant,
+            &Target::Tenant("acme")
+        ),
+        Err(Denial::RequiresSuperAdmin)
+    );
+}
+
+#[test]
+fn deleted_users_are_invisible_to_agents_and_users_but_not_to_managers() {
+    let deleted_user = acme_member("target", Role::User, false, true);
+    for action in [Action::View, Action::Delete, Action::Restore] {
+        for role in [Role::Agent, Role::User] {
+            assert_eq!(
+                decide(&acme(role, false), action, &deleted_user),
+                Err(Denial::NotFound),
+                "{role} {action:?} on a deleted user"
+            );
+        }
+        assert_eq!(
+            decide(&acme(Role::Admin, false), action, &deleted_user),
+            Ok(())
+        );
+    }
+}
+
+#[test]
+fn deleting_an_already_deleted_user_is_decided_like_the_first_delete() {
+    for actor_role in [Role::SuperAdmin, Role::Admin] {
+        let actor = acme(actor_role, false);
+        for role in Role::ALL {
+            for is_owner in BOOLS {
+                let active = acme_member("target", role, is_owner, false);
+                let deleted = acme_member("target", role, is_owner, true);
+                assert_eq!(
+                    decide(&actor, Action::Delete, &deleted),
+                    decide(&actor, Action::Delete, &active),
+                    "{actor_role} deleting a {role} (owner: {is_owner}) twice"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_a_super_admin_restores_an_admin_even_the_owner() {
+    for is_owner in BOOLS {
+        let admin = acme_member("target", Role::Admin, is_owner, true);
+        assert_eq!(
+            decide(&acme(Role::Admin, true), Action::Restore, &admin),
+            Err(Denial::RequiresSuperAdmin)
+        );
+        let super_admin = Actor {
+            id: "root",
+            tenant_id: "platform",
+            role: Role::SuperAdmin,
+            is_owner: false,
+        };
+        assert_eq!(decide(&super_admin, Action::Restore, &admin), Ok(()));
+    }
+}
+
+#[test]
+fn only_the_owner_or_a_super_admin_creates_an_admin() {
+    let acme_tenant = Target::Tenant("acme");
+    let create_admin = Action::Create(Role::Admin);
+    assert_eq!(
+        decide(&acme(Role::Admin, true), create_admin, &acme_tenant),
+        Ok(())
+    );
+    assert_eq!(
+        decide(&acme(Role::Admin, false), create_admin, &acme_tenant),
+        Err(Denial::RequiresOwner)
+    );
+    assert_eq!(
+        decide(&acme(Role::Agent, true), create_admin, &acme_tenant),
+        Err(Denial::InsufficientRole)
+    );
+    let super_admin = Actor {
+        id: "root",
+        tenant_id: "platform",
+        role: Role::SuperAdmin,
+        is_owner: false,
+    };
+    assert_eq!(decide(&super_admin, create_admin, &acme_tenant), Ok(()));
+    assert_eq!(
+        decide(&super_admin, Action::Create(Role::SuperAdmin), &acme_tenant),
+        Err(Denial::CannotCreateSuperAdmin)
+    );
+}
+
+#[test]
+fn create_and_list_aimed_at_a_user_act_on_that_users_tenant() {
+    let owner = acme(Role::Admin, true);
+    let other_acme_user = acme_member("target", Role::User, false, false);
+    let globex_user = Target::User(Member {
+        id: "target",
+        tenant_id: "globex",
+        role: Role::User,
+        is_owner: false,
+        deleted: false,
+    });
+    for action in [
+        Action::Create(Role::Admin),
+        Action::Create(Role::User),
+        Action::List(ListScope::All),
+    ] {
+        assert_eq!(
+            decide(&owner, action, &other_acme_user),
+            Ok(()),
+            "{action:?}"
+        );
+        assert_eq!(
+            decide(&owner, action, &globex_user),
+            Err(Denial::NotFound),
+            "{action:?}"
+        );
+    }
+}

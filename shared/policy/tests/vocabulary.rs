@@ -1,0 +1,102 @@
+//! The words of the policy: role names and denial codes, both part of the API contract.
+
+use std::collections::HashSet;
+
+use tenantry_policy::{Denial, Role};
+
+/// Exhaustive matches: adding a variant without listing it in `ALL` breaks the build here.
+fn denial_index(denial: Denial) -> usize {
+    match denial {
+        Denial::NotFound => 0,
+        Denial::CannotDeleteSelf => 1,
+        Denial::CannotRestoreSelf => 2,
+        Denial::OwnerProtected => 3,
+        Denial::AdminCannotDeleteAdmin => 4,
+        Denial::RequiresSuperAdmin => 5,
+        Denial::RequiresOwner => 6,
+        Denial::SuperAdminProtected => 7,
+        Denial::CannotCreateSuperAdmin => 8,
+        Denial::InsufficientRole => 9,
+    }
+}
+
+fn role_index(role: Role) -> usize {
+    match role {
+        Role::SuperAdmin => 0,
+        Role::Admin => 1,
+        Role::Agent => 2,
+        Role::User => 3,
+    }
+}
+
+fn is_snake_case(code: &str) -> bool {
+    !code.is_empty()
+        && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        && !code.starts_with('_')
+        && !code.ends_with('_')
+        && !code.contains("__")
+}
+
+#[test]
+fn denial_all_lists_every_denial_once() {
+    let indexes: HashSet<usize> = Denial::ALL.into_iter().map(denial_index).collect();
+    assert_eq!(indexes, (0..10).collect());
+    assert_eq!(Denial::ALL.len(), 10);
+}
+
+#[test]
+fn every_denial_has_a_unique_snake_case_code_and_a_sentence() {
+    let mut codes = HashSet::new();
+    for denial in Denial::ALL {
+        let code = denial.code();
+        assert!(is_snake_case(code), "{denial:?} has code {code:?}");
+        assert!(codes.insert(code), "code {code:?} is used twice");
+
+        let message = denial.message();
+        assert!(
+            message.starts_with(|c: char| c.is_ascii_uppercase()),
+            "{denial:?}: {message:?} does not start a sentence"
+        );
+        assert!(
+            message.ends_with('.'),
+            "{denial:?}: {message:?} does not end with a period"
+        );
+        assert!(message.len() > 1, "{denial:?} has an empty message");
+        assert_eq!(denial.to_string(), message);
+    }
+    assert_eq!(codes.len(), Denial::ALL.len());
+}
+
+#[test]
+fn only_not_found_is_answered_as_not_found() {
+    for denial in Denial::ALL {
+        assert_eq!(
+            denial.is_not_found(),
+            denial == Denial::NotFound,
+            "{denial:?}"
+        );
+    }
+    assert_eq!(Denial::NotFound.code(), "not_found");
+}
+
+#[test]
+fn every_role_parses_back_from_its_name() {
+    let indexes: HashSet<usize> = Role::ALL.into_iter().map(role_index).collect();
+    assert_eq!(indexes, (0..4).collect());
+    for role in Role::ALL {
+        assert_eq!(Role::parse(role.as_str()), Some(role));
+        assert_eq!(role.to_string(), role.as_str());
+    }
+    assert_eq!(
+        Role::ALL.map(Role::as_str),
+        ["super_admin", "admin", "agent", "user"]
+    );
+}
+
+#[test]
+fn owner_is_not_a_role() {
+    assert_eq!(Role::parse("owner"), None);
+    assert_eq!(Role::parse(""), None);
+    assert_eq!(Role::parse("Admin"), None);
+    assert_eq!(Role::parse("super-admin"), None);
+}

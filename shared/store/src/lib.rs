@@ -1,0 +1,15 @@
+//! The DynamoDB single table of tenantry: keys, items, reads and conditional transactions.
+//! It knows no permission rules; callers decide, the store commits only if the snapshot holds.
+
+mod error;
+pub mod items;
+pub mod keys;
+mod schema;
+mod table;
+
+pub use error::{Cancel, Item, Part, Reason, StoreError};
+pub use items::{AuditItem, ClaimItem, TenantItem, UserItem};
+pub use schema::{IndexSpec, TableSpec};
+pub use table::{
+    Deletion, Guard, Page, Snapshot, Store, StoreConfig, UserFilter, UserKey, from_item,
+};

@@ -1,0 +1,591 @@
+//! Reads and conditional transactions on the single table. Every DynamoDB expression of
+//! tenantry is in this file.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Item, Part, StoreError, cancellation, classify};
+use crate::items::{AuditItem, ClaimItem, TenantItem, UserItem};
+use crate::keys;
+
+/// Where the table is and how to reach it.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    pub table: String,
+    pub region: String,
+    /// Endpoint override for DynamoDB Local; `None` in AWS.
+    pub endpoint: Option<String>,
+    /// Total attempts per DynamoDB call, including the first.
+    pub max_attempts: u32,
+}
+
+impl StoreConfig {
+    /// Reads `TABLE_NAME` (default `tenantry`), `AWS_REGION` (default `us-east-1`) and
+    /// `DYNAMODB_ENDPOINT` (unset or empty means the real DynamoDB).
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        StoreConfig {
+            table: var("TABLE_NAME").unwrap_or_else(|| "tenantry".into()),
+            region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
+            endpoint: var("DYNAMODB_ENDPOINT"),
+            max_attempts: 3,
+        }
+    }
+}
+
+/// The table. Cheap to clone; build it once per process.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+/// Which users a listing returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserFilter {
+    Active,
+    Deleted,
+    All,
+}
+
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The id of the last item returned, when more may follow.
+    pub next_after: Option<String>,
+}
+
+/// Identifies a user item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey<'a> {
+    pub tenant_id: &'a str,
+    pub user_id: &'a str,
+}
+
+/// What a mutation's snapshot holds.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub actor: Option<UserItem>,
+    pub target: Option<UserItem>,
+    pub tenant: Option<TenantItem>,
+}
+
+/// The actor as the decision saw it: the commit holds only if the actor's item is unchanged.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard<'a> {
+    pub actor: UserKey<'a>,
+    pub version: u64,
+}
+
+/// The attributes a soft delete sets.
+#[derive(Clone, Debug)]
+pub struct Deletion<'a> {
+    pub deleted_at: &'a str,
+    pub deleted_by: &'a str,
+    pub purge_after: &'a str,
+}
+
+impl Store {
+    pub async fn connect(config: &StoreConfig) -> Store {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(config.region.clone()))
+            .retry_config(
+                aws_config::retry::RetryConfig::standard().with_max_attempts(config.max_attempts),
+            )
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_attempt_timeout(Duration::from_secs(3))
+                    .operation_timeout(Duration::from_secs(8))
+                    .build(),
+            );
+        if let Some(endpoint) = &config.endpoint {
+            loader = loader.endpoint_url(endpoint);
+            // DynamoDB Local accepts any credentials; do not go looking for real ones.
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                    "local", "local", None, None, "static",
+                ));
+            }
+        }
+        Store::new(Client::new(&loader.load().await), config.table.clone())
+    }
+
+    pub fn new(client: Client, table: impl Into<String>) -> Store {
+        Store {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// One consistent `BatchGetItem` for the actor, an optional target and an optional tenant.
+    pub async fn snapshot(
+        &self,
+        actor: UserKey<'_>,
+        target: Option<UserKey<'_>>,
+        tenant: Option<&str>,
+    ) -> Result<Snapshot, StoreError> {
+        let actor_key = user_key(actor);
+        let target_key = target.map(user_key);
+        let tenant_key = tenant.map(tenant_key);
+        let mut wanted = vec![actor_key.clone()];
+        // BatchGetItem refuses duplicate keys: acting on yourself reads one item.
+        for key in target_key.iter().chain(&tenant_key) {
+            if !wanted.contains(key) {
+                wanted.push(key.clone());
+            }
+        }
+        let found = self.batch_get(wanted).await?;
+        let pick = |key: &Item| found.iter().find(|item| same_key(item, key)).cloned();
+        Ok(Snapshot {
+            actor: pick(&actor_key).map(from_item).transpose()?,
+            target: target_key
+                .as_ref()
+                .and_then(pick)
+                .map(from_item)
+                .transpose()?,
+            tenant: tenant_key
+                .as_ref()
+                .and_then(pick)
+                .map(from_item)
+                .transpose()?,
+        })
+    }
+
+    async fn batch_get(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        // Unprocessed keys come back under throttling; ask again for those, a bounded number of times.
+        for attempt in 0..5 {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut keys)))
+                .consistent_read(true)
+                .build()
+                .map_err(other)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(classify)?;
+            if let Some(mut responses) = out.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            keys = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if keys.is_empty() {
+                return Ok(found);
+            }
+            tokio_sleep(Duration::from_millis(25 << attempt)).await;
+        }
+        Err(StoreError::Unavailable(
+            "BatchGetItem kept returning unprocessed keys".into(),
+        ))
+    }
+
+    pub async fn get_user(&self, key: UserKey<'_>) -> Result<Option<UserItem>, StoreError> {
+        self.get(user_key(key)).await
+    }
+
+    pub async fn get_tenant(&self, tenant_id: &str) -> Result<Option<TenantItem>, StoreError> {
+        self.get(tenant_key(tenant_id)).await
+    }
+
+    pub async fn get_username_claim(
+        &self,
+        tenant_id: &str,
+        normalized: &str,
+    ) -> Result<Option<ClaimItem>, StoreError> {
+        self.get(claim_key(keys::username_claim_pk(tenant_id, normalized)))
+            .await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// A tenant's users in id order (ids are time-ordered), `limit` at most, after `after`.
+    pub async fn list_users(
+        &self,
+        tenant_id: &str,
+        filter: UserFilter,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page<UserItem>, StoreError> {
+        let mut items: Vec<UserItem> = Vec::new();
+        let mut start = after.map(|id| {
+            HashMap::from([
+                ("PK".to_owned(), s(keys::tenant_pk(tenant_id))),
+                ("SK".to_owned(), s(keys::user_sk(id))),
+            ])
+        });
+        // Read one more than asked, to know whether a next page exists.
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant_id)))
+                .expression_attribute_values(":prefix", s(keys::USER_SK_PREFIX))
+                .limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take());
+            query = match filter {
+                UserFilter::Active => query.filter_expression("attribute_not_exists(deleted_at)"),
+                UserFilter::Deleted => query.filter_expression("attribute_exists(deleted_at)"),
+                UserFilter::All => query,
+            };
+            let out = query.send().await.map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                items.push(from_item(item)?);
+            }
+            start = out.last_evaluated_key;
+            if items.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let next_after = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|u| u.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_after })
+    }
+
+    /// A tenant's audit events, newest first.
+    pub async fn list_audit(&self, tenant_id: &str) -> Result<Vec<AuditItem>, StoreError> {
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                events.push(from_item(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(events);
+            }
+        }
+    }
+
+    // --------------------------------------------------------- transactions
+
+    /// Creates a user with its username and email claims, if the actor is unchanged,
+    /// the tenant exists and both claims are free.
+    pub async fn create_user(
+        &self,
+        guard: &Guard<'_>,
+        user: &UserItem,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        tx.guard(self, guard)?;
+        tx.push(
+            Part::Tenant,
+            condition_check(self, tenant_key(&user.tenant_id), "attribute_exists(PK)")?,
+        );
+        self.push_new_user(&mut tx, user)?;
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    /// Creates a tenant and its owner (with claims) in one transaction.
+    pub async fn create_tenant(
+        &self,
+        guard: &Guard<'_>,
+        tenant: &TenantItem,
+        owner: &UserItem,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        tx.guard(self, guard)?;
+        tx.push(Part::Tenant, put_new(self, to_item(tenant)?)?);
+        self.push_new_user(&mut tx, owner)?;
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    /// Writes a user that has no actor above it (the platform's first super admin).
+    /// Fails on the claims if the username or email is taken, so running it twice is harmless.
+    pub async fn bootstrap_user(
+        &self,
+        user: &UserItem,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        self.push_new_user(&mut tx, user)?;
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    fn push_new_user(&self, tx: &mut Tx, user: &UserItem) -> Result<(), StoreError> {
+        let claim = |pk: String| ClaimItem {
+            pk,
+            sk: keys::CLAIM_SK.to_owned(),
+            tenant_id: user.tenant_id.clone(),
+            user_id: user.id.clone(),
+        };
+        let username = claim(keys::username_claim_pk(&user.tenant_id, &user.username));
+        let email = claim(keys::email_claim_pk(&user.tenant_id, &user.email_claim()));
+        tx.push(Part::Target, put_new(self, to_item(user)?)?);
+        tx.push(Part::UsernameClaim, put_new(self, to_item(&username)?)?);
+        tx.push(Part::EmailClaim, put_new(self, to_item(&email)?)?);
+        Ok(())
+    }
+
+    /// Soft-deletes `target` as read, bumping its token epoch so every session dies.
+    pub async fn delete_user(
+        &self,
+        guard: &Guard<'_>,
+        target: &UserItem,
+        deletion: &Deletion<'_>,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(key_of(target))))
+            .update_expression(
+                "SET deleted_at = :at, deleted_by = :by, purge_after = :purge, \
+                 purge_shard = :shard, updated_at = :at, version = :next \
+                 ADD token_epoch :one",
+            )
+            .condition_expression("version = :seen AND attribute_not_exists(deleted_at)")
+            .expression_attribute_values(":at", s(deletion.deleted_at))
+            .expression_attribute_values(":by", s(deletion.deleted_by))
+            .expression_attribute_values(":purge", s(deletion.purge_after))
+            .expression_attribute_values(":shard", s(keys::purge_shard(&target.id)))
+            .expression_attribute_values(":next", n(target.version + 1))
+            .expression_attribute_values(":seen", n(target.version))
+            .expression_attribute_values(":one", n(1))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(other)?;
+        self.update_target(guard, update, audit).await
+    }
+
+    /// Undoes a soft delete, if `target` is still deleted exactly as read.
+    pub async fn restore_user(
+        &self,
+        guard: &Guard<'_>,
+        target: &UserItem,
+        now: &str,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let seen = target
+            .deleted_at
+            .as_deref()
+            .ok_or_else(|| StoreError::Other("restore of a user that is not deleted".into()))?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(key_of(target))))
+            .update_expression(
+                "SET updated_at = :now, version = :next \
+                 REMOVE deleted_at, deleted_by, purge_after, purge_shard",
+            )
+            .condition_expression("version = :seen AND deleted_at = :deleted_at")
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":next", n(target.version + 1))
+            .expression_attribute_values(":seen", n(target.version))
+            .expression_attribute_values(":deleted_at", s(seen))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(other)?;
+        self.update_target(guard, update, audit).await
+    }
+
+    async fn update_target(
+        &self,
+        guard: &Guard<'_>,
+        update: Update,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        tx.guard(self, guard)?;
+        tx.push(
+            Part::Target,
+            TransactWriteItem::builder().update(update).build(),
+        );
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+}
+
+/// A transaction being assembled, remembering which part each action is.
+#[derive(Default)]
+struct Tx {
+    parts: Vec<Part>,
+    items: Vec<TransactWriteItem>,
+}
+
+impl Tx {
+    fn push(&mut self, part: Part, item: TransactWriteItem) {
+        self.parts.push(part);
+        self.items.push(item);
+    }
+
+    /// The actor must be exactly as the decision saw it: same version, and not deleted.
+    fn guard(&mut self, store: &Store, guard: &Guard) -> Result<(), StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&store.table)
+            .set_key(Some(user_key(guard.actor)))
+            .condition_expression("version = :v AND attribute_not_exists(deleted_at)")
+            .expression_attribute_values(":v", n(guard.version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(other)?;
+        self.push(
+            Part::Actor,
+            TransactWriteItem::builder().condition_check(check).build(),
+        );
+        Ok(())
+    }
+
+    fn audit(&mut self, store: &Store, audit: &AuditItem) -> Result<(), StoreError> {
+        self.push(Part::Audit, put_new(store, to_item(audit)?)?);
+        Ok(())
+    }
+
+    async fn commit(self, store: &Store) -> Result<(), StoreError> {
+        let result = store
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    Err(cancellation(&self.parts, e.cancellation_reasons()))
+                }
+                _ => Err(classify(err)),
+            },
+        }
+    }
+}
+
+fn put_new(store: &Store, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(&store.table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK)")
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(other)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+fn condition_check(
+    store: &Store,
+    key: Item,
+    condition: &str,
+) -> Result<TransactWriteItem, StoreError> {
+    let check = ConditionCheck::builder()
+        .table_name(&store.table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .build()
+        .map_err(other)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+fn key_of(user: &UserItem) -> UserKey<'_> {
+    UserKey {
+        tenant_id: &user.tenant_id,
+        user_id: &user.id,
+    }
+}
+
+fn user_key(key: UserKey) -> Item {
+    HashMap::from([
+        ("PK".to_owned(), s(keys::tenant_pk(key.tenant_id))),
+        ("SK".to_owned(), s(keys::user_sk(key.user_id))),
+    ])
+}
+
+fn tenant_key(tenant_id: &str) -> Item {
+    HashMap::from([
+        ("PK".to_owned(), s(keys::tenant_pk(tenant_id))),
+        ("SK".to_owned(), s(keys::TENANT_SK)),
+    ])
+}
+
+fn claim_key(pk: String) -> Item {
+    HashMap::from([
+        ("PK".to_owned(), s(pk)),
+        ("SK".to_owned(), s(keys::CLAIM_SK)),
+    ])
+}
+
+fn same_key(item: &Item, key: &Item) -> bool {
+    item.get("PK") == key.get("PK") && item.get("SK") == key.get("SK")
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn other(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(err.to_string())
+}
+
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(other)
+}
+
+/// Reads an item returned by DynamoDB (also used on cancellation reasons' items).
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(other)
+}
+
+async fn tokio_sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}
