@@ -194,7 +194,11 @@ impl std::error::Error for Denial {}
 /// `View`, `Delete` and `Restore` act on a user; given a tenant target they find no one.
 pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Denial> {
     let super_admin = actor.role == Role::SuperAdmin;
-    // Tenancy comes first: outside your tenant nothing exists, not even a reason to refuse.
+    // A new tenant belongs to no one yet, so there is nothing to hide: refuse with a reason.
+    if action == Action::CreateTenant {
+        return require(super_admin, Denial::RequiresSuperAdmin);
+    }
+    // Tenancy comes next: outside your tenant nothing exists, not even a reason to refuse.
     if !super_admin && actor.tenant_id != target.tenant_id() {
         return Err(Denial::NotFound);
     }

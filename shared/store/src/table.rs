@@ -96,6 +96,15 @@ pub struct Deletion<'a> {
 
 impl Store {
     pub async fn connect(config: &StoreConfig) -> Store {
+        Store::connect_with(config, |builder| builder).await
+    }
+
+    /// Like `connect`, with a last say over the client's configuration (tests add
+    /// interceptors here, to count round trips or inject faults).
+    pub async fn connect_with(
+        config: &StoreConfig,
+        customize: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
+    ) -> Store {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(config.region.clone()))
             .retry_config(
@@ -117,7 +126,10 @@ impl Store {
                 ));
             }
         }
-        Store::new(Client::new(&loader.load().await), config.table.clone())
+        let sdk = loader.load().await;
+        let client =
+            Client::from_conf(customize(aws_sdk_dynamodb::config::Builder::from(&sdk)).build());
+        Store::new(client, config.table.clone())
     }
 
     pub fn new(client: Client, table: impl Into<String>) -> Store {

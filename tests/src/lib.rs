@@ -1,0 +1,317 @@
+//! The test stack: a fresh table on DynamoDB Local per test (created from template.yaml),
+//! the real handlers behind the dev router, and helpers that speak the HTTP contract.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use lambda_http::http::{self, StatusCode};
+use serde_json::{Value, json};
+use tenantry_accounts::Accounts;
+use tenantry_dev::{Router, template};
+use tenantry_http::{App, Tokens};
+use tenantry_store::{Store, StoreConfig};
+
+pub const ROOT_PASSWORD: &str = "root-password-for-tests";
+pub const PASSWORD: &str = "a-long-enough-password";
+
+/// The DynamoDB Local `make test` started.
+pub fn endpoint() -> String {
+    std::env::var("TENANTRY_TEST_DYNAMODB_ENDPOINT").expect(
+        "TENANTRY_TEST_DYNAMODB_ENDPOINT is not set: run the suite with `make test`, \
+         which starts DynamoDB Local and sets it",
+    )
+}
+
+/// Counts DynamoDB HTTP requests by operation (every attempt, retries included).
+#[derive(Debug, Default, Clone)]
+pub struct RoundTrips(Arc<Mutex<HashMap<String, u64>>>);
+
+impl RoundTrips {
+    pub fn reset(&self) {
+        self.0.lock().unwrap().clear();
+    }
+    pub fn total(&self) -> u64 {
+        self.0.lock().unwrap().values().sum()
+    }
+    pub fn by_operation(&self) -> HashMap<String, u64> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("unknown")
+            .rsplit('.')
+            .next()
+            .unwrap_or("unknown")
+            .to_owned();
+        *self.0.lock().unwrap().entry(target).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// One isolated stack: its own table, app, router and root token.
+pub struct Stack {
+    pub app: Arc<App>,
+    pub router: Arc<Router>,
+    pub store: Store,
+    pub round_trips: RoundTrips,
+    pub root_token: String,
+    pub root_id: String,
+}
+
+static TABLES: AtomicU64 = AtomicU64::new(0);
+
+impl Stack {
+    pub async fn new() -> Stack {
+        Stack::with_endpoint(&endpoint(), 3).await
+    }
+
+    /// A stack whose store points at `endpoint` (a dead one, to test outages), with the table
+    /// created only if the endpoint answers.
+    pub async fn with_endpoint(endpoint: &str, max_attempts: u32) -> Stack {
+        let table = format!(
+            "t{}-{}",
+            TABLES.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::now_v7().simple()
+        );
+        let config = StoreConfig {
+            table,
+            region: "us-east-1".into(),
+            endpoint: Some(endpoint.to_owned()),
+            max_attempts,
+        };
+        let round_trips = RoundTrips::default();
+        let counter = round_trips.clone();
+        let store = Store::connect_with(&config, move |b| b.interceptor(counter)).await;
+        let template = template::Template::load(&template::default_path()).unwrap();
+        let app = Arc::new(App {
+            accounts: Accounts::new(store.clone()),
+            tokens: Tokens::new(
+                b"test-secret-test-secret-test-secret!",
+                "tenantry",
+                "tenantry-api",
+                900,
+            ),
+        });
+        let router = Arc::new(Router::new(Arc::clone(&app), &template.routes().unwrap()).unwrap());
+        let mut stack = Stack {
+            app,
+            router,
+            store,
+            round_trips,
+            root_token: String::new(),
+            root_id: String::new(),
+        };
+        if stack
+            .store
+            .create_table(&template.table().unwrap())
+            .await
+            .is_ok()
+        {
+            assert!(
+                stack
+                    .app
+                    .accounts
+                    .bootstrap_super_admin("root", "root@platform.invalid", ROOT_PASSWORD)
+                    .await
+                    .unwrap()
+            );
+            stack.root_token = stack.login("platform", "root", ROOT_PASSWORD).await;
+            stack.root_id = stack.me(&stack.root_token.clone()).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+        stack
+    }
+
+    /// One HTTP request through the dev router, exactly as the dev server would pass it.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.raw(method, path, token, bytes, Some("application/json"))
+            .await
+    }
+
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut builder = http::Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(kind) = content_type.filter(|_| !body.is_empty()) {
+            builder = builder.header("content-type", kind);
+        }
+        let response = self.router.dispatch(builder.body(body).unwrap()).await;
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let value = match response.body() {
+            lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+            lambda_http::Body::Empty => Value::Null,
+            other => panic!("unexpected body {other:?}"),
+        };
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(kind.as_deref(), Some("application/problem+json"), "{value}");
+            assert_eq!(value["status"], status.as_u16(), "{value}");
+            assert!(
+                value["code"].is_string() && value["type"].is_string(),
+                "{value}"
+            );
+        }
+        (status, value)
+    }
+
+    pub async fn login(&self, tenant: &str, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                Some(json!({"tenant": tenant, "username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {tenant}/{username}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn me(&self, token: &str) -> Value {
+        let (status, body) = self.call("GET", "/me", Some(token), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Creates tenant `id` with owner `<id>-owner`; returns (owner id, owner token).
+    pub async fn tenant(&self, id: &str) -> (String, String) {
+        let owner = format!("{id}-owner");
+        let (status, body) = self
+            .call(
+                "POST",
+                "/tenants",
+                Some(&self.root_token),
+                Some(json!({
+                    "id": id,
+                    "name": format!("Tenant {id}"),
+                    "owner": {"username": owner, "email": format!("{owner}@{id}.test"), "password": PASSWORD}
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let token = self.login(id, &owner, PASSWORD).await;
+        (body["owner"]["id"].as_str().unwrap().to_owned(), token)
+    }
+
+    /// Creates `username` with `role` in `tenant` as `token`; returns (id, the user's token).
+    pub async fn user(
+        &self,
+        tenant: &str,
+        token: &str,
+        username: &str,
+        role: &str,
+    ) -> (String, String) {
+        let (status, body) = self.create_user(tenant, token, username, role).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let user_token = self.login(tenant, username, PASSWORD).await;
+        (body["id"].as_str().unwrap().to_owned(), user_token)
+    }
+
+    pub async fn create_user(
+        &self,
+        tenant: &str,
+        token: &str,
+        username: &str,
+        role: &str,
+    ) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            &format!("/tenants/{tenant}/users"),
+            Some(token),
+            Some(json!({
+                "username": username,
+                "email": format!("{username}@{tenant}.test"),
+                "password": PASSWORD,
+                "role": role
+            })),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
+        self.call(
+            "DELETE",
+            &format!("/tenants/{tenant}/users/{user_id}"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn restore(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
+        self.call(
+            "POST",
+            &format!("/tenants/{tenant}/users/{user_id}/restore"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    pub async fn get(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
+        self.call(
+            "GET",
+            &format!("/tenants/{tenant}/users/{user_id}"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// The ids of a listing (one page of up to 100).
+    pub async fn list_ids(&self, tenant: &str, state: &str, token: &str) -> Vec<String> {
+        let (status, body) = self
+            .call(
+                "GET",
+                &format!("/tenants/{tenant}/users?state={state}&limit=100"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}

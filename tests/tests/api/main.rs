@@ -1,0 +1,5 @@
+//! One test binary for every integration test (see tests/src/lib.rs for the stack).
+
+mod races;
+mod round_trips;
+mod stories;

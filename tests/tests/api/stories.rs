@@ -1,0 +1,499 @@
+//! The two production stories, told as tests against DynamoDB Local through the handlers.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::http::StatusCode;
+use serde_json::Value;
+use tenantry_tests::{PASSWORD, Stack};
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or("")
+}
+
+async fn audit_actions(stack: &Stack, tenant: &str, target: &str) -> Vec<String> {
+    stack
+        .store
+        .list_audit(tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.target_id == target)
+        .map(|e| e.action)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_rules_of_the_office_politics_story_hold() {
+    let stack = Stack::new().await;
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let (admin_id, admin) = stack.user("acme", &owner, "alice", "admin").await;
+    let (admin2_id, _) = stack.user("acme", &owner, "bob", "admin").await;
+    let (agent_id, agent) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (user_id, user) = stack.user("acme", &owner, "ursula", "user").await;
+    let root = stack.root_token.clone();
+
+    let cases: Vec<(&str, &str, &str, StatusCode, &str)> = vec![
+        // (who, token, target, status, code)
+        (
+            "admin deletes themself",
+            &admin,
+            &admin_id,
+            StatusCode::FORBIDDEN,
+            "cannot_delete_self",
+        ),
+        (
+            "admin deletes an admin",
+            &admin,
+            &admin2_id,
+            StatusCode::FORBIDDEN,
+            "admin_cannot_delete_admin",
+        ),
+        (
+            "admin deletes the owner",
+            &admin,
+            &owner_id,
+            StatusCode::FORBIDDEN,
+            "owner_protected",
+        ),
+        (
+            "super admin deletes the owner",
+            &root,
+            &owner_id,
+            StatusCode::FORBIDDEN,
+            "owner_protected",
+        ),
+        (
+            "owner deletes themself",
+            &owner,
+            &owner_id,
+            StatusCode::FORBIDDEN,
+            "cannot_delete_self",
+        ),
+        (
+            "agent deletes the owner",
+            &agent,
+            &owner_id,
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+        (
+            "agent deletes a user",
+            &agent,
+            &user_id,
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+        (
+            "agent deletes an admin",
+            &agent,
+            &admin_id,
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+        (
+            "user deletes an agent",
+            &user,
+            &agent_id,
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+        (
+            "agent deletes themself",
+            &agent,
+            &agent_id,
+            StatusCode::FORBIDDEN,
+            "cannot_delete_self",
+        ),
+    ];
+    for (what, token, target, status, expected) in cases {
+        let (got, body) = stack.delete("acme", target, token).await;
+        assert_eq!((got, code(&body)), (status, expected), "{what}: {body}");
+    }
+    // Nothing was deleted by any refused attempt, and nothing was audited.
+    assert_eq!(
+        stack.list_ids("acme", "deleted", &owner).await,
+        Vec::<String>::new()
+    );
+    for id in [&admin_id, &admin2_id, &agent_id, &user_id] {
+        assert_eq!(audit_actions(&stack, "acme", id).await, vec!["user.create"]);
+    }
+    // The owner came with the tenant; its only event is the tenant's creation.
+    assert!(audit_actions(&stack, "acme", &owner_id).await.is_empty());
+
+    // What is allowed: an admin deletes an agent and a user; a super admin deletes an admin.
+    assert_eq!(
+        stack.delete("acme", &agent_id, &admin).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stack.delete("acme", &user_id, &admin).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = stack.delete("acme", &admin2_id, &root).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut trash = stack.list_ids("acme", "deleted", &owner).await;
+    trash.sort();
+    let mut expected = vec![agent_id, user_id, admin2_id];
+    expected.sort();
+    assert_eq!(trash, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly() {
+    let stack = Stack::new().await;
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let (ben_id, ben) = stack.user("acme", &owner, "ben", "user").await;
+    let (_, agent) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (_, before) = stack.get("acme", &ben_id, &owner).await;
+    assert_eq!(before["state"], "active");
+
+    // The delete says what happened and when.
+    let (status, deleted) = stack.delete("acme", &ben_id, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    assert_eq!(deleted["id"], ben_id.as_str());
+    assert_eq!(deleted["state"], "deleted");
+    assert_eq!(deleted["sessions_revoked"], true);
+    let deleted_at = deleted["deleted_at"].as_str().unwrap();
+    let purge_after = deleted["purge_after"].as_str().unwrap();
+    assert_eq!(deleted["restorable_until"], purge_after);
+    assert!(purge_after > deleted_at);
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    assert_eq!(
+        parse(purge_after) - parse(deleted_at),
+        time::Duration::days(30)
+    );
+
+    // Repeating it answers the same deletion and writes no second audit event.
+    let (status, again) = stack.delete("acme", &ben_id, &owner).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, deleted);
+    assert_eq!(
+        audit_actions(&stack, "acme", &ben_id).await,
+        vec!["user.delete", "user.create"]
+    );
+
+    // Gone from the list, present in the trash with its purge date.
+    assert!(
+        !stack
+            .list_ids("acme", "active", &owner)
+            .await
+            .contains(&ben_id)
+    );
+    let (_, trash) = stack
+        .call(
+            "GET",
+            "/tenants/acme/users?state=deleted",
+            Some(&owner),
+            None,
+        )
+        .await;
+    let item = &trash["items"][0];
+    assert_eq!(
+        (item["id"].as_str(), item["state"].as_str()),
+        (Some(ben_id.as_str()), Some("deleted"))
+    );
+    assert_eq!(item["purge_after"], purge_after);
+    assert_eq!(item["deleted_by"], owner_id.as_str());
+    // The trash is for admins only; agents and users do not see deleted accounts at all.
+    let (status, body) = stack
+        .call(
+            "GET",
+            "/tenants/acme/users?state=deleted",
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "insufficient_role")
+    );
+    let (status, body) = stack.get("acme", &ben_id, &agent).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "user_not_found")
+    );
+    let (status, shown) = stack.get("acme", &ben_id, &owner).await;
+    assert_eq!(
+        (status, shown["state"].as_str()),
+        (StatusCode::OK, Some("deleted"))
+    );
+    assert!(shown.get("password_hash").is_none() && shown.get("token_epoch").is_none());
+
+    // Every session died at once, and the account cannot log in.
+    let (status, _) = stack.call("GET", "/me", Some(&ben), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(serde_json::json!({"tenant": "acme", "username": "ben", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+
+    // The name is held, and the answer says until when and by whom.
+    for name in ["ben", "BEN", "ｂｅｎ"] {
+        let (status, body) = stack.create_user("acme", &owner, name, "user").await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::CONFLICT, "username_held_by_deleted_user"),
+            "{name}"
+        );
+        assert_eq!(body["frees_at"], purge_after);
+        assert_eq!(body["deleted_user_id"], ben_id.as_str());
+    }
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/tenants/acme/users",
+            Some(&owner),
+            Some(serde_json::json!({"username": "benjamin", "email": "ben@acme.test", "password": PASSWORD, "role": "user"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "email_held_by_deleted_user")
+    );
+    assert_eq!(body["frees_at"], purge_after);
+
+    // Restore brings the account back exactly as it was; old tokens stay dead, login works.
+    let (status, restored) = stack.restore("acme", &ben_id, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    let strip = |v: &Value| {
+        let mut map: HashMap<String, Value> = serde_json::from_value(v.clone()).unwrap();
+        map.remove("updated_at");
+        map
+    };
+    assert_eq!(strip(&restored), strip(&before));
+    assert_eq!(
+        strip(&stack.get("acme", &ben_id, &owner).await.1),
+        strip(&before)
+    );
+    assert!(
+        stack
+            .list_ids("acme", "active", &owner)
+            .await
+            .contains(&ben_id)
+    );
+    let (status, _) = stack.call("GET", "/me", Some(&ben), None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a token from before the delete must stay dead"
+    );
+    let fresh = stack.login("acme", "ben", PASSWORD).await;
+    assert_eq!(stack.me(&fresh).await["id"], ben_id.as_str());
+    assert_eq!(
+        audit_actions(&stack, "acme", &ben_id).await,
+        vec!["user.restore", "user.delete", "user.create"]
+    );
+
+    // Restoring an active account is a conflict, not a silent success.
+    let (status, body) = stack.restore("acme", &ben_id, &owner).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "not_deleted"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_after_the_purge_date_is_refused() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+    assert_eq!(
+        stack.delete("acme", &ben_id, &owner).await.0,
+        StatusCode::OK
+    );
+    // Move the purge date into the past, as time would.
+    stack
+        .store
+        .client()
+        .update_item()
+        .table_name(stack.store.table())
+        .key("PK", AttributeValue::S("TENANT#acme".into()))
+        .key("SK", AttributeValue::S(format!("USER#{ben_id}")))
+        .update_expression("SET purge_after = :p")
+        .expression_attribute_values(":p", AttributeValue::S("2000-01-01T00:00:00.000Z".into()))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = stack.restore("acme", &ben_id, &owner).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "restore_window_closed")
+    );
+    assert_eq!(body["purge_after"], "2000-01-01T00:00:00.000Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_follows_the_rank_rules() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (admin_id, admin) = stack.user("acme", &owner, "alice", "admin").await;
+    let (agent_id, agent) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (user_id, _) = stack.user("acme", &owner, "ursula", "user").await;
+    let root = stack.root_token.clone();
+    assert_eq!(
+        stack.delete("acme", &admin_id, &root).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stack.delete("acme", &user_id, &owner).await.0,
+        StatusCode::OK
+    );
+
+    let (status, body) = stack.restore("acme", &admin_id, &owner).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "requires_super_admin")
+    );
+    let (status, body) = stack.restore("acme", &user_id, &agent).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "user_not_found")
+    );
+    let (status, _) = stack.restore("acme", &admin_id, &root).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = stack.restore("acme", &user_id, &admin).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "alice's old token died with her deletion"
+    );
+    let admin = stack.login("acme", "alice", PASSWORD).await;
+    let (status, _) = stack.restore("acme", &user_id, &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stack.list_ids("acme", "deleted", &owner).await.is_empty());
+    let _ = agent_id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_creates_whom_follows_the_role_table() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (_, admin) = stack.user("acme", &owner, "alice", "admin").await;
+    let (_, agent) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (_, user) = stack.user("acme", &owner, "ursula", "user").await;
+    let root = stack.root_token.clone();
+    let cases: Vec<(&str, &str, &str, StatusCode, &str)> = vec![
+        ("root", &root, "admin", StatusCode::CREATED, ""),
+        (
+            "root",
+            &root,
+            "super_admin",
+            StatusCode::FORBIDDEN,
+            "cannot_create_super_admin",
+        ),
+        ("owner", &owner, "admin", StatusCode::CREATED, ""),
+        (
+            "owner",
+            &owner,
+            "super_admin",
+            StatusCode::FORBIDDEN,
+            "cannot_create_super_admin",
+        ),
+        (
+            "admin",
+            &admin,
+            "admin",
+            StatusCode::FORBIDDEN,
+            "requires_owner",
+        ),
+        ("admin", &admin, "agent", StatusCode::CREATED, ""),
+        ("admin", &admin, "user", StatusCode::CREATED, ""),
+        (
+            "agent",
+            &agent,
+            "user",
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+        (
+            "user",
+            &user,
+            "user",
+            StatusCode::FORBIDDEN,
+            "insufficient_role",
+        ),
+    ];
+    for (i, (who, token, role, status, expected)) in cases.into_iter().enumerate() {
+        let (got, body) = stack
+            .create_user("acme", token, &format!("new{i}"), role)
+            .await;
+        assert_eq!(
+            (got, code(&body)),
+            (status, expected),
+            "{who} creates {role}: {body}"
+        );
+        if got == StatusCode::CREATED {
+            assert_eq!(
+                (body["role"].as_str(), body["is_owner"].as_bool()),
+                (Some(role), Some(false))
+            );
+        }
+    }
+    // Only super admins create tenants.
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/tenants",
+            Some(&owner),
+            Some(serde_json::json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "requires_super_admin")
+    );
+    // A tenant id is taken once.
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/tenants",
+            Some(&root),
+            Some(serde_json::json!({"id": "acme", "name": "Acme again", "owner": {"username": "x-owner", "email": "x@acme.test", "password": PASSWORD}})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "tenant_exists")
+    );
+    // An active name is simply taken.
+    let (status, body) = stack.create_user("acme", &owner, "alice", "user").await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "username_taken")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_tenant_has_exactly_one_owner_who_is_an_admin() {
+    let stack = Stack::new().await;
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let me = stack.me(&owner).await;
+    assert_eq!(me["id"], owner_id.as_str());
+    assert_eq!(
+        (me["role"].as_str(), me["is_owner"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+    let (_, body) = stack
+        .call("GET", "/tenants/acme/users?state=all", Some(&owner), None)
+        .await;
+    let owners: Vec<&Value> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["is_owner"] == true)
+        .collect();
+    assert_eq!(owners.len(), 1);
+    let events = stack.store.list_audit("acme").await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["tenant.create"]);
+    assert_eq!(events[0].actor_id, stack.root_id);
+    assert_eq!(events[0].details["owner_id"], owner_id.as_str());
+}
