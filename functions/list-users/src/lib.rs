@@ -20,9 +20,9 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     };
     let limit = match query.get("limit") {
         None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse()
-            .ok()
+        Some(raw) => Some(raw)
+            .filter(|r| r.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|r| r.parse().ok())
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or_else(|| Problem::invalid("limit", format!("must be 1 to {MAX_LIMIT}")))?,
     };

@@ -130,6 +130,7 @@ impl Route {
         let mut params = HashMap::new();
         for (pattern, value) in self.segments.iter().zip(given) {
             match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(_) if value.is_empty() => return None,
                 Some(name) => {
                     let decoded = percent_encoding::percent_decode_str(value)
                         .decode_utf8()
@@ -145,8 +146,10 @@ impl Route {
     }
 }
 
+/// Segments after the leading slash. Empty segments are kept, so `/me/` and
+/// `/tenants//acme/users` match no route instead of being silently repaired.
 fn split(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter(|s| !s.is_empty())
+    path.strip_prefix('/').unwrap_or(path).split('/')
 }
 
 fn not_routed(method: &Method, matching: &[(&Route, HashMap<String, String>)]) -> Response<Body> {

@@ -48,12 +48,19 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
 
 /// The field a serde error is about: the unknown or missing field it quotes, else its path.
 fn field_of(path: &str, message: &str) -> String {
-    let quoted = ["unknown field `", "missing field `"]
+    let quoted = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.split_once(prefix))
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(name, _)| name);
-    let parent = if path == "." { "" } else { path };
+    // `?` marks a position serde could not name (a syntax error between members): the
+    // client can act on the enclosing object, not on a question mark.
+    let known: Vec<&str> = path
+        .split('.')
+        .filter(|segment| !segment.is_empty() && *segment != "?")
+        .collect();
+    let parent = known.join(".");
+    let parent = parent.as_str();
     match quoted {
         Some(name) if parent.is_empty() => name.to_owned(),
         // Unknown fields are already the last segment of the path.
@@ -142,6 +149,9 @@ mod tests {
             "owner.password"
         );
         assert_eq!(field_of(".", "expected value"), "body");
+        assert_eq!(field_of("?", "expected `:`"), "body");
+        assert_eq!(field_of("owner.?", "EOF while parsing"), "owner");
+        assert_eq!(field_of(".", "duplicate field `username`"), "username");
         assert_eq!(
             strip_position("expected `,` at line 1 column 9"),
             "expected `,`"

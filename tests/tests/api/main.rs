@@ -1,5 +1,6 @@
 //! One test binary for every integration test (see tests/src/lib.rs for the stack).
 
+mod contract;
 mod races;
 mod round_trips;
 mod stories;
