@@ -5,9 +5,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+    BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::http::{self, StatusCode};
 use serde_json::{Value, json};
 use tenantry_accounts::Accounts;
@@ -66,12 +71,97 @@ impl Intercept for RoundTrips {
     }
 }
 
+/// Makes the next `TransactWriteItems` calls fail the way real DynamoDB can and DynamoDB Local
+/// never does: the request is emptied so nothing commits, and the answer is a
+/// `TransactionCanceledException` with the given reason code on the transaction's second
+/// part (the target). Each injection is one round trip that really reached the server.
+#[derive(Debug, Default, Clone)]
+pub struct Faults(Arc<Mutex<Vec<&'static str>>>);
+
+#[derive(Debug, Clone)]
+struct Injected(&'static str);
+
+impl Storable for Injected {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Faults {
+    /// The next `n` transactions are cancelled with `code` (e.g. `TransactionConflict`).
+    pub fn cancel_next(&self, n: usize, code: &'static str) {
+        *self.0.lock().unwrap() = vec![code; n];
+    }
+
+    pub fn pending(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+impl Intercept for Faults {
+    fn name(&self) -> &'static str {
+        "Faults"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let is_transaction = request
+            .headers()
+            .get("x-amz-target")
+            .is_some_and(|t| t.ends_with(".TransactWriteItems"));
+        if !is_transaction {
+            return Ok(());
+        }
+        let Some(code) = self.0.lock().unwrap().pop() else {
+            return Ok(());
+        };
+        // An empty transaction is refused by the server: nothing of the real one commits.
+        let empty = r#"{"TransactItems":[]}"#;
+        *request.body_mut() = SdkBody::from(empty);
+        request
+            .headers_mut()
+            .insert("content-length", empty.len().to_string());
+        cfg.interceptor_state().store_put(Injected(code));
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(Injected(code)) = cfg.load::<Injected>().cloned() else {
+            return Ok(());
+        };
+        cfg.interceptor_state().unset::<Injected>();
+        let body = json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": format!("Transaction cancelled, please refer cancellation reasons for specific reasons [None, {code}, None]"),
+            "CancellationReasons": [{"Code": "None"}, {"Code": code, "Message": "injected"}, {"Code": "None"}],
+        })
+        .to_string();
+        let response = context.response_mut();
+        *response.status_mut() = 400u16.try_into()?;
+        response
+            .headers_mut()
+            .insert("content-type", "application/x-amz-json-1.0");
+        response.headers_mut().remove("x-amzn-errortype");
+        *response.body_mut() = SdkBody::from(body);
+        Ok(())
+    }
+}
+
 /// One isolated stack: its own table, app, router and root token.
 pub struct Stack {
     pub app: Arc<App>,
     pub router: Arc<Router>,
     pub store: Store,
     pub round_trips: RoundTrips,
+    pub faults: Faults,
     pub root_token: String,
     pub root_id: String,
 }
@@ -98,8 +188,12 @@ impl Stack {
             max_attempts,
         };
         let round_trips = RoundTrips::default();
-        let counter = round_trips.clone();
-        let store = Store::connect_with(&config, move |b| b.interceptor(counter)).await;
+        let faults = Faults::default();
+        let (counter, injector) = (round_trips.clone(), faults.clone());
+        let store = Store::connect_with(&config, move |b| {
+            b.interceptor(counter).interceptor(injector)
+        })
+        .await;
         let template = template::Template::load(&template::default_path()).unwrap();
         let app = Arc::new(App {
             accounts: Accounts::new(store.clone()),
@@ -116,6 +210,7 @@ impl Stack {
             router,
             store,
             round_trips,
+            faults,
             root_token: String::new(),
             root_id: String::new(),
         };

@@ -92,12 +92,14 @@ where
     }
 }
 
-/// Maps the cancellation reasons DynamoDB gave back onto the parts we sent.
+/// Maps the cancellation reasons DynamoDB gave back onto the parts we sent. Only failed
+/// conditions and conflicts are worth a new snapshot; throttling is `Unavailable`, and any
+/// other reason (a validation error: a bug) is `Other`.
 pub(crate) fn cancellation(
     parts: &[Part],
     reasons: &[aws_sdk_dynamodb::types::CancellationReason],
 ) -> StoreError {
-    let failed = parts
+    let failed: Vec<Cancel> = parts
         .iter()
         .zip(reasons)
         .filter_map(|(part, reason)| {
@@ -115,5 +117,26 @@ pub(crate) fn cancellation(
             })
         })
         .collect();
-    StoreError::Cancelled(failed)
+    let others: Vec<&str> = failed
+        .iter()
+        .filter_map(|c| match &c.reason {
+            Reason::Other(code) => Some(code.as_str()),
+            _ => None,
+        })
+        .collect();
+    if failed.is_empty() || others.len() < failed.len() {
+        if failed.is_empty() {
+            return StoreError::Other("transaction cancelled without a reason".into());
+        }
+        return StoreError::Cancelled(failed);
+    }
+    let text = format!("transaction cancelled: {others:?}");
+    if others
+        .iter()
+        .any(|code| code.contains("Throttl") || code.contains("ProvisionedThroughput"))
+    {
+        StoreError::Unavailable(text)
+    } else {
+        StoreError::Other(text)
+    }
 }

@@ -1,0 +1,89 @@
+//! Failures real DynamoDB produces and DynamoDB Local does not, injected on the wire:
+//! transaction conflicts (another transaction on the same item) and throttled transactions.
+
+use lambda_http::http::StatusCode;
+use tenantry_tests::Stack;
+
+async fn delete_events(stack: &Stack, target: &str) -> usize {
+    stack
+        .store
+        .list_audit("acme")
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "user.delete" && e.target_id == target)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_conflict_is_read_again_decided_again_and_committed_once() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+
+    stack.faults.cancel_next(2, "TransactionConflict");
+    stack.round_trips.reset();
+    let (status, body) = stack.delete("acme", &ben_id, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "deleted");
+    assert_eq!(stack.faults.pending(), 0);
+    // Three rounds of snapshot + commit: two cancelled by the conflict, one committed.
+    let ops = stack.round_trips.by_operation();
+    assert_eq!(ops.get("BatchGetItem"), Some(&3), "{ops:?}");
+    assert_eq!(ops.get("TransactWriteItems"), Some(&3), "{ops:?}");
+    assert_eq!(delete_events(&stack, &ben_id).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_conflicts_answer_409_conflict_and_change_nothing() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+
+    stack.faults.cancel_next(100, "TransactionConflict");
+    stack.round_trips.reset();
+    let (status, body) = stack.delete("acme", &ben_id, &owner).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{body}"
+    );
+    // Bounded: five rounds, then a clear answer.
+    assert_eq!(
+        stack.round_trips.by_operation().get("TransactWriteItems"),
+        Some(&5)
+    );
+    stack.faults.cancel_next(0, "TransactionConflict");
+    assert_eq!(
+        stack.get("acme", &ben_id, &owner).await.1["state"],
+        "active"
+    );
+    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_transaction_answers_503_with_retry_after() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+
+    stack.faults.cancel_next(1, "ThrottlingError");
+    let response = stack
+        .router
+        .dispatch(
+            lambda_http::http::Request::builder()
+                .method("DELETE")
+                .uri(format!("/tenants/acme/users/{ben_id}"))
+                .header("authorization", format!("Bearer {owner}"))
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    assert_eq!(
+        stack.get("acme", &ben_id, &owner).await.1["state"],
+        "active"
+    );
+    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+}
