@@ -75,8 +75,18 @@ impl Intercept for RoundTrips {
 /// never does: the request is emptied so nothing commits, and the answer is a
 /// `TransactionCanceledException` with the given reason code on the transaction's second
 /// part (the target). Each injection is one round trip that really reached the server.
-#[derive(Debug, Default, Clone)]
-pub struct Faults(Arc<Mutex<Vec<&'static str>>>);
+#[derive(Default, Clone)]
+pub struct Faults(Arc<Mutex<Vec<&'static str>>>, Arc<Mutex<Vec<Hook>>>);
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Faults")
+            .field(&self.0)
+            .finish_non_exhaustive()
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Injected(&'static str);
@@ -92,7 +102,13 @@ impl Faults {
     }
 
     pub fn pending(&self) -> usize {
-        self.0.lock().unwrap().len()
+        self.0.lock().unwrap().len() + self.1.lock().unwrap().len()
+    }
+
+    /// Runs `change` after the next transaction was decided and just before it is sent:
+    /// the window in which a concurrent request can make the snapshot stale.
+    pub fn before_next_transaction(&self, change: impl FnOnce() + Send + 'static) {
+        self.1.lock().unwrap().push(Box::new(change));
     }
 }
 
@@ -114,6 +130,9 @@ impl Intercept for Faults {
             .is_some_and(|t| t.ends_with(".TransactWriteItems"));
         if !is_transaction {
             return Ok(());
+        }
+        if let Some(hook) = self.1.lock().unwrap().pop() {
+            hook();
         }
         let Some(code) = self.0.lock().unwrap().pop() else {
             return Ok(());
@@ -153,6 +172,38 @@ impl Intercept for Faults {
         *response.body_mut() = SdkBody::from(body);
         Ok(())
     }
+}
+
+/// Sets attributes of a user item directly (as another request would have), bumping its
+/// version; blocking, for use inside `Faults::before_next_transaction`.
+pub fn set_user_blocking(store: &Store, tenant: &str, user_id: &str, role: &str, is_owner: bool) {
+    let (client, table) = (store.client().clone(), store.table().to_owned());
+    let key = (format!("TENANT#{tenant}"), format!("USER#{user_id}"));
+    let role = role.to_owned();
+    std::thread::spawn(move || {
+        use aws_sdk_dynamodb::types::AttributeValue as V;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            client
+                .update_item()
+                .table_name(table)
+                .key("PK", V::S(key.0))
+                .key("SK", V::S(key.1))
+                .update_expression("SET #r = :r, is_owner = :o ADD version :one")
+                .expression_attribute_names("#r", "role")
+                .expression_attribute_values(":r", V::S(role))
+                .expression_attribute_values(":o", V::Bool(is_owner))
+                .expression_attribute_values(":one", V::N("1".into()))
+                .send()
+                .await
+                .unwrap();
+        });
+    })
+    .join()
+    .unwrap();
 }
 
 /// One isolated stack: its own table, app, router and root token.

@@ -87,3 +87,70 @@ async fn a_throttled_transaction_answers_503_with_retry_after() {
     );
     assert_eq!(delete_events(&stack, &ben_id).await, 0);
 }
+
+/// The target becomes the owner (as an ownership transfer would make it) after the delete was
+/// decided and before it commits: the commit fails on the target's version, the new snapshot
+/// is decided again, and the answer is the denial that snapshot deserves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_made_owner_before_the_commit_is_protected_by_the_new_decision() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (alice_id, _) = stack.user("acme", &owner, "alice", "admin").await;
+
+    let store = stack.store.clone();
+    let target = alice_id.clone();
+    stack.faults.before_next_transaction(move || {
+        tenantry_tests::set_user_blocking(&store, "acme", &target, "admin", true)
+    });
+    stack.round_trips.reset();
+    let (status, body) = stack.delete("acme", &alice_id, &stack.root_token).await;
+    assert_eq!(
+        stack.faults.pending(),
+        0,
+        "the change ran inside the window"
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("owner_protected")),
+        "{body}"
+    );
+    let ops = stack.round_trips.by_operation();
+    assert_eq!(
+        (ops.get("BatchGetItem"), ops.get("TransactWriteItems")),
+        (Some(&2), Some(&1)),
+        "{ops:?}"
+    );
+    assert_eq!(
+        stack.get("acme", &alice_id, &owner).await.1["state"],
+        "active"
+    );
+    assert_eq!(delete_events(&stack, &alice_id).await, 0);
+}
+
+/// The actor is demoted to agent after deciding and before committing: the actor's condition
+/// check fails, and the new decision refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_demoted_before_the_commit_loses_the_power_it_decided_with() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (alice_id, alice) = stack.user("acme", &owner, "alice", "admin").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+
+    let store = stack.store.clone();
+    let actor = alice_id.clone();
+    stack.faults.before_next_transaction(move || {
+        tenantry_tests::set_user_blocking(&store, "acme", &actor, "agent", false)
+    });
+    let (status, body) = stack.delete("acme", &ben_id, &alice).await;
+    assert_eq!(stack.faults.pending(), 0);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("insufficient_role")),
+        "{body}"
+    );
+    assert_eq!(
+        stack.get("acme", &ben_id, &owner).await.1["state"],
+        "active"
+    );
+    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+}
