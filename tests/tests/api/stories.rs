@@ -497,3 +497,51 @@ async fn a_new_tenant_has_exactly_one_owner_who_is_an_admin() {
     assert_eq!(events[0].actor_id, stack.root_id);
     assert_eq!(events[0].details["owner_id"], owner_id.as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bootstrapping_root_again_or_concurrently_changes_nothing() {
+    let stack = Stack::new().await;
+    let accounts = &stack.app.accounts;
+    // Again, with another password: refused quietly, the first password still works.
+    assert!(
+        !accounts
+            .bootstrap_super_admin("root", "root@platform.invalid", "another-password-123")
+            .await
+            .unwrap()
+    );
+    stack
+        .login("platform", "root", tenantry_tests::ROOT_PASSWORD)
+        .await;
+    // Racing bootstraps of a new name: exactly one account.
+    let passwords: Vec<String> = (0..6).map(|i| format!("ops-password-{i:04}")).collect();
+    let results = futures::future::join_all(
+        passwords
+            .iter()
+            .map(|p| accounts.bootstrap_super_admin("ops", "ops@platform.invalid", p)),
+    )
+    .await;
+    let created = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(created, 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    let (status, page) = stack
+        .call(
+            "GET",
+            "/tenants/platform/users?state=all",
+            Some(&stack.root_token),
+            None,
+        )
+        .await;
+    // The platform has no tenant item, so its listing is 404; read the table instead.
+    assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
+    let page = stack
+        .store
+        .list_users("platform", tenantry_store::UserFilter::All, 100, None)
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = page.items.iter().map(|u| u.username.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["ops", "root"]);
+    let bootstraps = stack.store.list_audit("platform").await.unwrap();
+    assert_eq!(bootstraps.len(), 2);
+    assert!(bootstraps.iter().all(|e| e.actor_id == "system:bootstrap"));
+}
