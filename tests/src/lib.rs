@@ -442,6 +442,22 @@ impl Stack {
         .await
     }
 
+    /// The audit actions recorded against `target` in `tenant`, newest first.
+    pub async fn audit_actions(&self, tenant: &str, target: &str) -> Vec<String> {
+        let events = self.store.list_audit(tenant).await.unwrap();
+        events
+            .into_iter()
+            .filter(|e| e.target_id == target)
+            .map(|e| e.action)
+            .collect()
+    }
+
+    /// How many times `target` was deleted, by the audit log.
+    pub async fn deletions_of(&self, tenant: &str, target: &str) -> usize {
+        let actions = self.audit_actions(tenant, target).await;
+        actions.iter().filter(|a| *a == "user.delete").count()
+    }
+
     /// The ids of a listing (one page of up to 100).
     pub async fn list_ids(&self, tenant: &str, state: &str, token: &str) -> Vec<String> {
         let (status, body) = self

@@ -132,26 +132,15 @@ impl From<Error> for Problem {
                 "email_taken",
                 "This email is taken in this tenant.",
             ),
-            Error::UsernameHeldByDeletedUser { user_id, frees_at } => Problem::new(
-                S::CONFLICT,
+            Error::UsernameHeldByDeletedUser { user_id, frees_at } => held(
                 "username_held_by_deleted_user",
-                format!(
-                    "This username belongs to a deleted user who can be restored until {frees_at}. \
-                     It frees then, or at once if that user is purged."
-                ),
-            )
-            .with("deleted_user_id", user_id)
-            .with("frees_at", frees_at),
-            Error::EmailHeldByDeletedUser { user_id, frees_at } => Problem::new(
-                S::CONFLICT,
-                "email_held_by_deleted_user",
-                format!(
-                    "This email belongs to a deleted user who can be restored until {frees_at}. \
-                     It frees then, or at once if that user is purged."
-                ),
-            )
-            .with("deleted_user_id", user_id)
-            .with("frees_at", frees_at),
+                "username",
+                user_id,
+                frees_at,
+            ),
+            Error::EmailHeldByDeletedUser { user_id, frees_at } => {
+                held("email_held_by_deleted_user", "email", user_id, frees_at)
+            }
             Error::NotDeleted => {
                 Problem::new(S::CONFLICT, "not_deleted", "This user is not deleted.")
             }
@@ -179,4 +168,18 @@ impl From<Error> for Problem {
             Error::Internal(_) => Problem::internal(detail),
         }
     }
+}
+
+/// A username or email still claimed by a deleted account: when it frees, and whose it is.
+fn held(code: &'static str, what: &str, user_id: String, frees_at: String) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        code,
+        format!(
+            "This {what} belongs to a deleted user who can be restored until {frees_at}. \
+             It frees then, or at once if that user is purged."
+        ),
+    )
+    .with("deleted_user_id", user_id)
+    .with("frees_at", frees_at)
 }

@@ -4,17 +4,6 @@
 use lambda_http::http::StatusCode;
 use tenantry_tests::Stack;
 
-async fn delete_events(stack: &Stack, target: &str) -> usize {
-    stack
-        .store
-        .list_audit("acme")
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.action == "user.delete" && e.target_id == target)
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_conflict_is_read_again_decided_again_and_committed_once() {
     let stack = Stack::new().await;
@@ -31,7 +20,7 @@ async fn a_transaction_conflict_is_read_again_decided_again_and_committed_once()
     let ops = stack.round_trips.by_operation();
     assert_eq!(ops.get("BatchGetItem"), Some(&3), "{ops:?}");
     assert_eq!(ops.get("TransactWriteItems"), Some(&3), "{ops:?}");
-    assert_eq!(delete_events(&stack, &ben_id).await, 1);
+    assert_eq!(stack.deletions_of("acme", &ben_id).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,7 +47,7 @@ async fn endless_conflicts_answer_409_conflict_and_change_nothing() {
         stack.get("acme", &ben_id, &owner).await.1["state"],
         "active"
     );
-    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+    assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +74,7 @@ async fn a_throttled_transaction_answers_503_with_retry_after() {
         stack.get("acme", &ben_id, &owner).await.1["state"],
         "active"
     );
-    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+    assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
 }
 
 /// The target becomes the owner (as an ownership transfer would make it) after the delete was
@@ -124,7 +113,7 @@ async fn a_target_made_owner_before_the_commit_is_protected_by_the_new_decision(
         stack.get("acme", &alice_id, &owner).await.1["state"],
         "active"
     );
-    assert_eq!(delete_events(&stack, &alice_id).await, 0);
+    assert_eq!(stack.deletions_of("acme", &alice_id).await, 0);
 }
 
 /// The actor is demoted to agent after deciding and before committing: the actor's condition
@@ -152,5 +141,5 @@ async fn an_actor_demoted_before_the_commit_loses_the_power_it_decided_with() {
         stack.get("acme", &ben_id, &owner).await.1["state"],
         "active"
     );
-    assert_eq!(delete_events(&stack, &ben_id).await, 0);
+    assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
 }

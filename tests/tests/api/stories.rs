@@ -11,18 +11,6 @@ fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or("")
 }
 
-async fn audit_actions(stack: &Stack, tenant: &str, target: &str) -> Vec<String> {
-    stack
-        .store
-        .list_audit(tenant)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.target_id == target)
-        .map(|e| e.action)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletion_rules_of_the_office_politics_story_hold() {
     let stack = Stack::new().await;
@@ -116,10 +104,10 @@ async fn deletion_rules_of_the_office_politics_story_hold() {
         Vec::<String>::new()
     );
     for id in [&admin_id, &admin2_id, &agent_id, &user_id] {
-        assert_eq!(audit_actions(&stack, "acme", id).await, vec!["user.create"]);
+        assert_eq!(stack.audit_actions("acme", id).await, vec!["user.create"]);
     }
     // The owner came with the tenant; its only event is the tenant's creation.
-    assert!(audit_actions(&stack, "acme", &owner_id).await.is_empty());
+    assert!(stack.audit_actions("acme", &owner_id).await.is_empty());
 
     // What is allowed: an admin deletes an agent and a user; a super admin deletes an admin.
     assert_eq!(
@@ -171,7 +159,7 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, deleted);
     assert_eq!(
-        audit_actions(&stack, "acme", &ben_id).await,
+        stack.audit_actions("acme", &ben_id).await,
         vec!["user.delete", "user.create"]
     );
 
@@ -291,7 +279,7 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     let fresh = stack.login("acme", "ben", PASSWORD).await;
     assert_eq!(stack.me(&fresh).await["id"], ben_id.as_str());
     assert_eq!(
-        audit_actions(&stack, "acme", &ben_id).await,
+        stack.audit_actions("acme", &ben_id).await,
         vec!["user.restore", "user.delete", "user.create"]
     );
 
