@@ -31,13 +31,22 @@ pub fn endpoint() -> String {
     )
 }
 
-/// Counts DynamoDB HTTP requests by operation (every attempt, retries included).
+/// Counts DynamoDB HTTP requests by operation (every attempt, retries included), and
+/// records the IAM actions they need (a transaction needs one per kind of item it holds).
 #[derive(Debug, Default, Clone)]
-pub struct RoundTrips(Arc<Mutex<HashMap<String, u64>>>);
+pub struct RoundTrips(
+    Arc<Mutex<HashMap<String, u64>>>,
+    Arc<Mutex<std::collections::BTreeSet<String>>>,
+);
 
 impl RoundTrips {
     pub fn reset(&self) {
         self.0.lock().unwrap().clear();
+        self.1.lock().unwrap().clear();
+    }
+    /// The IAM actions (`dynamodb:PutItem`...) the requests since the last reset needed.
+    pub fn iam_actions(&self) -> std::collections::BTreeSet<String> {
+        self.1.lock().unwrap().clone()
     }
     pub fn total(&self) -> u64 {
         self.0.lock().unwrap().values().sum()
@@ -57,8 +66,8 @@ impl Intercept for RoundTrips {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let target = context
-            .request()
+        let request = context.request();
+        let target = request
             .headers()
             .get("x-amz-target")
             .unwrap_or("unknown")
@@ -66,6 +75,26 @@ impl Intercept for RoundTrips {
             .next()
             .unwrap_or("unknown")
             .to_owned();
+        let mut actions = self.1.lock().unwrap();
+        if target == "TransactWriteItems" {
+            let body: Value = request
+                .body()
+                .bytes()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default();
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                for kind in item.as_object().into_iter().flat_map(|o| o.keys()) {
+                    let action = if kind == "ConditionCheck" {
+                        "ConditionCheckItem".to_owned()
+                    } else {
+                        format!("{kind}Item")
+                    };
+                    actions.insert(format!("dynamodb:{action}"));
+                }
+            }
+        } else {
+            actions.insert(format!("dynamodb:{target}"));
+        }
         *self.0.lock().unwrap().entry(target).or_default() += 1;
         Ok(())
     }

@@ -76,6 +76,35 @@ impl Template {
         Ok(routes)
     }
 
+    /// Each function's granted actions (from its inline policy statements), by binary name.
+    pub fn granted_actions(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>, String>
+    {
+        let mut granted = std::collections::BTreeMap::new();
+        for (name, function) in self.of_type("AWS::Serverless::Function") {
+            let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
+                .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
+            let actions: std::collections::BTreeSet<String> = function
+                .get("Properties")
+                .and_then(|p| p.get("Policies"))
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|policy| policy.get("Statement").and_then(Value::as_sequence))
+                .flatten()
+                .filter_map(|statement| statement.get("Action"))
+                .flat_map(|action| match action {
+                    Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+                    other => other.as_str().into_iter().collect::<Vec<_>>(),
+                })
+                .map(str::to_owned)
+                .collect();
+            granted.insert(binary.to_owned(), actions);
+        }
+        Ok(granted)
+    }
+
     /// The keys and indexes of the one DynamoDB table.
     pub fn table(&self) -> Result<TableSpec, String> {
         let mut tables = self.of_type("AWS::DynamoDB::Table");

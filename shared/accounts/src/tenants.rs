@@ -2,12 +2,10 @@
 
 use serde_json::json;
 use tenantry_policy::{Action, Role, Target, decide};
-use tenantry_store::{TenantItem, keys};
+use tenantry_store::{Part, TenantItem, keys};
 
 use crate::input::{Email, PLATFORM_TENANT, Password, TenantId, TenantName, Username};
-use crate::users::{
-    NewUser, audit_item, claim_conflict, guard, new_user_item, not_found_as_tenant,
-};
+use crate::users::{NewUser, audit_item, guard, new_user_item, not_found_as_tenant};
 use crate::views::{CreatedTenant, TenantView, UserView, actor_of};
 use crate::{
     Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, passwords,
@@ -93,11 +91,17 @@ impl Accounts {
                         owner: UserView::from(&user),
                     });
                 }
-                Err(err) if err.reason_for(tenantry_store::Part::Tenant).is_some() => {
+                Err(err) if err.reason_for(Part::Tenant).is_some() => {
                     return Err(Error::TenantExists);
                 }
+                // A brand-new tenant has no deleted users to hold a name; a taken claim is taken.
+                Err(err) if err.reason_for(Part::UsernameClaim).is_some() => {
+                    return Err(Error::UsernameTaken);
+                }
+                Err(err) if err.reason_for(Part::EmailClaim).is_some() => {
+                    return Err(Error::EmailTaken);
+                }
                 Err(err) => {
-                    claim_conflict(&self.store, tenant_id, &err).await?;
                     attempt = retry_or(err, attempt)?;
                     backoff(attempt).await;
                 }

@@ -2,6 +2,7 @@
 
 mod contract;
 mod faults;
+mod permissions;
 mod races;
 mod round_trips;
 mod stories;
