@@ -115,6 +115,17 @@ impl TenantId {
     }
 }
 
+/// Whether `id` could name an existing tenant (a slug, or the platform). Anything else
+/// exists nowhere and must not reach the table (DynamoDB refuses oversized keys).
+pub fn could_be_tenant_id(id: &str) -> bool {
+    id == PLATFORM_TENANT || TenantId::parse(id).is_ok()
+}
+
+/// Whether `id` could name an existing user: ids are UUIDs, so at most 64 of `[0-9A-Za-z-]`.
+pub fn could_be_user_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// A tenant's display name: 1 to 100 characters, no control characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantName(String);
@@ -189,6 +200,14 @@ mod tests {
         for bad in ["ac", "Acme", "acme_x", "acme!", "platform", &"a".repeat(33)] {
             assert!(TenantId::parse(bad).is_err(), "{bad:?} was accepted");
         }
+        assert!(could_be_tenant_id("platform") && could_be_tenant_id("acme-2"));
+        assert!(!could_be_tenant_id(&"a".repeat(33)) && !could_be_tenant_id("a#b"));
+        assert!(could_be_user_id("01a20a25-caee-7256-823d-16cc79460a61"));
+        assert!(
+            !could_be_user_id("")
+                && !could_be_user_id(&"a".repeat(65))
+                && !could_be_user_id("a\0b")
+        );
         assert!(TenantName::parse("  ").is_err());
         assert_eq!(
             TenantName::parse(" Acme Inc ").unwrap().as_str(),

@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use tenantry_store::UserKey;
 
-use crate::input::{Password, Username};
+use crate::input::{Password, Username, could_be_tenant_id};
 use crate::{Accounts, Error, Principal};
 
 /// Hashes off the async threads: argon2id is deliberately slow.
@@ -65,12 +65,13 @@ impl Accounts {
         password: &str,
     ) -> Result<Principal, Error> {
         let candidate = match Username::parse(username) {
-            Ok(name) => {
+            // An impossible tenant id is an unknown account, answered like any other.
+            Ok(name) if could_be_tenant_id(tenant_id) => {
                 self.store
                     .get_username_claim(tenant_id, name.as_str())
                     .await?
             }
-            Err(_) => None,
+            _ => None,
         };
         let user = match candidate {
             Some(claim) => {

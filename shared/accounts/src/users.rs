@@ -9,7 +9,7 @@ use tenantry_store::{
     UserKey, from_item, keys,
 };
 
-use crate::input::{Email, Password, Username};
+use crate::input::{Email, Password, Username, could_be_tenant_id, could_be_user_id};
 use crate::views::{DeletionView, UserPage, UserView, actor_of, member_of};
 use crate::{
     Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, new_id,
@@ -40,6 +40,7 @@ impl Accounts {
         tenant_id: &str,
         new: NewUser,
     ) -> Result<UserView, Error> {
+        possible(tenant_id, None)?;
         let mut password_hash = None;
         let mut attempt = 0;
         loop {
@@ -89,6 +90,7 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<UserView, Error> {
+        possible(tenant_id, Some(user_id))?;
         let target = UserKey { tenant_id, user_id };
         let snap = self
             .store
@@ -115,6 +117,7 @@ impl Accounts {
         tenant_id: &str,
         listing: UserListing,
     ) -> Result<UserPage, Error> {
+        possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         let filter = match listing.scope {
             ListScope::Active => UserFilter::Active,
@@ -258,6 +261,7 @@ impl Accounts {
         user_id: &str,
         action: Action,
     ) -> Result<(UserItem, UserItem, u32), Error> {
+        possible(tenant_id, Some(user_id))?;
         let target = UserKey { tenant_id, user_id };
         let snap = self
             .store
@@ -278,6 +282,18 @@ impl Accounts {
             .tenant
             .map_or(DEFAULT_RETENTION_DAYS, |t| t.retention_days);
         Ok((actor, user, retention))
+    }
+}
+
+/// Ids that cannot exist are answered as missing before any read: such a key may not even be
+/// a valid DynamoDB key, and a client's typo must never become a 500.
+fn possible(tenant_id: &str, user_id: Option<&str>) -> Result<(), Error> {
+    if !could_be_tenant_id(tenant_id) {
+        return Err(Error::TenantNotFound);
+    }
+    match user_id {
+        Some(id) if !could_be_user_id(id) => Err(Error::UserNotFound),
+        _ => Ok(()),
     }
 }
 

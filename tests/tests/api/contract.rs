@@ -1681,3 +1681,62 @@ async fn a_plain_user_listing_another_or_a_missing_tenant_gets_the_same_404() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body, bodies[0]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_that_cannot_exist_answer_404_or_401_without_reaching_the_table() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let long = "x".repeat(3000);
+    let root = stack.root_token.clone();
+    for (token, path) in [
+        (&owner, format!("/tenants/acme/users/{long}")),
+        (&root, format!("/tenants/acme/users/{long}")),
+        (&root, format!("/tenants/{long}/users/u1")),
+        (&root, format!("/tenants/{long}/users")),
+        (&root, "/tenants/acme/users/a%00b".to_owned()),
+    ] {
+        for method in ["GET", "DELETE"] {
+            let method = if path.ends_with("/users") {
+                "GET"
+            } else {
+                method
+            };
+            let (status, body) = stack.call(method, &path, Some(token), None).await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{method} {}: {body}",
+                &path[..40]
+            );
+        }
+        let restore = format!("{path}/restore");
+        if !path.ends_with("/users") {
+            let (status, body) = stack.call("POST", &restore, Some(token), None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}: {body}", &restore[..40]);
+        }
+    }
+    let (status, body) = stack
+        .call(
+            "POST",
+            &format!("/tenants/{long}/users"),
+            Some(&root),
+            Some(json!({"username": "carl", "email": "carl@acme.test", "password": PASSWORD, "role": "user"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::NOT_FOUND, "tenant_not_found")
+    );
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": long, "username": "root", "password": ROOT_PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+}
