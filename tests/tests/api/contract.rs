@@ -197,6 +197,22 @@ async fn send_to_every_authenticated_route(
     answers
 }
 
+/// A 401 `unauthenticated` with a Bearer challenge.
+fn assert_unauthenticated(answer: &Answer, what: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNAUTHORIZED,
+        "{what}: {}",
+        answer.body
+    );
+    assert_eq!(code(&answer.body), "unauthenticated", "{what}");
+    assert_eq!(
+        answer.header(header::WWW_AUTHENTICATE),
+        Some("Bearer"),
+        "{what}"
+    );
+}
+
 /// Sends every authenticated route with `authorization` (or none) and expects 401.
 /// `user_id` is a real user of tenant "acme", so that only the token can be at fault.
 async fn every_authenticated_route_refuses(
@@ -206,18 +222,7 @@ async fn every_authenticated_route_refuses(
 ) {
     let before = table_keys(stack).await;
     for (what, answer) in send_to_every_authenticated_route(stack, user_id, authorization).await {
-        assert_eq!(
-            answer.status,
-            StatusCode::UNAUTHORIZED,
-            "{what}: {}",
-            answer.body
-        );
-        assert_eq!(code(&answer.body), "unauthenticated", "{what}");
-        assert_eq!(
-            answer.header(header::WWW_AUTHENTICATE),
-            Some("Bearer"),
-            "{what}"
-        );
+        assert_unauthenticated(&answer, &what);
     }
     assert_eq!(
         table_keys(stack).await,
@@ -352,18 +357,7 @@ async fn login_failures_are_indistinguishable() {
                 .into_bytes(),
         )
         .await;
-        assert_eq!(
-            answer.status,
-            StatusCode::UNAUTHORIZED,
-            "{what}: {}",
-            answer.body
-        );
-        assert_eq!(code(&answer.body), "unauthenticated", "{what}");
-        assert_eq!(
-            answer.header(header::WWW_AUTHENTICATE),
-            Some("Bearer"),
-            "{what}"
-        );
+        assert_unauthenticated(&answer, what);
         bodies.push((what, answer.body));
     }
     let (_, first) = &bodies[0];
