@@ -1078,6 +1078,21 @@ async fn walk(stack: &Stack, token: &str, state: &str, limit: usize) -> Vec<Vec<
     }
 }
 
+/// Tenant "acme" with its owner and seven users; returns the owner's token and every id,
+/// in creation order.
+async fn acme_with_seven_users(stack: &Stack) -> (String, Vec<String>) {
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let mut created = vec![owner_id];
+    for i in 1..=7 {
+        let (status, body) = stack
+            .create_user("acme", &owner, &format!("user{i}"), "user")
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        created.push(body["id"].as_str().unwrap().to_owned());
+    }
+    (owner, created)
+}
+
 fn ids(pages: &[Vec<Value>]) -> Vec<String> {
     pages
         .iter()
@@ -1089,15 +1104,7 @@ fn ids(pages: &[Vec<Value>]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pagination_walks_every_active_user_exactly_once_in_order() {
     let stack = Stack::new().await;
-    let (owner_id, owner) = stack.tenant("acme").await;
-    let mut created = vec![owner_id];
-    for i in 1..=7 {
-        let (status, body) = stack
-            .create_user("acme", &owner, &format!("user{i}"), "user")
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        created.push(body["id"].as_str().unwrap().to_owned());
-    }
+    let (owner, created) = acme_with_seven_users(&stack).await;
     let pages = walk(&stack, &owner, "active", 3).await;
     let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![3, 3, 2]);
@@ -1121,15 +1128,7 @@ async fn pagination_walks_every_active_user_exactly_once_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_users_appear_only_in_the_deleted_and_all_listings() {
     let stack = Stack::new().await;
-    let (owner_id, owner) = stack.tenant("acme").await;
-    let mut created = vec![owner_id];
-    for i in 1..=7 {
-        let (status, body) = stack
-            .create_user("acme", &owner, &format!("user{i}"), "user")
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        created.push(body["id"].as_str().unwrap().to_owned());
-    }
+    let (owner, created) = acme_with_seven_users(&stack).await;
     // Delete one in the middle of a page and the last two, so the active listing ends on
     // deleted users it must skip.
     let deleted = [created[2].clone(), created[6].clone(), created[7].clone()];

@@ -24,6 +24,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
     let root = stack.root_token.clone();
+    let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
 
     // Happy paths and conflict paths of every function.
@@ -57,9 +58,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "POST",
             "/tenants".into(),
             Some(&root),
-            Some(
-                json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}}),
-            ),
+            Some(globex.clone()),
             StatusCode::CREATED,
         ),
         (
@@ -67,9 +66,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "POST",
             "/tenants".into(),
             Some(&root),
-            Some(
-                json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}}),
-            ),
+            Some(globex.clone()),
             StatusCode::CONFLICT,
         ),
         (
