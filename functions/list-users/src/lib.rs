@@ -18,14 +18,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
         Some("all") => ListScope::All,
         Some(_) => return Err(Problem::invalid("state", "must be active, deleted or all")),
     };
-    let limit = match query.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => Some(raw)
-            .filter(|r| r.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|r| r.parse().ok())
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| Problem::invalid("limit", format!("must be 1 to {MAX_LIMIT}")))?,
-    };
+    let limit = limit_param(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
     let listing = UserListing {
         scope,
         limit,

@@ -30,6 +30,11 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         ("delete-user", |a, r| Box::pin(delete_user::handle(a, r))),
         ("restore-user", |a, r| Box::pin(restore_user::handle(a, r))),
         ("get-me", |a, r| Box::pin(get_me::handle(a, r))),
+        ("update-user", |a, r| Box::pin(update_user::handle(a, r))),
+        ("transfer-ownership", |a, r| {
+            Box::pin(transfer_ownership::handle(a, r))
+        }),
+        ("list-audit", |a, r| Box::pin(list_audit::handle(a, r))),
     ]
 }
 

@@ -13,6 +13,13 @@ pub fn format(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
 }
 
+/// Reads a time written by `format` (and only that shape).
+pub fn parse(text: &str) -> Option<OffsetDateTime> {
+    time::PrimitiveDateTime::parse(text, FORMAT)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -34,5 +41,7 @@ mod tests {
         assert_eq!(format(b), "2026-01-02T03:04:05.060Z");
         assert!(format(a) < format(b));
         assert_eq!(format(plus_days(a, 30)), "2026-02-01T03:04:05.006Z");
+        assert_eq!(parse(&format(a)), Some(a));
+        assert_eq!(parse("2026-01-02T03:04:05Z"), None);
     }
 }

@@ -2,6 +2,8 @@
 //! and commits one conditional transaction that holds only if the snapshot still does;
 //! when it does not, it reads again and decides again.
 
+mod audit;
+mod changes;
 mod clock;
 mod error;
 pub mod input;
@@ -14,11 +16,16 @@ use std::time::Duration;
 
 use tenantry_store::{Store, StoreError, UserItem, UserKey};
 
+pub use audit::AuditListing;
+pub use changes::UserUpdate;
 pub use clock::format as format_time;
 pub use error::Error;
 pub use tenants::NewTenant;
 pub use users::{NewUser, UserListing};
-pub use views::{CreatedTenant, DeletionView, TenantView, UserPage, UserView};
+pub use views::{
+    AuditEventView, AuditPage, CreatedTenant, DeletionView, OwnershipView, TenantView, UserPage,
+    UserView,
+};
 
 /// Days a deleted account stays restorable before it is purged, unless the tenant says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
@@ -82,6 +89,16 @@ fn retry_or(err: StoreError, attempt: u32) -> Result<u32, Error> {
         Err(Error::Conflict)
     } else {
         Err(err.into())
+    }
+}
+
+/// The snapshot's items disagree with each other (a concurrent write landed between reads):
+/// `Ok` means "read again", like after a cancelled commit.
+fn read_again(attempt: u32) -> Result<u32, Error> {
+    if attempt + 1 < MAX_ATTEMPTS {
+        Ok(attempt + 1)
+    } else {
+        Err(Error::Conflict)
     }
 }
 

@@ -287,7 +287,7 @@ impl Accounts {
 
 /// Ids that cannot exist are answered as missing before any read: such a key may not even be
 /// a valid DynamoDB key, and a client's typo must never become a 500.
-fn possible(tenant_id: &str, user_id: Option<&str>) -> Result<(), Error> {
+pub(crate) fn possible(tenant_id: &str, user_id: Option<&str>) -> Result<(), Error> {
     if !could_be_tenant_id(tenant_id) {
         return Err(Error::TenantNotFound);
     }
@@ -298,7 +298,7 @@ fn possible(tenant_id: &str, user_id: Option<&str>) -> Result<(), Error> {
 }
 
 /// A user invisible to the actor is answered like a missing one.
-fn not_found_as_user(denial: tenantry_policy::Denial) -> Error {
+pub(crate) fn not_found_as_user(denial: tenantry_policy::Denial) -> Error {
     if denial.is_not_found() {
         Error::UserNotFound
     } else {

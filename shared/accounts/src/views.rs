@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use tenantry_policy::{Actor, Member, Role};
-use tenantry_store::{TenantItem, UserItem};
+use tenantry_store::{AuditItem, TenantItem, UserItem};
 
 use crate::Error;
 
@@ -112,6 +112,44 @@ pub struct UserPage {
 pub struct CreatedTenant {
     pub tenant: TenantView,
     pub owner: UserView,
+}
+
+/// The answer to an ownership transfer: the tenant and both users, as they are now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwnershipView {
+    pub tenant: TenantView,
+    pub previous_owner: UserView,
+    pub new_owner: UserView,
+}
+
+/// One audit event. Ids, roles and times only: no personal data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditEventView {
+    pub id: String,
+    pub at: String,
+    pub actor_id: String,
+    pub action: String,
+    pub target_id: String,
+    pub details: serde_json::Value,
+}
+
+impl From<&AuditItem> for AuditEventView {
+    fn from(e: &AuditItem) -> AuditEventView {
+        AuditEventView {
+            id: e.id.clone(),
+            at: e.at.clone(),
+            actor_id: e.actor_id.clone(),
+            action: e.action.clone(),
+            target_id: e.target_id.clone(),
+            details: e.details.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    pub next_cursor: Option<String>,
 }
 
 pub(crate) fn role_of(user: &UserItem) -> Result<Role, Error> {

@@ -18,6 +18,6 @@ pub mod prelude {
     pub use lambda_http::{Request, RequestExt};
     pub use serde::Deserialize;
 
-    pub use crate::request::{field, json_body, path_param, query_params};
+    pub use crate::request::{field, json_body, limit_param, path_param, query_params};
     pub use crate::{App, Problem, Reply, json};
 }

@@ -112,6 +112,9 @@ impl From<Error> for Problem {
             Error::Denied(denial) if denial.is_not_found() => {
                 Problem::new(S::NOT_FOUND, "not_found", denial.message())
             }
+            Error::Denied(denial) if denial.is_conflict() => {
+                Problem::new(S::CONFLICT, denial.code(), denial.message())
+            }
             Error::Denied(denial) => Problem::new(S::FORBIDDEN, denial.code(), denial.message()),
             Error::UserNotFound => Problem::new(S::NOT_FOUND, "user_not_found", "No such user."),
             Error::TenantNotFound => {

@@ -114,6 +114,22 @@ pub fn query_params(
     Ok(out)
 }
 
+/// The `limit` query parameter of a listing: digits only, 1 to `max`, `default` when absent.
+pub fn limit_param(
+    query: &std::collections::HashMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<usize, Problem> {
+    match query.get("limit") {
+        None => Ok(default),
+        Some(raw) => Some(raw)
+            .filter(|r| !r.is_empty() && r.len() <= 4 && r.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|r| r.parse().ok())
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Problem::invalid("limit", format!("must be 1 to {max}"))),
+    }
+}
+
 /// The bearer token of the `Authorization` header.
 pub fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;

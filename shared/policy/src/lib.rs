@@ -86,6 +86,14 @@ pub enum Action {
     Delete,
     /// Undo a soft delete (target: the user).
     Restore,
+    /// Give a user another role (target: the user). Asked only when the role really changes.
+    ChangeRole(Role),
+    /// Change a user's email (target: the user). Asked only when the email really changes.
+    ChangeEmail,
+    /// Make the target the tenant's owner, in place of the current one (target: the new owner).
+    TransferOwnership,
+    /// Read a tenant's audit log (target: the tenant).
+    ViewAudit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,10 +128,19 @@ pub enum Denial {
     SuperAdminProtected,
     CannotCreateSuperAdmin,
     InsufficientRole,
+    CannotChangeOwnRole,
+    AdminCannotChangeAdmin,
+    CannotGrantSuperAdmin,
+    /// The target is in the trash: restore it before changing it. Answered as 409.
+    UserDeleted,
+    /// The target already owns the tenant. Answered as 409.
+    AlreadyOwner,
+    /// Only an active admin can become the owner. Answered as 409.
+    NewOwnerNotAdmin,
 }
 
 impl Denial {
-    pub const ALL: [Denial; 10] = [
+    pub const ALL: [Denial; 16] = [
         Denial::NotFound,
         Denial::CannotDeleteSelf,
         Denial::CannotRestoreSelf,
@@ -134,6 +151,12 @@ impl Denial {
         Denial::SuperAdminProtected,
         Denial::CannotCreateSuperAdmin,
         Denial::InsufficientRole,
+        Denial::CannotChangeOwnRole,
+        Denial::AdminCannotChangeAdmin,
+        Denial::CannotGrantSuperAdmin,
+        Denial::UserDeleted,
+        Denial::AlreadyOwner,
+        Denial::NewOwnerNotAdmin,
     ];
 
     /// Stable machine code, part of the API contract.
@@ -149,6 +172,12 @@ impl Denial {
             Denial::SuperAdminProtected => "super_admin_protected",
             Denial::CannotCreateSuperAdmin => "cannot_create_super_admin",
             Denial::InsufficientRole => "insufficient_role",
+            Denial::CannotChangeOwnRole => "cannot_change_own_role",
+            Denial::AdminCannotChangeAdmin => "admin_cannot_change_admin",
+            Denial::CannotGrantSuperAdmin => "cannot_grant_super_admin",
+            Denial::UserDeleted => "user_deleted",
+            Denial::AlreadyOwner => "already_owner",
+            Denial::NewOwnerNotAdmin => "new_owner_not_admin",
         }
     }
 
@@ -159,7 +188,7 @@ impl Denial {
             Denial::CannotDeleteSelf => "You cannot delete your own account.",
             Denial::CannotRestoreSelf => "You cannot restore your own account.",
             Denial::OwnerProtected => {
-                "The tenant owner cannot be deleted. Transfer ownership to another admin first."
+                "The tenant owner cannot be deleted or demoted. Transfer ownership to another admin first."
             }
             Denial::AdminCannotDeleteAdmin => {
                 "Admins cannot delete other admins. Only a super admin can."
@@ -171,12 +200,32 @@ impl Denial {
             }
             Denial::CannotCreateSuperAdmin => "Super admins cannot be created through the API.",
             Denial::InsufficientRole => "Your role does not allow this action.",
+            Denial::CannotChangeOwnRole => "You cannot change your own role.",
+            Denial::AdminCannotChangeAdmin => {
+                "Admins cannot change another admin's role or email. Only a super admin can."
+            }
+            Denial::CannotGrantSuperAdmin => {
+                "The super admin role cannot be granted through the API."
+            }
+            Denial::UserDeleted => "The account is deleted. Restore it before changing it.",
+            Denial::AlreadyOwner => "This user already owns the tenant.",
+            Denial::NewOwnerNotAdmin => {
+                "Only an active admin can become the owner. Make the user an admin first."
+            }
         }
     }
 
     /// True when the denial must be answered as if the target did not exist.
     pub fn is_not_found(self) -> bool {
         self == Denial::NotFound
+    }
+
+    /// True when the refusal is about the target's state, not the actor's rights (409, not 403).
+    pub fn is_conflict(self) -> bool {
+        matches!(
+            self,
+            Denial::UserDeleted | Denial::AlreadyOwner | Denial::NewOwnerNotAdmin
+        )
     }
 }
 
@@ -190,8 +239,8 @@ impl std::error::Error for Denial {}
 
 /// Decides whether `actor` may perform `action` on `target`. Pure and total.
 ///
-/// `Create` and `List` act on a tenant; given a user target they act on that user's tenant.
-/// `View`, `Delete` and `Restore` act on a user; given a tenant target they find no one.
+/// `Create`, `List` and `ViewAudit` act on a tenant; given a user target they act on that
+/// user's tenant. The other actions act on a user; given a tenant target they find no one.
 pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Denial> {
     let super_admin = actor.role == Role::SuperAdmin;
     // A new tenant belongs to no one yet, so there is nothing to hide: refuse with a reason.
@@ -206,19 +255,22 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
         (Action::CreateTenant, _) => require(super_admin, Denial::RequiresSuperAdmin),
         (Action::Create(role), _) => create(actor, role),
         (Action::List(ListScope::Active), _) => Ok(()),
-        (Action::List(_), _) => require(actor.role.manages(), Denial::InsufficientRole),
-        (Action::View | Action::Delete | Action::Restore, Target::Tenant(_)) => {
-            Err(Denial::NotFound)
+        (Action::List(_) | Action::ViewAudit, _) => {
+            require(actor.role.manages(), Denial::InsufficientRole)
         }
+        (_, Target::Tenant(_)) => Err(Denial::NotFound),
         (_, Target::User(member)) => {
             // Deleted accounts are invisible to those who cannot manage accounts.
             if member.deleted && !actor.role.manages() {
                 return Err(Denial::NotFound);
             }
             match action {
-                Action::View => Ok(()),
                 Action::Delete => delete(actor, member),
-                _ => restore(actor, member),
+                Action::Restore => restore(actor, member),
+                Action::ChangeRole(role) => change_role(actor, member, role),
+                Action::ChangeEmail => change_email(actor, member),
+                Action::TransferOwnership => transfer(actor, member),
+                _ => Ok(()),
             }
         }
     }
@@ -276,4 +328,64 @@ fn restore(actor: &Actor, target: &Member) -> Result<(), Denial> {
         return Err(Denial::RequiresSuperAdmin);
     }
     Ok(())
+}
+
+/// Role changes follow the rank logic of delete: nobody changes their own role, nobody
+/// grants super admin, the owner keeps its role until ownership moves, only super admins
+/// change admins, and only the owner or a super admin makes someone an admin.
+fn change_role(actor: &Actor, target: &Member, role: Role) -> Result<(), Denial> {
+    if actor.id == target.id {
+        return Err(Denial::CannotChangeOwnRole);
+    }
+    if !actor.role.manages() {
+        return Err(Denial::InsufficientRole);
+    }
+    if target.role == Role::SuperAdmin {
+        return Err(Denial::SuperAdminProtected);
+    }
+    if role == Role::SuperAdmin {
+        return Err(Denial::CannotGrantSuperAdmin);
+    }
+    if target.is_owner {
+        return Err(Denial::OwnerProtected);
+    }
+    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
+        return Err(Denial::AdminCannotChangeAdmin);
+    }
+    if role == Role::Admin && !(actor.role == Role::SuperAdmin || actor.is_owner) {
+        return Err(Denial::RequiresOwner);
+    }
+    require(!target.deleted, Denial::UserDeleted)
+}
+
+/// Everyone may change their own email; other people's follow the rank logic of delete,
+/// except that a super admin may change the owner's.
+fn change_email(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    if actor.id != target.id {
+        if !actor.role.manages() {
+            return Err(Denial::InsufficientRole);
+        }
+        if target.role == Role::SuperAdmin {
+            return Err(Denial::SuperAdminProtected);
+        }
+        if target.role == Role::Admin && actor.role != Role::SuperAdmin {
+            return Err(Denial::AdminCannotChangeAdmin);
+        }
+    }
+    require(!target.deleted, Denial::UserDeleted)
+}
+
+/// Only the current owner or a super admin hands the tenant over, and only to an active
+/// admin of it: every tenant has exactly one owner, and that owner is an active admin.
+fn transfer(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    if !(actor.role == Role::SuperAdmin || actor.is_owner) {
+        return Err(Denial::RequiresOwner);
+    }
+    if target.is_owner {
+        return Err(Denial::AlreadyOwner);
+    }
+    if target.deleted {
+        return Err(Denial::UserDeleted);
+    }
+    require(target.role == Role::Admin, Denial::NewOwnerNotAdmin)
 }

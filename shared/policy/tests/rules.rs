@@ -5,9 +5,11 @@
 //! - an exhaustive sweep comparing `decide` with a rulebook written here from the prose
 //!   spec (numbered rules, first match wins), independently of `src/lib.rs`.
 
+use std::collections::HashSet;
 use tenantry_policy::Denial::{
     AdminCannotDeleteAdmin, CannotDeleteSelf, InsufficientRole, OwnerProtected,
 };
+
 use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
 
 // ---------------------------------------------------------------------------------------
@@ -135,6 +137,11 @@ enum Verb {
     View,
     Delete,
     Restore,
+    /// Give the target the role of this rank.
+    ChangeRole(u8),
+    ChangeEmail,
+    TransferOwnership,
+    ViewAudit,
 }
 
 /// Everything a rule may look at, read off one `(actor, action, target)` question.
@@ -162,6 +169,10 @@ impl Facts {
             Action::View => Verb::View,
             Action::Delete => Verb::Delete,
             Action::Restore => Verb::Restore,
+            Action::ChangeRole(role) => Verb::ChangeRole(rank(role)),
+            Action::ChangeEmail => Verb::ChangeEmail,
+            Action::TransferOwnership => Verb::TransferOwnership,
+            Action::ViewAudit => Verb::ViewAudit,
         };
         let (target_tenant, user) = match target {
             Target::Tenant(tenant_id) => (*tenant_id, None),
@@ -186,6 +197,10 @@ impl Facts {
 
     fn creates(&self) -> bool {
         matches!(self.verb, Verb::Create(_))
+    }
+
+    fn changes_role(&self) -> bool {
+        matches!(self.verb, Verb::ChangeRole(_))
     }
 }
 
@@ -264,7 +279,21 @@ const RULEBOOK: &[Rule] = &[
         when: |f| f.verb == Verb::ListTrash,
         then: ALLOW,
     },
-    // From here on the verb is View, Delete or Restore: it needs a user.
+    // The audit log: a tenant action, like listing (a user target means that user's tenant).
+    Rule {
+        number: 25,
+        says: "only managers read the audit log",
+        when: |f| f.verb == Verb::ViewAudit && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 26,
+        says: "managers read the audit log",
+        when: |f| f.verb == Verb::ViewAudit,
+        then: ALLOW,
+    },
+    // From here on the verb is View, Delete, Restore, ChangeRole, ChangeEmail or
+    // TransferOwnership: it needs a user.
     Rule {
         number: 11,
         says: "a user action aimed at a tenant finds no one",
@@ -351,7 +380,147 @@ const RULEBOOK: &[Rule] = &[
         when: |f| f.verb == Verb::Restore,
         then: ALLOW,
     },
+    // Change role.
+    Rule {
+        number: 27,
+        says: "you cannot change your own role",
+        when: |f| f.changes_role() && f.is_self,
+        then: Err(Denial::CannotChangeOwnRole),
+    },
+    Rule {
+        number: 28,
+        says: "only managers change roles",
+        when: |f| f.changes_role() && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 29,
+        says: "a super admin's role is not changed through the API",
+        when: |f| f.changes_role() && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    Rule {
+        number: 30,
+        says: "nobody grants super admin, not even a super admin",
+        when: |f| f.verb == Verb::ChangeRole(SUPER_ADMIN),
+        then: Err(Denial::CannotGrantSuperAdmin),
+    },
+    Rule {
+        number: 31,
+        says: "the owner's role does not change, even for a super admin: transfer first",
+        when: |f| f.changes_role() && f.target_owner,
+        then: Err(Denial::OwnerProtected),
+    },
+    Rule {
+        number: 32,
+        says: "only a super admin changes an admin's role",
+        when: |f| f.changes_role() && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN,
+        then: Err(Denial::AdminCannotChangeAdmin),
+    },
+    Rule {
+        number: 33,
+        says: "only the owner or a super admin makes someone an admin",
+        when: |f| f.verb == Verb::ChangeRole(ADMIN) && f.actor_rank < SUPER_ADMIN && !f.actor_owner,
+        then: Err(Denial::RequiresOwner),
+    },
+    Rule {
+        number: 34,
+        says: "a deleted user's role does not change: restore it first",
+        when: |f| f.changes_role() && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 35,
+        says: "managers change the rest",
+        when: |f| f.changes_role(),
+        then: ALLOW,
+    },
+    // Change email.
+    Rule {
+        number: 36,
+        says: "your own email, while deleted, waits for a restore",
+        when: |f| f.verb == Verb::ChangeEmail && f.is_self && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 37,
+        says: "everyone changes their own email",
+        when: |f| f.verb == Verb::ChangeEmail && f.is_self,
+        then: ALLOW,
+    },
+    Rule {
+        number: 38,
+        says: "only managers change other people's email",
+        when: |f| f.verb == Verb::ChangeEmail && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 39,
+        says: "a super admin's email is not changed through the API",
+        when: |f| f.verb == Verb::ChangeEmail && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    // "An admin (the owner included)": the owner is an admin, so this reads the target's
+    // role. An owner flag on an agent or user (a snapshot the API never produces) does not
+    // make it an admin here.
+    Rule {
+        number: 40,
+        says: "only a super admin changes an admin's email, the owner's included",
+        when: |f| {
+            f.verb == Verb::ChangeEmail && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN
+        },
+        then: Err(Denial::AdminCannotChangeAdmin),
+    },
+    Rule {
+        number: 41,
+        says: "a deleted user's email does not change: restore it first",
+        when: |f| f.verb == Verb::ChangeEmail && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 42,
+        says: "managers change the rest (a super admin, the owner's too)",
+        when: |f| f.verb == Verb::ChangeEmail,
+        then: ALLOW,
+    },
+    // Transfer ownership (the target is the would-be owner).
+    Rule {
+        number: 43,
+        says: "only the owner or a super admin hands the tenant over",
+        when: |f| f.verb == Verb::TransferOwnership && f.actor_rank < SUPER_ADMIN && !f.actor_owner,
+        then: Err(Denial::RequiresOwner),
+    },
+    // "The owner targeting itself" is the target's own owner flag, like every other fact
+    // about the target: the sweep's self targets may disagree with the actor's flags, and
+    // the target row is what the rule reads.
+    Rule {
+        number: 44,
+        says: "the owner cannot become the owner (the owner targeting itself included)",
+        when: |f| f.verb == Verb::TransferOwnership && f.target_owner,
+        then: Err(Denial::AlreadyOwner),
+    },
+    Rule {
+        number: 45,
+        says: "a deleted user cannot become the owner",
+        when: |f| f.verb == Verb::TransferOwnership && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 46,
+        says: "only an admin can become the owner",
+        when: |f| f.verb == Verb::TransferOwnership && f.target_rank != ADMIN,
+        then: Err(Denial::NewOwnerNotAdmin),
+    },
+    Rule {
+        number: 47,
+        says: "the owner or a super admin hands the tenant to an active admin",
+        when: |f| f.verb == Verb::TransferOwnership,
+        then: ALLOW,
+    },
 ];
+
+/// The highest rule number, to size the per-rule counters of the sweep.
+const LAST_RULE: u8 = 47;
 
 /// The first matching rule of the rulebook.
 fn rulebook_decides(facts: &Facts) -> &'static Rule {
@@ -365,7 +534,7 @@ fn rulebook_decides(facts: &Facts) -> &'static Rule {
 // The exhaustive sweep
 // ---------------------------------------------------------------------------------------
 
-const ACTIONS: [Action; 11] = [
+const ACTIONS: [Action; 18] = [
     Action::Delete,
     Action::Restore,
     Action::View,
@@ -377,7 +546,53 @@ const ACTIONS: [Action; 11] = [
     Action::List(ListScope::Deleted),
     Action::List(ListScope::All),
     Action::CreateTenant,
+    Action::ChangeRole(Role::SuperAdmin),
+    Action::ChangeRole(Role::Admin),
+    Action::ChangeRole(Role::Agent),
+    Action::ChangeRole(Role::User),
+    Action::ChangeEmail,
+    Action::TransferOwnership,
+    Action::ViewAudit,
 ];
+
+/// Which `Action` variant this is. Exhaustive: a new variant breaks the build here, and
+/// `the_sweep_asks_every_action` then fails until `ACTIONS` lists it.
+fn variant(action: Action) -> usize {
+    match action {
+        Action::CreateTenant => 0,
+        Action::Create(_) => 1,
+        Action::List(_) => 2,
+        Action::View => 3,
+        Action::Delete => 4,
+        Action::Restore => 5,
+        Action::ChangeRole(_) => 6,
+        Action::ChangeEmail => 7,
+        Action::TransferOwnership => 8,
+        Action::ViewAudit => 9,
+    }
+}
+
+#[test]
+fn the_sweep_asks_every_action() {
+    let variants: HashSet<usize> = ACTIONS.into_iter().map(variant).collect();
+    assert_eq!(variants, (0..10).collect());
+    for role in Role::ALL {
+        assert!(ACTIONS.contains(&Action::Create(role)), "Create({role})");
+        assert!(
+            ACTIONS.contains(&Action::ChangeRole(role)),
+            "ChangeRole({role})"
+        );
+    }
+    for scope in [ListScope::Active, ListScope::Deleted, ListScope::All] {
+        assert!(ACTIONS.contains(&Action::List(scope)), "List({scope:?})");
+    }
+    let distinct: HashSet<String> = ACTIONS.iter().map(|a| format!("{a:?}")).collect();
+    assert_eq!(
+        distinct.len(),
+        ACTIONS.len(),
+        "ACTIONS lists an action twice"
+    );
+}
 const BOOLS: [bool; 2] = [false, true];
 
 /// Every target a given actor can be asked about: a user (role × is_owner × self ×
@@ -419,7 +634,7 @@ fn targets_for<'a>(actor: &Actor<'a>) -> Vec<Target<'a>> {
 fn every_decision_matches_the_rulebook_written_from_the_spec() {
     let mut checked = 0usize;
     let mut mismatches = Vec::new();
-    let mut rules_fired = [0usize; 25];
+    let mut rules_fired = [0usize; LAST_RULE as usize + 1];
     let mut denials_seen = Vec::new();
     let mut allowed = 0usize;
 
@@ -466,16 +681,24 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
         mismatches[..mismatches.len().min(20)].join("\n")
     );
 
-    // 11 actions × actor role 4 × actor is_owner 2 ×
+    // 18 actions × actor role 4 × actor is_owner 2 ×
     //   (user targets: role 4 × is_owner 2 × self 2 × same tenant 2 × deleted 2
     //    + tenant targets: same tenant 2)
     let user_targets = 4 * 2 * 2 * 2 * 2;
     let tenant_targets = 2;
-    assert_eq!(checked, 11 * 4 * 2 * (user_targets + tenant_targets));
-    assert_eq!(checked, 5808);
+    assert_eq!(checked, 18 * 4 * 2 * (user_targets + tenant_targets));
+    assert_eq!(checked, 9504);
+    println!("{checked} decisions checked against the rulebook, {allowed} allowed");
 
     // The sweep reaches every rule, every denial, and some allowed cases: a sweep that
     // shrank or a rule that can never fire would show here.
+    let numbers: HashSet<u8> = RULEBOOK.iter().map(|rule| rule.number).collect();
+    assert_eq!(numbers.len(), RULEBOOK.len(), "two rules share a number");
+    assert_eq!(
+        numbers,
+        (1..=LAST_RULE).collect(),
+        "rule numbers have a gap"
+    );
     for rule in RULEBOOK {
         assert!(
             rules_fired[usize::from(rule.number)] > 0,
@@ -627,7 +850,7 @@ fn only_the_owner_or_a_super_admin_creates_an_admin() {
 }
 
 #[test]
-fn create_and_list_aimed_at_a_user_act_on_that_users_tenant() {
+fn create_list_and_audit_aimed_at_a_user_act_on_that_users_tenant() {
     let owner = acme(Role::Admin, true);
     let other_acme_user = acme_member("target", Role::User, false, false);
     let globex_user = Target::User(Member {
@@ -641,6 +864,7 @@ fn create_and_list_aimed_at_a_user_act_on_that_users_tenant() {
         Action::Create(Role::Admin),
         Action::Create(Role::User),
         Action::List(ListScope::All),
+        Action::ViewAudit,
     ] {
         assert_eq!(
             decide(&owner, action, &other_acme_user),
@@ -653,4 +877,315 @@ fn create_and_list_aimed_at_a_user_act_on_that_users_tenant() {
             "{action:?}"
         );
     }
+}
+
+/// A super admin of the platform, outside every customer tenant.
+fn root() -> Actor<'static> {
+    Actor {
+        id: "root",
+        tenant_id: "platform",
+        role: Role::SuperAdmin,
+        is_owner: false,
+    }
+}
+
+/// The roles the API may grant: every role but super admin.
+const GRANTABLE: [Role; 3] = [Role::Admin, Role::Agent, Role::User];
+
+#[test]
+fn only_managers_read_the_audit_log() {
+    let acme_tenant = Target::Tenant("acme");
+    for is_owner in BOOLS {
+        assert_eq!(
+            decide(
+                &acme(Role::Admin, is_owner),
+                Action::ViewAudit,
+                &acme_tenant
+            ),
+            Ok(())
+        );
+        for role in [Role::Agent, Role::User] {
+            assert_eq!(
+                decide(&acme(role, is_owner), Action::ViewAudit, &acme_tenant),
+                Err(Denial::InsufficientRole),
+                "{role} (owner: {is_owner})"
+            );
+        }
+    }
+    assert_eq!(decide(&root(), Action::ViewAudit, &acme_tenant), Ok(()));
+    // Another tenant's log does not exist for its neighbours.
+    assert_eq!(
+        decide(
+            &acme(Role::Admin, true),
+            Action::ViewAudit,
+            &Target::Tenant("globex")
+        ),
+        Err(Denial::NotFound)
+    );
+}
+
+#[test]
+fn admins_cannot_change_admins_but_super_admins_can() {
+    let other_admin = acme_member("target", Role::Admin, false, false);
+    for is_owner in BOOLS {
+        let admin = acme(Role::Admin, is_owner);
+        for role in [Role::Agent, Role::User] {
+            assert_eq!(
+                decide(&admin, Action::ChangeRole(role), &other_admin),
+                Err(Denial::AdminCannotChangeAdmin),
+                "admin (owner: {is_owner}) demoting an admin to {role}"
+            );
+            assert_eq!(
+                decide(&root(), Action::ChangeRole(role), &other_admin),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            decide(&admin, Action::ChangeEmail, &other_admin),
+            Err(Denial::AdminCannotChangeAdmin),
+            "admin (owner: {is_owner}) changing an admin's email"
+        );
+    }
+    assert_eq!(decide(&root(), Action::ChangeEmail, &other_admin), Ok(()));
+
+    // The owner's email too: a plain admin cannot, a super admin can.
+    let owner = acme_member("target", Role::Admin, true, false);
+    assert_eq!(
+        decide(&acme(Role::Admin, false), Action::ChangeEmail, &owner),
+        Err(Denial::AdminCannotChangeAdmin)
+    );
+    assert_eq!(decide(&root(), Action::ChangeEmail, &owner), Ok(()));
+
+    // Agents and users are fair game for any admin.
+    for role in [Role::Agent, Role::User] {
+        let member = acme_member("target", role, false, false);
+        let admin = acme(Role::Admin, false);
+        assert_eq!(decide(&admin, Action::ChangeEmail, &member), Ok(()));
+        let other = if role == Role::Agent {
+            Role::User
+        } else {
+            Role::Agent
+        };
+        assert_eq!(decide(&admin, Action::ChangeRole(other), &member), Ok(()));
+    }
+}
+
+#[test]
+fn the_owner_promotes_an_agent_to_admin_but_a_plain_admin_cannot() {
+    let agent = acme_member("target", Role::Agent, false, false);
+    let promote = Action::ChangeRole(Role::Admin);
+    assert_eq!(decide(&acme(Role::Admin, true), promote, &agent), Ok(()));
+    assert_eq!(
+        decide(&acme(Role::Admin, false), promote, &agent),
+        Err(Denial::RequiresOwner)
+    );
+    assert_eq!(decide(&root(), promote, &agent), Ok(()));
+    // Owning is not managing: an owner flag on an agent grants nothing.
+    assert_eq!(
+        decide(&acme(Role::Agent, true), promote, &agent),
+        Err(Denial::InsufficientRole)
+    );
+}
+
+#[test]
+fn nobody_demotes_the_owner_not_even_a_super_admin() {
+    let owner = acme_member("target", Role::Admin, true, false);
+    for role in [Role::Agent, Role::User] {
+        for actor in [root(), acme(Role::Admin, false)] {
+            assert_eq!(
+                decide(&actor, Action::ChangeRole(role), &owner),
+                Err(Denial::OwnerProtected),
+                "{actor:?} demoting the owner to {role}"
+            );
+        }
+    }
+    // The owner does not demote itself either, and says so in its own words.
+    let owner_actor = acme(Role::Admin, true);
+    let owner_self = acme_member(owner_actor.id, Role::Admin, true, false);
+    for role in Role::ALL {
+        assert_eq!(
+            decide(&owner_actor, Action::ChangeRole(role), &owner_self),
+            Err(Denial::CannotChangeOwnRole)
+        );
+    }
+}
+
+#[test]
+fn nobody_grants_super_admin_or_touches_one() {
+    let grant = Action::ChangeRole(Role::SuperAdmin);
+    for role in GRANTABLE {
+        let member = acme_member("target", role, false, false);
+        assert_eq!(
+            decide(&root(), grant, &member),
+            Err(Denial::CannotGrantSuperAdmin),
+            "super admin promoting a {role}"
+        );
+        assert_eq!(
+            decide(&acme(Role::Admin, true), grant, &member),
+            Err(Denial::CannotGrantSuperAdmin),
+            "owner promoting a {role}"
+        );
+    }
+    let other_root = Target::User(Member {
+        id: "other-root",
+        tenant_id: "platform",
+        role: Role::SuperAdmin,
+        is_owner: false,
+        deleted: false,
+    });
+    for action in [
+        Action::ChangeRole(Role::Admin),
+        Action::ChangeRole(Role::SuperAdmin),
+        Action::ChangeEmail,
+    ] {
+        assert_eq!(
+            decide(&root(), action, &other_root),
+            Err(Denial::SuperAdminProtected),
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
+fn everyone_changes_their_own_email_but_nobody_their_own_role() {
+    for role in Role::ALL {
+        for is_owner in BOOLS {
+            let actor = acme(role, is_owner);
+            let me = acme_member(actor.id, role, is_owner, false);
+            assert_eq!(
+                decide(&actor, Action::ChangeEmail, &me),
+                Ok(()),
+                "{role} (owner: {is_owner})"
+            );
+            for new_role in Role::ALL {
+                assert_eq!(
+                    decide(&actor, Action::ChangeRole(new_role), &me),
+                    Err(Denial::CannotChangeOwnRole),
+                    "{role} (owner: {is_owner}) to {new_role}"
+                );
+            }
+        }
+    }
+    // A super admin may not change another super admin's email, but its own, yes.
+    let me = Target::User(Member {
+        id: "root",
+        tenant_id: "platform",
+        role: Role::SuperAdmin,
+        is_owner: false,
+        deleted: false,
+    });
+    assert_eq!(decide(&root(), Action::ChangeEmail, &me), Ok(()));
+}
+
+#[test]
+fn deleted_users_are_hidden_from_non_managers_and_frozen_for_managers() {
+    let deleted_agent = acme_member("target", Role::Agent, false, true);
+    let changes = [
+        Action::ChangeRole(Role::User),
+        Action::ChangeRole(Role::Admin),
+        Action::ChangeEmail,
+    ];
+    for action in changes {
+        for role in [Role::Agent, Role::User] {
+            assert_eq!(
+                decide(&acme(role, true), action, &deleted_agent),
+                Err(Denial::NotFound),
+                "{role} {action:?} on a deleted agent"
+            );
+        }
+        for actor in [root(), acme(Role::Admin, true)] {
+            let got = decide(&actor, action, &deleted_agent);
+            assert_eq!(got, Err(Denial::UserDeleted), "{actor:?} {action:?}");
+            assert!(got.unwrap_err().is_conflict());
+        }
+    }
+    // One's own deleted account is not found by a non-manager, and frozen for a manager.
+    let agent = acme(Role::Agent, false);
+    let deleted_self = acme_member(agent.id, Role::Agent, false, true);
+    assert_eq!(
+        decide(&agent, Action::ChangeEmail, &deleted_self),
+        Err(Denial::NotFound)
+    );
+    let admin = acme(Role::Admin, false);
+    let deleted_self = acme_member(admin.id, Role::Admin, false, true);
+    assert_eq!(
+        decide(&admin, Action::ChangeEmail, &deleted_self),
+        Err(Denial::UserDeleted)
+    );
+}
+
+#[test]
+fn ownership_goes_only_to_an_active_admin_of_the_tenant() {
+    let transfer = Action::TransferOwnership;
+    let owner = acme(Role::Admin, true);
+    let active_admin = acme_member("target", Role::Admin, false, false);
+    let deleted_admin = acme_member("target", Role::Admin, false, true);
+    assert_eq!(decide(&owner, transfer, &active_admin), Ok(()));
+    assert_eq!(decide(&root(), transfer, &active_admin), Ok(()));
+    for actor in [owner, root()] {
+        assert_eq!(
+            decide(&actor, transfer, &deleted_admin),
+            Err(Denial::UserDeleted)
+        );
+        for role in [Role::SuperAdmin, Role::Agent, Role::User] {
+            assert_eq!(
+                decide(&actor, transfer, &acme_member("target", role, false, false)),
+                Err(Denial::NewOwnerNotAdmin),
+                "{actor:?} handing acme to a {role}"
+            );
+        }
+    }
+    // The owner handing the tenant to itself, or anyone to the current owner.
+    let owner_self = acme_member(owner.id, Role::Admin, true, false);
+    assert_eq!(
+        decide(&owner, transfer, &owner_self),
+        Err(Denial::AlreadyOwner)
+    );
+    let current_owner = acme_member("target", Role::Admin, true, false);
+    assert_eq!(
+        decide(&root(), transfer, &current_owner),
+        Err(Denial::AlreadyOwner)
+    );
+    // Nobody hands over a tenant that is not theirs to see.
+    let globex_admin = Target::User(Member {
+        id: "target",
+        tenant_id: "globex",
+        role: Role::Admin,
+        is_owner: false,
+        deleted: false,
+    });
+    assert_eq!(
+        decide(&owner, transfer, &globex_admin),
+        Err(Denial::NotFound)
+    );
+    assert_eq!(decide(&root(), transfer, &globex_admin), Ok(()));
+    for denial in [
+        Denial::UserDeleted,
+        Denial::AlreadyOwner,
+        Denial::NewOwnerNotAdmin,
+    ] {
+        assert!(denial.is_conflict(), "{denial:?}");
+    }
+}
+
+#[test]
+fn a_non_owner_admin_cannot_transfer_ownership() {
+    let active_admin = acme_member("target", Role::Admin, false, false);
+    for role in [Role::Admin, Role::Agent, Role::User] {
+        assert_eq!(
+            decide(&acme(role, false), Action::TransferOwnership, &active_admin),
+            Err(Denial::RequiresOwner),
+            "{role}"
+        );
+    }
+    // Asking about the current owner does not change the answer: rights come first.
+    let current_owner = acme_member("target", Role::Admin, true, false);
+    assert_eq!(
+        decide(
+            &acme(Role::Admin, false),
+            Action::TransferOwnership,
+            &current_owner
+        ),
+        Err(Denial::RequiresOwner)
+    );
 }

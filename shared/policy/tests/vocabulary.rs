@@ -17,6 +17,12 @@ fn denial_index(denial: Denial) -> usize {
         Denial::SuperAdminProtected => 7,
         Denial::CannotCreateSuperAdmin => 8,
         Denial::InsufficientRole => 9,
+        Denial::CannotChangeOwnRole => 10,
+        Denial::AdminCannotChangeAdmin => 11,
+        Denial::CannotGrantSuperAdmin => 12,
+        Denial::UserDeleted => 13,
+        Denial::AlreadyOwner => 14,
+        Denial::NewOwnerNotAdmin => 15,
     }
 }
 
@@ -40,8 +46,73 @@ fn is_snake_case(code: &str) -> bool {
 #[test]
 fn denial_all_lists_every_denial_once() {
     let indexes: HashSet<usize> = Denial::ALL.into_iter().map(denial_index).collect();
-    assert_eq!(indexes, (0..10).collect());
-    assert_eq!(Denial::ALL.len(), 10);
+    assert_eq!(indexes, (0..16).collect());
+    assert_eq!(Denial::ALL.len(), 16);
+}
+
+/// The codes are part of the API contract: clients match on them, so they are spelled out
+/// here literally rather than derived from the variant names.
+#[test]
+fn every_denial_has_the_code_of_the_contract() {
+    let contract = [
+        (Denial::NotFound, "not_found"),
+        (Denial::CannotDeleteSelf, "cannot_delete_self"),
+        (Denial::CannotRestoreSelf, "cannot_restore_self"),
+        (Denial::OwnerProtected, "owner_protected"),
+        (Denial::AdminCannotDeleteAdmin, "admin_cannot_delete_admin"),
+        (Denial::RequiresSuperAdmin, "requires_super_admin"),
+        (Denial::RequiresOwner, "requires_owner"),
+        (Denial::SuperAdminProtected, "super_admin_protected"),
+        (Denial::CannotCreateSuperAdmin, "cannot_create_super_admin"),
+        (Denial::InsufficientRole, "insufficient_role"),
+        (Denial::CannotChangeOwnRole, "cannot_change_own_role"),
+        (Denial::AdminCannotChangeAdmin, "admin_cannot_change_admin"),
+        (Denial::CannotGrantSuperAdmin, "cannot_grant_super_admin"),
+        (Denial::UserDeleted, "user_deleted"),
+        (Denial::AlreadyOwner, "already_owner"),
+        (Denial::NewOwnerNotAdmin, "new_owner_not_admin"),
+    ];
+    let listed: HashSet<usize> = contract.iter().map(|(d, _)| denial_index(*d)).collect();
+    assert_eq!(
+        listed.len(),
+        Denial::ALL.len(),
+        "the contract lists every denial once"
+    );
+    for (denial, code) in contract {
+        assert_eq!(denial.code(), code, "{denial:?}");
+    }
+}
+
+#[test]
+fn exactly_the_refusals_about_the_targets_state_are_conflicts() {
+    let conflicts = [
+        Denial::UserDeleted,
+        Denial::AlreadyOwner,
+        Denial::NewOwnerNotAdmin,
+    ];
+    for denial in Denial::ALL {
+        assert_eq!(
+            denial.is_conflict(),
+            conflicts.contains(&denial),
+            "{denial:?}"
+        );
+        // A 409 is never a 404 in disguise.
+        assert!(
+            !(denial.is_conflict() && denial.is_not_found()),
+            "{denial:?}"
+        );
+    }
+    assert_eq!(
+        Denial::ALL.into_iter().filter(|d| d.is_conflict()).count(),
+        3
+    );
+}
+
+#[test]
+fn the_owner_protection_names_both_deletion_and_demotion() {
+    let message = Denial::OwnerProtected.message();
+    assert!(message.contains("deleted"), "{message:?}");
+    assert!(message.contains("demoted"), "{message:?}");
 }
 
 #[test]

@@ -26,8 +26,12 @@ pub enum Part {
     Actor,
     Target,
     Tenant,
+    /// The tenant's owner, when ownership moves away from it.
+    Owner,
     UsernameClaim,
     EmailClaim,
+    /// A claim given up by its user (the old email, when the email changes).
+    ReleasedClaim,
     Audit,
 }
 

@@ -11,5 +11,5 @@ pub use error::{Cancel, Item, Part, Reason, StoreError};
 pub use items::{AuditItem, ClaimItem, TenantItem, UserItem};
 pub use schema::{IndexSpec, TableSpec};
 pub use table::{
-    Deletion, Guard, Page, Snapshot, Store, StoreConfig, UserFilter, UserKey, from_item,
+    Deletion, Guard, Page, Snapshot, Store, StoreConfig, UserChange, UserFilter, UserKey, from_item,
 };

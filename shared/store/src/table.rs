@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -84,6 +84,16 @@ pub struct Snapshot {
 pub struct Guard<'a> {
     pub actor: UserKey<'a>,
     pub version: u64,
+}
+
+/// What an update of a user changes. `None` leaves the attribute as it is.
+#[derive(Clone, Debug)]
+pub struct UserChange<'a> {
+    /// A new role; the token epoch is bumped with it, so every session dies.
+    pub role: Option<&'a str>,
+    /// A new email; its claim moves in the same transaction when the claimed form changes.
+    pub email: Option<&'a str>,
+    pub now: &'a str,
 }
 
 /// The attributes a soft delete sets.
@@ -297,6 +307,49 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
+    /// One page of a tenant's audit events, newest first, `limit` at most, after the event
+    /// whose sort key is `after`. `next_after` is the sort key of the last event returned.
+    pub async fn audit_page(
+        &self,
+        tenant_id: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page<AuditItem>, StoreError> {
+        let start = after.map(|sk| {
+            HashMap::from([
+                ("PK".to_owned(), s(keys::audit_pk(tenant_id))),
+                ("SK".to_owned(), s(sk)),
+            ])
+        });
+        // One more than asked, to know whether a next page exists.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut items: Vec<AuditItem> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        let next_after = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|e| e.sk.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_after })
+    }
+
     /// A tenant's audit events, newest first.
     pub async fn list_audit(&self, tenant_id: &str) -> Result<Vec<AuditItem>, StoreError> {
         let mut events = Vec::new();
@@ -447,6 +500,151 @@ impl Store {
             .build()
             .map_err(other)?;
         self.update_target(guard, update, audit).await
+    }
+
+    /// Changes an active user's role and/or email, if `target` is still exactly as read.
+    /// A new role bumps the token epoch; a new email moves its claim (the new one must be free).
+    pub async fn update_user(
+        &self,
+        guard: &Guard<'_>,
+        target: &UserItem,
+        change: &UserChange<'_>,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut set = vec!["updated_at = :now", "version = :next"];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(key_of(target))))
+            .condition_expression("version = :seen AND attribute_not_exists(deleted_at)")
+            .expression_attribute_values(":now", s(change.now))
+            .expression_attribute_values(":next", n(target.version + 1))
+            .expression_attribute_values(":seen", n(target.version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut add = "";
+        if let Some(role) = change.role {
+            set.push("#role = :role");
+            add = " ADD token_epoch :one";
+            update = update
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":role", s(role))
+                .expression_attribute_values(":one", n(1));
+        }
+        if let Some(email) = change.email {
+            set.push("email = :email");
+            update = update.expression_attribute_values(":email", s(email));
+        }
+        let update = update
+            .update_expression(format!("SET {}{add}", set.join(", ")))
+            .build()
+            .map_err(other)?;
+        let mut tx = Tx::default();
+        tx.guard(self, guard)?;
+        tx.push(
+            Part::Target,
+            TransactWriteItem::builder().update(update).build(),
+        );
+        let new_claim = change
+            .email
+            .map(str::to_lowercase)
+            .filter(|claim| *claim != target.email_claim());
+        if let Some(claim) = new_claim {
+            let old = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(claim_key(keys::email_claim_pk(
+                    &target.tenant_id,
+                    &target.email_claim(),
+                ))))
+                .condition_expression("user_id = :uid")
+                .expression_attribute_values(":uid", s(&target.id))
+                .build()
+                .map_err(other)?;
+            tx.push(
+                Part::ReleasedClaim,
+                TransactWriteItem::builder().delete(old).build(),
+            );
+            let new = ClaimItem {
+                pk: keys::email_claim_pk(&target.tenant_id, &claim),
+                sk: keys::CLAIM_SK.to_owned(),
+                tenant_id: target.tenant_id.clone(),
+                user_id: target.id.clone(),
+            };
+            tx.push(Part::EmailClaim, put_new(self, to_item(&new)?)?);
+        }
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    /// Makes `new_owner` the owner of `tenant` in place of `previous`, if all three items are
+    /// still exactly as read: the tenant names `previous` as its owner, `previous` is the
+    /// active owner, and `new_owner` an active admin. `guard` is `None` when the actor is
+    /// `previous` itself (its own write carries the check).
+    pub async fn transfer_ownership(
+        &self,
+        guard: Option<&Guard<'_>>,
+        tenant: &TenantItem,
+        previous: &UserItem,
+        new_owner: &UserItem,
+        now: &str,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        if let Some(guard) = guard {
+            tx.guard(self, guard)?;
+        }
+        let tenant_update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(tenant_key(&tenant.id)))
+            .update_expression("SET owner_id = :new, updated_at = :now, version = :next")
+            .condition_expression("version = :seen AND owner_id = :previous")
+            .expression_attribute_values(":new", s(&new_owner.id))
+            .expression_attribute_values(":previous", s(&previous.id))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":next", n(tenant.version + 1))
+            .expression_attribute_values(":seen", n(tenant.version))
+            .build()
+            .map_err(other)?;
+        tx.push(
+            Part::Tenant,
+            TransactWriteItem::builder().update(tenant_update).build(),
+        );
+        for (part, user, is_owner, condition) in [
+            (Part::Owner, previous, false, "is_owner = :was"),
+            (
+                Part::Target,
+                new_owner,
+                true,
+                "is_owner = :was AND #role = :admin",
+            ),
+        ] {
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(user_key(key_of(user))))
+                .update_expression("SET is_owner = :owner, updated_at = :now, version = :next")
+                .condition_expression(format!(
+                    "version = :seen AND attribute_not_exists(deleted_at) AND {condition}"
+                ))
+                .expression_attribute_values(":owner", AttributeValue::Bool(is_owner))
+                .expression_attribute_values(":was", AttributeValue::Bool(!is_owner))
+                .expression_attribute_values(":now", s(now))
+                .expression_attribute_values(":next", n(user.version + 1))
+                .expression_attribute_values(":seen", n(user.version))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+            if is_owner {
+                update = update
+                    .expression_attribute_names("#role", "role")
+                    .expression_attribute_values(":admin", s("admin"));
+            }
+            tx.push(
+                part,
+                TransactWriteItem::builder()
+                    .update(update.build().map_err(other)?)
+                    .build(),
+            );
+        }
+        tx.audit(self, audit)?;
+        tx.commit(self).await
     }
 
     async fn update_target(

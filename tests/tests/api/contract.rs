@@ -118,6 +118,10 @@ fn valid_body(spec: &RouteSpec) -> Option<Value> {
         "create-tenant" => Some(tenant_body("newco")),
         "create-user" => Some(user_body("zed")),
         "auth-login" => Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
+        "update-user" => Some(json!({"role": "agent"})),
+        "transfer-ownership" => {
+            Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))
+        }
         _ => None,
     }
 }
@@ -1247,7 +1251,7 @@ async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared
     assert_eq!(answer.header(header::ALLOW), Some("GET"));
     assert_eq!(
         declared["/tenants/acme/users/u1"],
-        BTreeSet::from(["GET".to_owned(), "DELETE".to_owned()])
+        BTreeSet::from(["GET".to_owned(), "DELETE".to_owned(), "PATCH".to_owned()])
     );
 }
 

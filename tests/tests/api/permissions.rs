@@ -23,6 +23,8 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+    let (ada_id, _) = stack.user("acme", &owner, "ada", "admin").await;
+    let (cy_id, _) = stack.user("acme", &owner, "cyd", "agent").await;
     let root = stack.root_token.clone();
     let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -127,6 +129,40 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "POST",
             format!("/tenants/acme/users/{ben_id}/restore"),
             Some(&owner),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "update-user",
+            "PATCH",
+            format!("/tenants/acme/users/{cy_id}"),
+            Some(&owner),
+            Some(json!({"role": "user", "email": "cyd.new@acme.test"})),
+            StatusCode::OK,
+        ),
+        // An email held by someone else: the conflict path reads the holder.
+        (
+            "update-user",
+            "PATCH",
+            format!("/tenants/acme/users/{cy_id}"),
+            Some(&owner),
+            Some(json!({"email": "ben@acme.test"})),
+            StatusCode::CONFLICT,
+        ),
+        // A super admin hands over: the current owner is read on its own.
+        (
+            "transfer-ownership",
+            "POST",
+            "/tenants/acme/ownership".into(),
+            Some(&root),
+            Some(json!({"new_owner_id": ada_id})),
+            StatusCode::OK,
+        ),
+        (
+            "list-audit",
+            "GET",
+            "/tenants/acme/audit?limit=5".into(),
+            Some(&root),
             None,
             StatusCode::OK,
         ),

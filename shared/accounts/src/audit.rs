@@ -1,0 +1,66 @@
+//! The audit log: one event per committed mutation, written in the mutation's transaction.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tenantry_policy::{Action, Target, decide};
+
+use crate::users::{not_found_as_tenant, possible};
+use crate::views::{AuditEventView, AuditPage, actor_of};
+use crate::{Accounts, Error, Principal, authenticated, principal_key};
+
+/// A page request on the audit log (`cursor` is still the client's opaque string).
+#[derive(Clone, Debug)]
+pub struct AuditListing {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl Accounts {
+    /// A tenant's audit events, newest first, for admins and super admins.
+    pub async fn audit_log(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        listing: AuditListing,
+    ) -> Result<AuditPage, Error> {
+        possible(tenant_id, None)?;
+        let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
+        // The page is read alongside the snapshot and shown only if the decision allows it.
+        let (snap, page) = tokio::join!(
+            self.store
+                .snapshot(principal_key(principal), None, Some(tenant_id)),
+            self.store
+                .audit_page(tenant_id, listing.limit, after.as_deref()),
+        );
+        let snap = snap?;
+        let actor = authenticated(principal, snap.actor)?;
+        decide(
+            &actor_of(&actor)?,
+            Action::ViewAudit,
+            &Target::Tenant(tenant_id),
+        )
+        .map_err(not_found_as_tenant)?;
+        if snap.tenant.is_none() {
+            return Err(Error::TenantNotFound);
+        }
+        let page = page?;
+        Ok(AuditPage {
+            items: page.items.iter().map(AuditEventView::from).collect(),
+            next_cursor: page.next_after.map(|sk| URL_SAFE_NO_PAD.encode(sk)),
+        })
+    }
+}
+
+/// A cursor is an event's sort key: a fixed-width UTC time, `#`, and a UUID.
+fn decode_cursor(cursor: &str) -> Result<String, Error> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|sk| {
+            sk.split_once('#').is_some_and(|(at, id)| {
+                crate::clock::parse(at).is_some() && uuid::Uuid::try_parse(id).is_ok()
+            })
+        })
+        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this API returned"))
+}

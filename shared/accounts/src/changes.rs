@@ -1,0 +1,261 @@
+//! Changing people: role and email changes, and ownership transfer.
+
+use serde_json::json;
+use tenantry_policy::{Action, ListScope, Role, Target, decide};
+use tenantry_store::{TenantItem, UserChange, UserItem, UserKey};
+
+use crate::input::Email;
+use crate::input::could_be_user_id;
+use crate::users::{
+    audit_item, claim_conflict, guard, not_found_as_tenant, not_found_as_user, possible,
+};
+use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of, role_of};
+use crate::{
+    Accounts, Error, Principal, authenticated, backoff, clock, principal_key, read_again, retry_or,
+};
+
+/// What a `PATCH` of a user asks for, already parsed. A field equal to its current value is
+/// not a change: it needs no permission and writes nothing.
+#[derive(Clone, Debug, Default)]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    pub email: Option<Email>,
+}
+
+impl Accounts {
+    /// Changes a user's role and/or email in one transaction. A role change ends every
+    /// session of the user; an email change moves the email claim.
+    pub async fn update_user(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        user_id: &str,
+        update: UserUpdate,
+    ) -> Result<UserView, Error> {
+        if update.role.is_none() && update.email.is_none() {
+            return Err(Error::invalid(
+                "role",
+                "or `email` is required: nothing to change",
+            ));
+        }
+        let mut attempt = 0;
+        loop {
+            let (actor, target) = self.actor_and_user(principal, tenant_id, user_id).await?;
+            let policy_actor = actor_of(&actor)?;
+            let member = member_of(&target)?;
+            let role = update.role.filter(|role| *role != member.role);
+            let email = update
+                .email
+                .as_ref()
+                .map(Email::as_str)
+                .filter(|email| *email != target.email);
+            for action in role
+                .map(Action::ChangeRole)
+                .into_iter()
+                .chain(email.map(|_| Action::ChangeEmail))
+            {
+                decide(&policy_actor, action, &Target::User(member)).map_err(not_found_as_user)?;
+            }
+            if role.is_none() && email.is_none() {
+                return Ok(UserView::from(&target));
+            }
+            let now = clock::format(clock::now());
+            let change = UserChange {
+                role: role.map(Role::as_str),
+                email,
+                now: &now,
+            };
+            let details = json!({
+                "previous_role": member.role.as_str(),
+                "role": role.unwrap_or(member.role).as_str(),
+                "email_changed": email.is_some(),
+            });
+            let audit = audit_item(
+                &now,
+                &actor,
+                "user.update",
+                &target.id,
+                target.version,
+                details,
+                tenant_id,
+            );
+            match self
+                .store
+                .update_user(&guard(&actor), &target, &change, &audit)
+                .await
+            {
+                Ok(()) => {
+                    let mut updated = target;
+                    if let Some(role) = role {
+                        updated.role = role.as_str().to_owned();
+                        updated.token_epoch += 1;
+                    }
+                    if let Some(email) = email {
+                        updated.email = email.to_owned();
+                    }
+                    updated.version += 1;
+                    updated.updated_at = now;
+                    return Ok(UserView::from(&updated));
+                }
+                Err(err) => {
+                    claim_conflict(&self.store, tenant_id, &err).await?;
+                    attempt = retry_or(err, attempt)?;
+                    backoff(attempt).await;
+                }
+            }
+        }
+    }
+
+    /// Hands the tenant to `new_owner_id`, an active admin of it. One transaction updates the
+    /// tenant and both users, so the tenant has exactly one owner at every moment.
+    pub async fn transfer_ownership(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        new_owner_id: &str,
+    ) -> Result<OwnershipView, Error> {
+        possible(tenant_id, None)?;
+        if !could_be_user_id(new_owner_id) {
+            return Err(Error::UserNotFound);
+        }
+        let mut attempt = 0;
+        loop {
+            let snap = self
+                .store
+                .snapshot(
+                    principal_key(principal),
+                    Some(UserKey {
+                        tenant_id,
+                        user_id: new_owner_id,
+                    }),
+                    Some(tenant_id),
+                )
+                .await?;
+            let actor = authenticated(principal, snap.actor)?;
+            let policy_actor = actor_of(&actor)?;
+            decide(
+                &policy_actor,
+                Action::List(ListScope::Active),
+                &Target::Tenant(tenant_id),
+            )
+            .map_err(not_found_as_tenant)?;
+            let tenant = snap.tenant.ok_or(Error::TenantNotFound)?;
+            let new_owner = snap.target.ok_or(Error::UserNotFound)?;
+            decide(
+                &policy_actor,
+                Action::TransferOwnership,
+                &Target::User(member_of(&new_owner)?),
+            )
+            .map_err(not_found_as_user)?;
+            // The tenant names its owner; read that user unless it is the actor.
+            let previous = if tenant.owner_id == actor.id {
+                Some(actor.clone())
+            } else {
+                self.store
+                    .get_user(UserKey {
+                        tenant_id,
+                        user_id: &tenant.owner_id,
+                    })
+                    .await?
+            };
+            // Reads of several items are not one snapshot: an owner that is not the tenant's
+            // (or no longer one) means a transfer is under way. Read again.
+            let Some(previous) = previous.filter(|p| p.is_owner && !p.is_deleted()) else {
+                attempt = read_again(attempt)?;
+                backoff(attempt).await;
+                continue;
+            };
+            let now = clock::format(clock::now());
+            let details = json!({
+                "previous_owner_id": previous.id,
+                "previous_owner_version": previous.version,
+                "tenant_version": tenant.version,
+            });
+            let audit = audit_item(
+                &now,
+                &actor,
+                "tenant.transfer",
+                &new_owner.id,
+                new_owner.version,
+                details,
+                tenant_id,
+            );
+            // When the owner hands over, its own write checks it: one transaction may not
+            // touch an item twice.
+            let actor_guard = (previous.id != actor.id).then(|| guard(&actor));
+            match self
+                .store
+                .transfer_ownership(
+                    actor_guard.as_ref(),
+                    &tenant,
+                    &previous,
+                    &new_owner,
+                    &now,
+                    &audit,
+                )
+                .await
+            {
+                Ok(()) => {
+                    let tenant = TenantItem {
+                        owner_id: new_owner.id.clone(),
+                        version: tenant.version + 1,
+                        updated_at: now.clone(),
+                        ..tenant
+                    };
+                    return Ok(OwnershipView {
+                        tenant: TenantView::from(&tenant),
+                        previous_owner: UserView::from(&moved(previous, false, &now)),
+                        new_owner: UserView::from(&moved(new_owner, true, &now)),
+                    });
+                }
+                Err(err) => {
+                    attempt = retry_or(err, attempt)?;
+                    backoff(attempt).await;
+                }
+            }
+        }
+    }
+
+    /// The authenticated actor and a user of `tenant_id` it can see, in one round trip.
+    pub(crate) async fn actor_and_user(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<(UserItem, UserItem), Error> {
+        possible(tenant_id, Some(user_id))?;
+        let snap = self
+            .store
+            .snapshot(
+                principal_key(principal),
+                Some(UserKey { tenant_id, user_id }),
+                None,
+            )
+            .await?;
+        let actor = authenticated(principal, snap.actor)?;
+        let policy_actor = actor_of(&actor)?;
+        decide(
+            &policy_actor,
+            Action::List(ListScope::Active),
+            &Target::Tenant(tenant_id),
+        )
+        .map_err(not_found_as_user)?;
+        let user = snap.target.ok_or(Error::UserNotFound)?;
+        // Deleted users stay invisible to those who may not see the trash.
+        decide(
+            &policy_actor,
+            Action::View,
+            &Target::User(member_of(&user)?),
+        )
+        .map_err(not_found_as_user)?;
+        role_of(&user)?;
+        Ok((actor, user))
+    }
+}
+
+fn moved(mut user: UserItem, is_owner: bool, now: &str) -> UserItem {
+    user.is_owner = is_owner;
+    user.version += 1;
+    user.updated_at = now.to_owned();
+    user
+}
