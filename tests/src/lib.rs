@@ -1,13 +1,17 @@
 //! The test stack: a fresh table on DynamoDB Local per test (created from template.yaml),
 //! the real handlers behind the dev router, and helpers that speak the HTTP contract.
 
+pub mod invariants;
+pub mod proxy;
+pub mod race;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
-    BeforeTransmitInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
@@ -15,10 +19,10 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::http::{self, StatusCode};
 use serde_json::{Value, json};
-use tenantry_accounts::Accounts;
+use tenantry_accounts::{Accounts, Principal};
 use tenantry_dev::{Router, template};
 use tenantry_http::{App, Tokens};
-use tenantry_store::{Store, StoreConfig};
+use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
 
 pub const ROOT_PASSWORD: &str = "root-password-for-tests";
 pub const PASSWORD: &str = "a-long-enough-password";
@@ -31,18 +35,34 @@ pub fn endpoint() -> String {
     )
 }
 
-/// Counts DynamoDB HTTP requests by operation (every attempt, retries included), and
-/// records the IAM actions they need (a transaction needs one per kind of item it holds).
+/// Counts DynamoDB HTTP requests by operation (every attempt, retries included), records the
+/// IAM actions they need (a transaction needs one per kind of item it holds), and counts the
+/// transactions that committed (once per client request token: a retry of an applied
+/// transaction is answered from DynamoDB's idempotency record and is not a second commit).
 #[derive(Debug, Default, Clone)]
 pub struct RoundTrips(
     Arc<Mutex<HashMap<String, u64>>>,
     Arc<Mutex<std::collections::BTreeSet<String>>>,
+    Arc<Mutex<std::collections::HashSet<String>>>,
 );
+
+/// The client request token of the transaction an attempt carries.
+#[derive(Debug, Clone)]
+struct TransactionToken(String);
+
+impl Storable for TransactionToken {
+    type Storer = StoreReplace<Self>;
+}
 
 impl RoundTrips {
     pub fn reset(&self) {
         self.0.lock().unwrap().clear();
         self.1.lock().unwrap().clear();
+        self.2.lock().unwrap().clear();
+    }
+    /// Transactions acknowledged as committed since the last reset.
+    pub fn commits(&self) -> u64 {
+        self.2.lock().unwrap().len() as u64
     }
     /// The IAM actions (`dynamodb:PutItem`...) the requests since the last reset needed.
     pub fn iam_actions(&self) -> std::collections::BTreeSet<String> {
@@ -60,11 +80,24 @@ impl Intercept for RoundTrips {
     fn name(&self) -> &'static str {
         "RoundTrips"
     }
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let committed = context.response().is_some_and(|r| r.status().is_success());
+        if let (true, Some(TransactionToken(token))) = (committed, cfg.load::<TransactionToken>()) {
+            self.2.lock().unwrap().insert(token.clone());
+        }
+        Ok(())
+    }
+
     fn read_before_transmit(
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request();
         let target = request
@@ -82,6 +115,10 @@ impl Intercept for RoundTrips {
                 .bytes()
                 .and_then(|b| serde_json::from_slice(b).ok())
                 .unwrap_or_default();
+            if let Some(token) = body["ClientRequestToken"].as_str() {
+                cfg.interceptor_state()
+                    .store_put(TransactionToken(token.to_owned()));
+            }
             for item in body["TransactItems"].as_array().into_iter().flatten() {
                 for kind in item.as_object().into_iter().flat_map(|o| o.keys()) {
                     let action = if kind == "ConditionCheck" {
@@ -253,6 +290,25 @@ impl Stack {
         Stack::with_endpoint(&endpoint(), 3).await
     }
 
+    /// A stack whose DynamoDB traffic goes through a fault proxy on `schedule` (`None`: no
+    /// proxy). The faults are off while the stack is set up: turn them on with
+    /// `proxy.set_enabled(true)`.
+    pub async fn with_faults(
+        schedule: Option<proxy::Schedule>,
+    ) -> (Stack, Option<proxy::FaultProxy>) {
+        match schedule {
+            None => (Stack::new().await, None),
+            Some(schedule) => {
+                let proxy = proxy::FaultProxy::start(&endpoint(), schedule).await;
+                proxy.set_enabled(false);
+                (
+                    Stack::with_endpoint(&proxy.endpoint(), 3).await,
+                    Some(proxy),
+                )
+            }
+        }
+    }
+
     /// A stack whose store points at `endpoint` (a dead one, to test outages), with the table
     /// created only if the endpoint answers.
     pub async fn with_endpoint(endpoint: &str, max_attempts: u32) -> Stack {
@@ -365,6 +421,22 @@ impl Stack {
             );
         }
         (status, value)
+    }
+
+    /// A token for the user's current epoch, exactly as a login would issue it, without
+    /// argon2's cost (races need thousands); with the user as it is now. `None` if missing.
+    pub async fn token_of(&self, tenant: &str, user_id: &str) -> Option<(String, UserItem)> {
+        let key = UserKey {
+            tenant_id: tenant,
+            user_id,
+        };
+        let user = self.store.get_user(key).await.ok()??;
+        let principal = Principal {
+            user_id: user.id.clone(),
+            tenant_id: user.tenant_id.clone(),
+            token_epoch: user.token_epoch,
+        };
+        Some((self.app.tokens.issue(&principal).unwrap(), user))
     }
 
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> String {

@@ -79,9 +79,12 @@ impl Accounts {
                 details,
                 tenant_id,
             );
+            // Changing yourself: your own write checks you (one transaction may not touch an
+            // item twice).
+            let actor_guard = (actor.id != target.id).then(|| guard(&actor));
             match self
                 .store
-                .update_user(&guard(&actor), &target, &change, &audit)
+                .update_user(actor_guard.as_ref(), &target, &change, &audit)
                 .await
             {
                 Ok(()) => {

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Item, Part, StoreError, cancellation, classify};
+use crate::error::{Item, Part, Reason, StoreError, cancellation, classify};
 use crate::items::{AuditItem, ClaimItem, TenantItem, UserItem};
 use crate::keys;
 
@@ -504,9 +504,10 @@ impl Store {
 
     /// Changes an active user's role and/or email, if `target` is still exactly as read.
     /// A new role bumps the token epoch; a new email moves its claim (the new one must be free).
+    /// `guard` is `None` when the actor changes itself (its own write carries the check).
     pub async fn update_user(
         &self,
-        guard: &Guard<'_>,
+        guard: Option<&Guard<'_>>,
         target: &UserItem,
         change: &UserChange<'_>,
         audit: &AuditItem,
@@ -538,7 +539,9 @@ impl Store {
             .build()
             .map_err(other)?;
         let mut tx = Tx::default();
-        tx.guard(self, guard)?;
+        if let Some(guard) = guard {
+            tx.guard(self, guard)?;
+        }
         tx.push(
             Part::Target,
             TransactWriteItem::builder().update(update).build(),
@@ -669,6 +672,8 @@ impl Store {
 struct Tx {
     parts: Vec<Part>,
     items: Vec<TransactWriteItem>,
+    /// The key of its audit event: written by this transaction and no other.
+    audit_key: Option<Item>,
 }
 
 impl Tx {
@@ -696,6 +701,10 @@ impl Tx {
 
     fn audit(&mut self, store: &Store, audit: &AuditItem) -> Result<(), StoreError> {
         self.push(Part::Audit, put_new(store, to_item(audit)?)?);
+        self.audit_key = Some(HashMap::from([
+            ("PK".to_owned(), s(&audit.pk)),
+            ("SK".to_owned(), s(&audit.sk)),
+        ]));
         Ok(())
     }
 
@@ -706,15 +715,38 @@ impl Tx {
             .set_transact_items(Some(self.items))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
+        let err = match result {
+            Ok(_) => return Ok(()),
             Err(err) => match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
-                    Err(cancellation(&self.parts, e.cancellation_reasons()))
+                    cancellation(&self.parts, e.cancellation_reasons())
                 }
-                _ => Err(classify(err)),
+                _ => classify(err),
             },
+        };
+        // An attempt can commit and lose its answer (a dropped connection, a timeout); the
+        // SDK's retry then reports on a second attempt, not on the commit. The audit event
+        // is written by this transaction only: if it is there, the transaction committed.
+        // A cancellation whose conditions were evaluated and found our audit event absent
+        // is not ambiguous: that attempt did not commit, nor had an earlier one.
+        let ambiguous = match &err {
+            StoreError::Unavailable(_) => true,
+            StoreError::Cancelled(reasons) => {
+                !reasons.iter().any(|c| {
+                    matches!(c.reason, Reason::ConditionFailed { .. }) && c.part != Part::Audit
+                }) || reasons.iter().any(|c| c.part == Part::Audit)
+            }
+            StoreError::Other(_) => false,
+        };
+        if ambiguous
+            && let Some(key) = self.audit_key
+            && let Ok(found) = store.batch_get(vec![key]).await
+            && !found.is_empty()
+        {
+            tracing::info!(error = %err, "the transaction had committed; its answer was lost");
+            return Ok(());
         }
+        Err(err)
     }
 }
 

@@ -1,7 +1,10 @@
 //! One test binary for every integration test (see tests/src/lib.rs for the stack).
 
+mod changes;
 mod contract;
+mod duels;
 mod faults;
+mod harness;
 mod permissions;
 mod races;
 mod round_trips;

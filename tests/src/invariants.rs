@@ -1,0 +1,466 @@
+//! The invariants of tenantry, checked on the table itself (a full consistent scan), not on
+//! what clients were told:
+//!
+//! - every tenant has exactly one owner, an active admin, and the tenant item names it;
+//! - every username and email is claimed once, by a user that exists and holds that value;
+//! - the audit log replays: each item's versions form one chain, every version step has
+//!   exactly one audit event, and every event was allowed by the policy on the state it
+//!   committed against (the actor at the version its guard checked, the target at the
+//!   version its write replaced). The chains end in exactly the items on the table.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
+use tenantry_store::{AuditItem, ClaimItem, Store, TenantItem, UserItem, from_item};
+
+/// Everything on the table, by kind.
+#[derive(Debug, Default)]
+pub struct TableDump {
+    pub tenants: Vec<TenantItem>,
+    pub users: Vec<UserItem>,
+    /// (partition key, claim)
+    pub claims: Vec<ClaimItem>,
+    pub audit: Vec<AuditItem>,
+}
+
+impl TableDump {
+    /// One consistent scan of the whole table.
+    pub async fn read(store: &Store) -> TableDump {
+        let mut dump = TableDump::default();
+        let mut start = None;
+        loop {
+            let out = store
+                .client()
+                .scan()
+                .table_name(store.table())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan the table");
+            for item in out.items.unwrap_or_default() {
+                let pk = item["PK"].as_s().unwrap().clone();
+                let sk = item["SK"].as_s().unwrap().clone();
+                if pk.starts_with("AUDIT#") {
+                    dump.audit.push(from_item(item).unwrap());
+                } else if sk == "TENANT" {
+                    dump.tenants.push(from_item(item).unwrap());
+                } else if sk.starts_with("USER#") {
+                    dump.users.push(from_item(item).unwrap());
+                } else if sk == "CLAIM" {
+                    dump.claims.push(from_item(item).unwrap());
+                } else {
+                    panic!("unknown item {pk} {sk}");
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return dump;
+            }
+        }
+    }
+}
+
+/// The state of a user that the rules look at, at one version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    tenant_id: String,
+    role: Role,
+    is_owner: bool,
+    deleted: bool,
+    token_epoch: u64,
+}
+
+/// What one audit event did to one user item.
+#[derive(Clone, Copy, Debug)]
+enum Effect {
+    Delete,
+    Restore,
+    SetRole(Role),
+    KeepRole,
+    Owner(bool),
+}
+
+/// All violations found, as sentences; empty when every invariant holds.
+pub fn check(dump: &TableDump) -> Vec<String> {
+    let mut violations = Vec::new();
+    owners(dump, &mut violations);
+    claims(dump, &mut violations);
+    replay(dump, &mut violations);
+    violations
+}
+
+fn owners(dump: &TableDump, violations: &mut Vec<String>) {
+    for tenant in &dump.tenants {
+        let owners: Vec<&UserItem> = dump
+            .users
+            .iter()
+            .filter(|u| u.tenant_id == tenant.id && u.is_owner)
+            .collect();
+        match owners.as_slice() {
+            [owner] => {
+                if owner.is_deleted() || owner.role != "admin" || owner.id != tenant.owner_id {
+                    violations.push(format!(
+                        "tenant {}: owner {} is not an active admin named by the tenant \
+                         (role {}, deleted {}, tenant names {})",
+                        tenant.id,
+                        owner.id,
+                        owner.role,
+                        owner.is_deleted(),
+                        tenant.owner_id
+                    ));
+                }
+            }
+            _ => violations.push(format!(
+                "tenant {} has {} owners: {:?}",
+                tenant.id,
+                owners.len(),
+                owners.iter().map(|u| &u.id).collect::<Vec<_>>()
+            )),
+        }
+    }
+}
+
+fn claims(dump: &TableDump, violations: &mut Vec<String>) {
+    let users: HashMap<(&str, &str), &UserItem> = dump
+        .users
+        .iter()
+        .map(|u| ((u.tenant_id.as_str(), u.id.as_str()), u))
+        .collect();
+    let mut claimed: HashMap<String, &str> = HashMap::new();
+    for claim in &dump.claims {
+        claimed.insert(claim.pk.clone(), &claim.user_id);
+        let Some(user) = users.get(&(claim.tenant_id.as_str(), claim.user_id.as_str())) else {
+            violations.push(format!("claim {} points to a missing user", claim.pk));
+            continue;
+        };
+        let expected = [
+            format!("USERNAME#{}#{}", user.tenant_id, user.username),
+            format!("EMAIL#{}#{}", user.tenant_id, user.email_claim()),
+        ];
+        if !expected.contains(&claim.pk) {
+            violations.push(format!(
+                "claim {} points to user {}, who holds {:?}",
+                claim.pk, user.id, expected
+            ));
+        }
+    }
+    for user in &dump.users {
+        for key in [
+            format!("USERNAME#{}#{}", user.tenant_id, user.username),
+            format!("EMAIL#{}#{}", user.tenant_id, user.email_claim()),
+        ] {
+            match claimed.get(&key) {
+                Some(holder) if *holder == user.id => {}
+                Some(holder) => violations.push(format!(
+                    "{key} is held by {holder} but user {} has it too",
+                    user.id
+                )),
+                None => violations.push(format!("user {} has no claim {key}", user.id)),
+            }
+        }
+    }
+    if dump.claims.len() != 2 * dump.users.len() {
+        violations.push(format!(
+            "{} claims for {} users (two each expected)",
+            dump.claims.len(),
+            dump.users.len()
+        ));
+    }
+}
+
+fn role(name: &str) -> Role {
+    Role::parse(name).unwrap_or_else(|| panic!("unknown role {name:?}"))
+}
+
+fn detail<'a>(event: &'a AuditItem, key: &str) -> &'a serde_json::Value {
+    &event.details[key]
+}
+
+fn detail_str<'a>(event: &'a AuditItem, key: &str) -> &'a str {
+    detail(event, key).as_str().unwrap_or("")
+}
+
+fn detail_u64(event: &AuditItem, key: &str) -> u64 {
+    detail(event, key).as_u64().unwrap_or(0)
+}
+
+fn replay(dump: &TableDump, violations: &mut Vec<String>) {
+    // Births: the state at version 1.
+    let mut born: HashMap<String, State> = HashMap::new();
+    // Steps: (user id, version it replaced) -> (event index, effect).
+    let mut steps: HashMap<(String, u64), Vec<(usize, Effect)>> = HashMap::new();
+    // Tenant steps: (tenant id, version replaced) -> new owner.
+    let mut tenant_steps: HashMap<(String, u64), Vec<String>> = HashMap::new();
+    let mut tenant_born: HashMap<String, String> = HashMap::new();
+    let state = |tenant_id: &str, role: Role, is_owner: bool| State {
+        tenant_id: tenant_id.to_owned(),
+        role,
+        is_owner,
+        deleted: false,
+        token_epoch: 1,
+    };
+    for (i, e) in dump.audit.iter().enumerate() {
+        let mut step = |id: &str, version: u64, effect: Effect| {
+            steps
+                .entry((id.to_owned(), version))
+                .or_default()
+                .push((i, effect));
+        };
+        match e.action.as_str() {
+            "user.bootstrap" => {
+                born.insert(
+                    e.target_id.clone(),
+                    state(&e.tenant_id, Role::SuperAdmin, false),
+                );
+            }
+            "tenant.create" => {
+                let owner = detail_str(e, "owner_id").to_owned();
+                born.insert(owner.clone(), state(&e.target_id, Role::Admin, true));
+                tenant_born.insert(e.target_id.clone(), owner);
+            }
+            "user.create" => {
+                born.insert(
+                    e.target_id.clone(),
+                    state(&e.tenant_id, role(detail_str(e, "role")), false),
+                );
+            }
+            "user.delete" => step(&e.target_id, e.target_version, Effect::Delete),
+            "user.restore" => step(&e.target_id, e.target_version, Effect::Restore),
+            "user.update" => {
+                let (from, to) = (detail_str(e, "previous_role"), detail_str(e, "role"));
+                let effect = if from == to {
+                    Effect::KeepRole
+                } else {
+                    Effect::SetRole(role(to))
+                };
+                step(&e.target_id, e.target_version, effect);
+            }
+            "tenant.transfer" => {
+                step(&e.target_id, e.target_version, Effect::Owner(true));
+                step(
+                    detail_str(e, "previous_owner_id"),
+                    detail_u64(e, "previous_owner_version"),
+                    Effect::Owner(false),
+                );
+                tenant_steps
+                    .entry((e.tenant_id.clone(), detail_u64(e, "tenant_version")))
+                    .or_default()
+                    .push(e.target_id.clone());
+            }
+            other => violations.push(format!("audit event {} has unknown action {other}", e.id)),
+        }
+    }
+
+    // Walk each user's chain from its birth: states[v - 1] is the state at version v.
+    let mut history: HashMap<String, Vec<State>> = HashMap::new();
+    let mut used = 0usize;
+    for (id, first) in &born {
+        let mut states = vec![first.clone()];
+        loop {
+            let version = states.len() as u64;
+            let Some(found) = steps.get(&(id.clone(), version)) else {
+                break;
+            };
+            if found.len() > 1 {
+                violations.push(format!(
+                    "user {id}: {} commits replaced version {version} (events {:?})",
+                    found.len(),
+                    found
+                        .iter()
+                        .map(|(i, _)| &dump.audit[*i].id)
+                        .collect::<Vec<_>>()
+                ));
+            }
+            used += found.len();
+            let mut next = states.last().unwrap().clone();
+            match found[0].1 {
+                Effect::Delete => {
+                    next.deleted = true;
+                    next.token_epoch += 1;
+                }
+                Effect::Restore => next.deleted = false,
+                Effect::SetRole(role) => {
+                    next.role = role;
+                    next.token_epoch += 1;
+                }
+                Effect::KeepRole => {}
+                Effect::Owner(is_owner) => next.is_owner = is_owner,
+            }
+            states.push(next);
+        }
+        history.insert(id.clone(), states);
+    }
+    let all_steps: usize = steps.values().map(Vec::len).sum();
+    if used != all_steps {
+        violations.push(format!(
+            "{} audit steps replace versions no chain reaches (lost or phantom writes)",
+            all_steps - used
+        ));
+    }
+
+    // The chains end in the table's items.
+    for user in &dump.users {
+        let Some(states) = history.get(&user.id) else {
+            violations.push(format!("user {} has no creation event", user.id));
+            continue;
+        };
+        let last = states.last().unwrap();
+        let actual = State {
+            tenant_id: user.tenant_id.clone(),
+            role: role(&user.role),
+            is_owner: user.is_owner,
+            deleted: user.is_deleted(),
+            token_epoch: user.token_epoch,
+        };
+        if states.len() as u64 != user.version || *last != actual {
+            violations.push(format!(
+                "user {}: the audit replays to version {} {:?}, the table holds version {} {:?}",
+                user.id,
+                states.len(),
+                last,
+                user.version,
+                actual
+            ));
+        }
+    }
+    for tenant in &dump.tenants {
+        let Some(mut owner) = tenant_born.get(&tenant.id).cloned() else {
+            violations.push(format!("tenant {} has no creation event", tenant.id));
+            continue;
+        };
+        let mut version = 1;
+        while let Some(next) = tenant_steps.get(&(tenant.id.clone(), version)) {
+            if next.len() > 1 {
+                violations.push(format!(
+                    "tenant {}: {} transfers replaced version {version}",
+                    tenant.id,
+                    next.len()
+                ));
+            }
+            owner = next[0].clone();
+            version += 1;
+        }
+        if version != tenant.version || owner != tenant.owner_id {
+            violations.push(format!(
+                "tenant {}: the audit replays to version {version} owned by {owner}, the table \
+                 holds version {} owned by {}",
+                tenant.id, tenant.version, tenant.owner_id
+            ));
+        }
+    }
+
+    // Every event was allowed on the state it committed against.
+    let at = |id: &str, version: u64| -> Option<&State> {
+        let states = history.get(id)?;
+        states.get(usize::try_from(version).ok()?.checked_sub(1)?)
+    };
+    for e in &dump.audit {
+        if e.action == "user.bootstrap" {
+            continue;
+        }
+        let Some(actor_state) = at(&e.actor_id, e.actor_version) else {
+            violations.push(format!(
+                "event {} ({}): actor {} never had version {}",
+                e.id, e.action, e.actor_id, e.actor_version
+            ));
+            continue;
+        };
+        if actor_state.deleted {
+            violations.push(format!(
+                "event {} ({}): actor {} was deleted at version {}",
+                e.id, e.action, e.actor_id, e.actor_version
+            ));
+        }
+        let actor = Actor {
+            id: &e.actor_id,
+            tenant_id: &actor_state.tenant_id,
+            role: actor_state.role,
+            is_owner: actor_state.is_owner,
+        };
+        let mut decisions: Vec<(Action, Target)> = Vec::new();
+        let member = |state: &'_ State| Member {
+            id: &e.target_id,
+            tenant_id: &e.tenant_id,
+            role: state.role,
+            is_owner: state.is_owner,
+            deleted: state.deleted,
+        };
+        let target_state = at(&e.target_id, e.target_version);
+        match e.action.as_str() {
+            "tenant.create" => {
+                decisions.push((Action::CreateTenant, Target::Tenant(&e.target_id)));
+            }
+            "user.create" => decisions.push((
+                Action::Create(role(detail_str(e, "role"))),
+                Target::Tenant(&e.tenant_id),
+            )),
+            action => {
+                let Some(target_state) = target_state else {
+                    violations.push(format!(
+                        "event {} ({action}): target {} never had version {}",
+                        e.id, e.target_id, e.target_version
+                    ));
+                    continue;
+                };
+                let target = Target::User(member(target_state));
+                match action {
+                    "user.delete" => decisions.push((Action::Delete, target)),
+                    "user.restore" => decisions.push((Action::Restore, target)),
+                    "tenant.transfer" => {
+                        decisions.push((Action::TransferOwnership, target));
+                        let previous = at(
+                            detail_str(e, "previous_owner_id"),
+                            detail_u64(e, "previous_owner_version"),
+                        );
+                        if !previous.is_some_and(|p| p.is_owner && !p.deleted) {
+                            violations.push(format!(
+                                "event {}: ownership moved away from a user who was not the \
+                                 active owner: {previous:?}",
+                                e.id
+                            ));
+                        }
+                    }
+                    "user.update" => {
+                        let (from, to) = (detail_str(e, "previous_role"), detail_str(e, "role"));
+                        if from != to {
+                            decisions.push((Action::ChangeRole(role(to)), target));
+                        }
+                        if detail(e, "email_changed") == &serde_json::Value::Bool(true) {
+                            decisions.push((Action::ChangeEmail, target));
+                        }
+                        if from != target_state.role.as_str() {
+                            violations.push(format!(
+                                "event {}: role change from {from} of a user who was {}",
+                                e.id, target_state.role
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (action, target) in decisions {
+            if let Err(denial) = decide(&actor, action, &target) {
+                violations.push(format!(
+                    "event {} ({}) committed although the policy says {} on that state: \
+                     actor {:?}, target {:?}",
+                    e.id,
+                    e.action,
+                    denial.code(),
+                    actor,
+                    target
+                ));
+            }
+        }
+    }
+}
+
+/// How many audit events each tenant has, for counting commits between two reads.
+pub fn audit_counts(dump: &TableDump) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for e in &dump.audit {
+        *counts.entry(e.tenant_id.clone()).or_default() += 1;
+    }
+    counts
+}
