@@ -1,9 +1,10 @@
 # Entry points: `make dev` (local server on DynamoDB Local) and `make test` (everything CI checks).
-.PHONY: help dev test deps fmt lint
+.PHONY: help dev test race deps fmt lint
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
 	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, sam validate --lint"
+	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
 	@echo "make deps   install Java, Node, DynamoDB Local and the Python venv (.venv)"
 	@echo "make fmt    format the Rust code"
 	@echo "make lint   clippy with warnings as errors"
@@ -13,6 +14,9 @@ dev:
 
 test:
 	infra/scripts/test.sh
+
+race:
+	infra/scripts/race.sh $(ARGS)
 
 deps:
 	infra/scripts/install-deps.sh --python
