@@ -9,7 +9,7 @@ use crate::input::could_be_user_id;
 use crate::users::{
     audit_item, claim_conflict, guard, not_found_as_tenant, not_found_as_user, possible,
 };
-use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of, role_of};
+use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of};
 use crate::{
     Accounts, Error, Principal, authenticated, backoff, clock, principal_key, read_again, retry_or,
 };
@@ -34,8 +34,8 @@ impl Accounts {
     ) -> Result<UserView, Error> {
         if update.role.is_none() && update.email.is_none() {
             return Err(Error::invalid(
-                "role",
-                "or `email` is required: nothing to change",
+                "body",
+                "must set `role` or `email`: there is nothing to change",
             ));
         }
         let mut attempt = 0;
@@ -251,7 +251,6 @@ impl Accounts {
             &Target::User(member_of(&user)?),
         )
         .map_err(not_found_as_user)?;
-        role_of(&user)?;
         Ok((actor, user))
     }
 }

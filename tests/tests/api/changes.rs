@@ -279,8 +279,8 @@ async fn a_patch_body_is_strict_and_a_refused_one_changes_nothing() {
             "state",
         ),
         // Nothing to change.
-        (json!({}), "role"),
-        (json!({"role": null, "email": null}), "role"),
+        (json!({}), "body"),
+        (json!({"role": null, "email": null}), "body"),
         // Values.
         (json!({"role": "owner"}), "role"),
         (json!({"role": "Admin"}), "role"),
