@@ -350,29 +350,16 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
-    /// A tenant's audit events, newest first.
+    /// A tenant's whole audit log, newest first.
     pub async fn list_audit(&self, tenant_id: &str) -> Result<Vec<AuditItem>, StoreError> {
         let mut events = Vec::new();
-        let mut start = None;
+        let mut after: Option<String> = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                events.push(from_item(item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(events);
+            let page = self.audit_page(tenant_id, 1000, after.as_deref()).await?;
+            events.extend(page.items);
+            match page.next_after {
+                Some(sk) => after = Some(sk),
+                None => return Ok(events),
             }
         }
     }
