@@ -1,18 +1,13 @@
 //! Changing people: role and email changes, and ownership transfer.
 
 use serde_json::json;
-use tenantry_policy::{Action, ListScope, Role, Target, decide};
+use tenantry_policy::{Action, Role, Target, decide};
 use tenantry_store::{TenantItem, UserChange, UserItem, UserKey};
 
 use crate::input::Email;
-use crate::input::could_be_user_id;
-use crate::users::{
-    audit_item, claim_conflict, guard, not_found_as_tenant, not_found_as_user, possible,
-};
+use crate::users::{audit_item, claim_conflict, guard, not_found_as_tenant, not_found_as_user};
 use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of};
-use crate::{
-    Accounts, Error, Principal, authenticated, backoff, clock, principal_key, read_again, retry_or,
-};
+use crate::{Accounts, Error, Principal, backoff, clock, read_again, retry_or};
 
 /// What a `PATCH` of a user asks for, already parsed. A field equal to its current value is
 /// not a change: it needs no permission and writes nothing.
@@ -40,7 +35,11 @@ impl Accounts {
         }
         let mut attempt = 0;
         loop {
-            let (actor, target) = self.actor_and_user(principal, tenant_id, user_id).await?;
+            // Viewing is the least a change needs: deleted users stay invisible to those who
+            // may not see the trash.
+            let (actor, target, _) = self
+                .snapshot_for(principal, tenant_id, user_id, Action::View)
+                .await?;
             let policy_actor = actor_of(&actor)?;
             let member = member_of(&target)?;
             let role = update.role.filter(|role| *role != member.role);
@@ -117,33 +116,14 @@ impl Accounts {
         tenant_id: &str,
         new_owner_id: &str,
     ) -> Result<OwnershipView, Error> {
-        possible(tenant_id, None)?;
-        if !could_be_user_id(new_owner_id) {
-            return Err(Error::UserNotFound);
-        }
         let mut attempt = 0;
         loop {
-            let snap = self
-                .store
-                .snapshot(
-                    principal_key(principal),
-                    Some(UserKey {
-                        tenant_id,
-                        user_id: new_owner_id,
-                    }),
-                    Some(tenant_id),
-                )
+            let (actor, target, tenant) = self
+                .member_snapshot(principal, tenant_id, new_owner_id, not_found_as_tenant)
                 .await?;
-            let actor = authenticated(principal, snap.actor)?;
             let policy_actor = actor_of(&actor)?;
-            decide(
-                &policy_actor,
-                Action::List(ListScope::Active),
-                &Target::Tenant(tenant_id),
-            )
-            .map_err(not_found_as_tenant)?;
-            let tenant = snap.tenant.ok_or(Error::TenantNotFound)?;
-            let new_owner = snap.target.ok_or(Error::UserNotFound)?;
+            let tenant = tenant.ok_or(Error::TenantNotFound)?;
+            let new_owner = target.ok_or(Error::UserNotFound)?;
             decide(
                 &policy_actor,
                 Action::TransferOwnership,
@@ -217,41 +197,6 @@ impl Accounts {
                 }
             }
         }
-    }
-
-    /// The authenticated actor and a user of `tenant_id` it can see, in one round trip.
-    pub(crate) async fn actor_and_user(
-        &self,
-        principal: &Principal,
-        tenant_id: &str,
-        user_id: &str,
-    ) -> Result<(UserItem, UserItem), Error> {
-        possible(tenant_id, Some(user_id))?;
-        let snap = self
-            .store
-            .snapshot(
-                principal_key(principal),
-                Some(UserKey { tenant_id, user_id }),
-                None,
-            )
-            .await?;
-        let actor = authenticated(principal, snap.actor)?;
-        let policy_actor = actor_of(&actor)?;
-        decide(
-            &policy_actor,
-            Action::List(ListScope::Active),
-            &Target::Tenant(tenant_id),
-        )
-        .map_err(not_found_as_user)?;
-        let user = snap.target.ok_or(Error::UserNotFound)?;
-        // Deleted users stay invisible to those who may not see the trash.
-        decide(
-            &policy_actor,
-            Action::View,
-            &Target::User(member_of(&user)?),
-        )
-        .map_err(not_found_as_user)?;
-        Ok((actor, user))
     }
 }
 

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use tenantry_policy::{Action, ListScope, Role, Target, decide};
 use tenantry_store::{
-    AuditItem, ClaimItem, Deletion, Guard, Part, Reason, Store, StoreError, UserFilter, UserItem,
-    UserKey, from_item, keys,
+    AuditItem, ClaimItem, Deletion, Guard, Part, Reason, Store, StoreError, TenantItem, UserFilter,
+    UserItem, UserKey, from_item, keys,
 };
 
 use crate::input::{Email, Password, Username, could_be_tenant_id, could_be_user_id};
@@ -254,13 +254,32 @@ impl Accounts {
 
     /// One round trip: the actor, the target and its tenant (for the retention), then the
     /// decision. Returns the actor, the target and the tenant's retention in days.
-    async fn snapshot_for(
+    pub(crate) async fn snapshot_for(
         &self,
         principal: &Principal,
         tenant_id: &str,
         user_id: &str,
         action: Action,
     ) -> Result<(UserItem, UserItem, u32), Error> {
+        let (actor, target, tenant) = self
+            .member_snapshot(principal, tenant_id, user_id, not_found_as_user)
+            .await?;
+        let user = target.ok_or(Error::UserNotFound)?;
+        decide(&actor_of(&actor)?, action, &Target::User(member_of(&user)?))
+            .map_err(not_found_as_user)?;
+        let retention = tenant.map_or(DEFAULT_RETENTION_DAYS, |t| t.retention_days);
+        Ok((actor, user, retention))
+    }
+
+    /// One round trip: the authenticated actor, a user of `tenant_id` and the tenant, once
+    /// tenancy allows the actor to look; outside its reach, `hidden` says what to answer.
+    pub(crate) async fn member_snapshot(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        user_id: &str,
+        hidden: fn(tenantry_policy::Denial) -> Error,
+    ) -> Result<(UserItem, Option<UserItem>, Option<TenantItem>), Error> {
         possible(tenant_id, Some(user_id))?;
         let target = UserKey { tenant_id, user_id };
         let snap = self
@@ -268,20 +287,13 @@ impl Accounts {
             .snapshot(principal_key(principal), Some(target), Some(tenant_id))
             .await?;
         let actor = authenticated(principal, snap.actor)?;
-        let policy_actor = actor_of(&actor)?;
         decide(
-            &policy_actor,
+            &actor_of(&actor)?,
             Action::List(ListScope::Active),
             &Target::Tenant(tenant_id),
         )
-        .map_err(not_found_as_user)?;
-        let user = snap.target.ok_or(Error::UserNotFound)?;
-        decide(&policy_actor, action, &Target::User(member_of(&user)?))
-            .map_err(not_found_as_user)?;
-        let retention = snap
-            .tenant
-            .map_or(DEFAULT_RETENTION_DAYS, |t| t.retention_days);
-        Ok((actor, user, retention))
+        .map_err(hidden)?;
+        Ok((actor, snap.target, snap.tenant))
     }
 }
 
