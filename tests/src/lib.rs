@@ -4,6 +4,7 @@
 pub mod invariants;
 pub mod proxy;
 pub mod race;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -144,6 +144,28 @@ impl TenantName {
     }
 }
 
+/// Days a deleted user stays restorable before the purge: a whole number from 1 to 365.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetentionDays(u32);
+
+impl RetentionDays {
+    pub const RANGE: std::ops::RangeInclusive<u32> = 1..=365;
+
+    /// Accepts a JSON number that is a whole number of days in range (`30`, not `30.5`,
+    /// `"30"` or `0`).
+    pub fn parse(raw: &serde_json::Value) -> Result<RetentionDays, String> {
+        raw.as_u64()
+            .and_then(|days| u32::try_from(days).ok())
+            .filter(|days| RetentionDays::RANGE.contains(days))
+            .map(RetentionDays)
+            .ok_or_else(|| "must be a whole number of days from 1 to 365".into())
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +214,25 @@ mod tests {
             format!("{:?}", Password::parse(&"s".repeat(12)).unwrap()),
             "Password(***)"
         );
+    }
+
+    #[test]
+    fn retention_is_a_whole_number_of_days_from_1_to_365() {
+        use serde_json::json;
+        assert_eq!(RetentionDays::parse(&json!(1)).unwrap().get(), 1);
+        assert_eq!(RetentionDays::parse(&json!(365)).unwrap().get(), 365);
+        for bad in [
+            json!(0),
+            json!(366),
+            json!(-1),
+            json!(30.5),
+            json!("30"),
+            json!(null),
+            json!(true),
+            json!(u64::MAX),
+        ] {
+            assert!(RetentionDays::parse(&bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

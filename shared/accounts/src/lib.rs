@@ -8,6 +8,7 @@ mod clock;
 mod error;
 pub mod input;
 mod passwords;
+mod purge;
 mod tenants;
 mod users;
 mod views;
@@ -20,11 +21,14 @@ pub use audit::AuditListing;
 pub use changes::UserUpdate;
 pub use clock::format as format_time;
 pub use error::Error;
+pub use purge::{
+    Outcome, PURGE_ACTOR, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop,
+};
 pub use tenants::NewTenant;
 pub use users::{NewUser, UserListing};
 pub use views::{
-    AuditEventView, AuditPage, CreatedTenant, DeletionView, OwnershipView, TenantView, UserPage,
-    UserView,
+    AuditEventView, AuditPage, CreatedTenant, DeletionView, OwnershipView, PurgedView, TenantView,
+    UserPage, UserView,
 };
 
 /// Days a deleted account stays restorable before it is purged, unless the tenant says otherwise.

@@ -4,8 +4,10 @@ use serde_json::json;
 use tenantry_policy::{Action, Role, Target, decide};
 use tenantry_store::{Part, TenantItem, keys};
 
-use crate::input::{Email, PLATFORM_TENANT, Password, TenantId, TenantName, Username};
-use crate::users::{NewUser, audit_item, guard, new_user_item, not_found_as_tenant};
+use crate::input::{
+    Email, PLATFORM_TENANT, Password, RetentionDays, TenantId, TenantName, Username,
+};
+use crate::users::{NewUser, audit_item, guard, new_user_item, not_found_as_tenant, possible};
 use crate::views::{CreatedTenant, TenantView, UserView, actor_of};
 use crate::{
     Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, passwords,
@@ -100,6 +102,68 @@ impl Accounts {
                 }
                 Err(err) if err.reason_for(Part::EmailClaim).is_some() => {
                     return Err(Error::EmailTaken);
+                }
+                Err(err) => {
+                    attempt = retry_or(err, attempt)?;
+                    backoff(attempt).await;
+                }
+            }
+        }
+    }
+
+    /// Sets how many days a user deleted from now on stays restorable (1 to 365), for the
+    /// owner or a super admin. Deletions already made keep the purge date they were given.
+    /// Setting the current value writes nothing.
+    pub async fn set_retention(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        retention_days: RetentionDays,
+    ) -> Result<TenantView, Error> {
+        possible(tenant_id, None)?;
+        let days = retention_days.get();
+        let mut attempt = 0;
+        loop {
+            let snap = self
+                .store
+                .snapshot(principal_key(principal), None, Some(tenant_id))
+                .await?;
+            let actor = authenticated(principal, snap.actor)?;
+            decide(
+                &actor_of(&actor)?,
+                Action::ConfigureTenant,
+                &Target::Tenant(tenant_id),
+            )
+            .map_err(not_found_as_tenant)?;
+            let tenant = snap.tenant.ok_or(Error::TenantNotFound)?;
+            if tenant.retention_days == days {
+                return Ok(TenantView::from(&tenant));
+            }
+            let now = clock::format(clock::now());
+            let details = json!({
+                "previous_retention_days": tenant.retention_days,
+                "retention_days": days,
+            });
+            let audit = audit_item(
+                &now,
+                &actor,
+                "tenant.update",
+                tenant_id,
+                tenant.version,
+                details,
+                tenant_id,
+            );
+            match self
+                .store
+                .set_retention(&guard(&actor), &tenant, days, &now, &audit)
+                .await
+            {
+                Ok(()) => {
+                    let mut updated = tenant;
+                    updated.retention_days = days;
+                    updated.version += 1;
+                    updated.updated_at = now;
+                    return Ok(TenantView::from(&updated));
                 }
                 Err(err) => {
                     attempt = retry_or(err, attempt)?;

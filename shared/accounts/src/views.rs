@@ -79,6 +79,15 @@ impl DeletionView {
     }
 }
 
+/// The answer to a purge: the account is gone for good.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PurgedView {
+    pub id: String,
+    /// Always `purged`.
+    pub state: &'static str,
+    pub purged_at: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TenantView {
     pub id: String,

@@ -94,6 +94,11 @@ pub enum Action {
     TransferOwnership,
     /// Read a tenant's audit log (target: the tenant).
     ViewAudit,
+    /// Purge a deleted user now, for good (target: the user). Whoever may delete a user may
+    /// purge it; that it is deleted already is the caller's to check (409 `not_deleted`).
+    Purge,
+    /// Change a tenant's settings, such as its retention (target: the tenant).
+    ConfigureTenant,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,7 +244,7 @@ impl std::error::Error for Denial {}
 
 /// Decides whether `actor` may perform `action` on `target`. Pure and total.
 ///
-/// `Create`, `List` and `ViewAudit` act on a tenant; given a user target they act on that
+/// `Create`, `List`, `ViewAudit` and `ConfigureTenant` act on a tenant; given a user target they act on that
 /// user's tenant. The other actions act on a user; given a tenant target they find no one.
 pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Denial> {
     let super_admin = actor.role == Role::SuperAdmin;
@@ -258,6 +263,9 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
         (Action::List(_) | Action::ViewAudit, _) => {
             require(actor.role.manages(), Denial::InsufficientRole)
         }
+        (Action::ConfigureTenant, _) => {
+            require(super_admin || actor.is_owner, Denial::RequiresOwner)
+        }
         (_, Target::Tenant(_)) => Err(Denial::NotFound),
         (_, Target::User(member)) => {
             // Deleted accounts are invisible to those who cannot manage accounts.
@@ -265,7 +273,7 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
                 return Err(Denial::NotFound);
             }
             match action {
-                Action::Delete => delete(actor, member),
+                Action::Delete | Action::Purge => delete(actor, member),
                 Action::Restore => restore(actor, member),
                 Action::ChangeRole(role) => change_role(actor, member, role),
                 Action::ChangeEmail => change_email(actor, member),

@@ -142,6 +142,8 @@ enum Verb {
     ChangeEmail,
     TransferOwnership,
     ViewAudit,
+    Purge,
+    ConfigureTenant,
 }
 
 /// Everything a rule may look at, read off one `(actor, action, target)` question.
@@ -173,6 +175,8 @@ impl Facts {
             Action::ChangeEmail => Verb::ChangeEmail,
             Action::TransferOwnership => Verb::TransferOwnership,
             Action::ViewAudit => Verb::ViewAudit,
+            Action::Purge => Verb::Purge,
+            Action::ConfigureTenant => Verb::ConfigureTenant,
         };
         let (target_tenant, user) = match target {
             Target::Tenant(tenant_id) => (*tenant_id, None),
@@ -292,8 +296,21 @@ const RULEBOOK: &[Rule] = &[
         when: |f| f.verb == Verb::ViewAudit,
         then: ALLOW,
     },
-    // From here on the verb is View, Delete, Restore, ChangeRole, ChangeEmail or
-    // TransferOwnership: it needs a user.
+    // Tenant settings (retention): the owner's call, or a super admin's.
+    Rule {
+        number: 48,
+        says: "only the owner or a super admin changes the tenant's settings",
+        when: |f| f.verb == Verb::ConfigureTenant && f.actor_rank < SUPER_ADMIN && !f.actor_owner,
+        then: Err(Denial::RequiresOwner),
+    },
+    Rule {
+        number: 49,
+        says: "the owner and super admins change the tenant's settings",
+        when: |f| f.verb == Verb::ConfigureTenant,
+        then: ALLOW,
+    },
+    // From here on the verb is View, Delete, Restore, ChangeRole, ChangeEmail,
+    // TransferOwnership or Purge: it needs a user.
     Rule {
         number: 11,
         says: "a user action aimed at a tenant finds no one",
@@ -347,6 +364,44 @@ const RULEBOOK: &[Rule] = &[
         number: 19,
         says: "managers delete the rest",
         when: |f| f.verb == Verb::Delete,
+        then: ALLOW,
+    },
+    // Purge now: whoever may delete a user may purge it (being deleted is a state, checked
+    // by the use case, not a right).
+    Rule {
+        number: 50,
+        says: "you cannot purge yourself",
+        when: |f| f.verb == Verb::Purge && f.is_self,
+        then: Err(Denial::CannotDeleteSelf),
+    },
+    Rule {
+        number: 51,
+        says: "only managers purge",
+        when: |f| f.verb == Verb::Purge && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 52,
+        says: "super admins are not purged through the API",
+        when: |f| f.verb == Verb::Purge && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    Rule {
+        number: 53,
+        says: "the owner is not purged",
+        when: |f| f.verb == Verb::Purge && f.target_owner,
+        then: Err(Denial::OwnerProtected),
+    },
+    Rule {
+        number: 54,
+        says: "only a super admin purges an admin",
+        when: |f| f.verb == Verb::Purge && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN,
+        then: Err(Denial::AdminCannotDeleteAdmin),
+    },
+    Rule {
+        number: 55,
+        says: "managers purge the rest",
+        when: |f| f.verb == Verb::Purge,
         then: ALLOW,
     },
     // Restore.
@@ -520,7 +575,7 @@ const RULEBOOK: &[Rule] = &[
 ];
 
 /// The highest rule number, to size the per-rule counters of the sweep.
-const LAST_RULE: u8 = 47;
+const LAST_RULE: u8 = 55;
 
 /// The first matching rule of the rulebook.
 fn rulebook_decides(facts: &Facts) -> &'static Rule {
@@ -534,7 +589,9 @@ fn rulebook_decides(facts: &Facts) -> &'static Rule {
 // The exhaustive sweep
 // ---------------------------------------------------------------------------------------
 
-const ACTIONS: [Action; 18] = [
+const ACTIONS: [Action; 20] = [
+    Action::Purge,
+    Action::ConfigureTenant,
     Action::Delete,
     Action::Restore,
     Action::View,
@@ -569,13 +626,15 @@ fn variant(action: Action) -> usize {
         Action::ChangeEmail => 7,
         Action::TransferOwnership => 8,
         Action::ViewAudit => 9,
+        Action::Purge => 10,
+        Action::ConfigureTenant => 11,
     }
 }
 
 #[test]
 fn the_sweep_asks_every_action() {
     let variants: HashSet<usize> = ACTIONS.into_iter().map(variant).collect();
-    assert_eq!(variants, (0..10).collect());
+    assert_eq!(variants, (0..12).collect());
     for role in Role::ALL {
         assert!(ACTIONS.contains(&Action::Create(role)), "Create({role})");
         assert!(
@@ -681,13 +740,13 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
         mismatches[..mismatches.len().min(20)].join("\n")
     );
 
-    // 18 actions × actor role 4 × actor is_owner 2 ×
+    // 20 actions × actor role 4 × actor is_owner 2 ×
     //   (user targets: role 4 × is_owner 2 × self 2 × same tenant 2 × deleted 2
     //    + tenant targets: same tenant 2)
     let user_targets = 4 * 2 * 2 * 2 * 2;
     let tenant_targets = 2;
-    assert_eq!(checked, 18 * 4 * 2 * (user_targets + tenant_targets));
-    assert_eq!(checked, 9504);
+    assert_eq!(checked, 20 * 4 * 2 * (user_targets + tenant_targets));
+    assert_eq!(checked, 10560);
     println!("{checked} decisions checked against the rulebook, {allowed} allowed");
 
     // The sweep reaches every rule, every denial, and some allowed cases: a sweep that

@@ -3,6 +3,9 @@
 /// Number of partitions the sparse purge index is spread over.
 pub const PURGE_SHARDS: u32 = 8;
 
+/// The sparse index only deleted users carry: partition `purge_shard`, sort `purge_after`.
+pub const PURGE_INDEX: &str = "purge";
+
 pub const TENANT_SK: &str = "TENANT";
 pub const CLAIM_SK: &str = "CLAIM";
 pub const USER_SK_PREFIX: &str = "USER#";
@@ -43,7 +46,12 @@ pub fn purge_shard(user_id: &str) -> String {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    format!("PURGE#{}", hash % PURGE_SHARDS)
+    purge_shard_name(hash % PURGE_SHARDS)
+}
+
+/// The partition key of purge shard `shard` (0 to `PURGE_SHARDS - 1`).
+pub fn purge_shard_name(shard: u32) -> String {
+    format!("PURGE#{shard}")
 }
 
 #[cfg(test)]

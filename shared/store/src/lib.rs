@@ -11,5 +11,6 @@ pub use error::{Cancel, Item, Part, Reason, StoreError};
 pub use items::{AuditItem, ClaimItem, TenantItem, UserItem};
 pub use schema::{IndexSpec, TableSpec};
 pub use table::{
-    Deletion, Guard, Page, Snapshot, Store, StoreConfig, UserChange, UserFilter, UserKey, from_item,
+    Deletion, DueCursor, DuePage, Guard, Page, Snapshot, Store, StoreConfig, UserChange,
+    UserFilter, UserKey, from_item,
 };

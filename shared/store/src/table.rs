@@ -104,6 +104,17 @@ pub struct Deletion<'a> {
     pub purge_after: &'a str,
 }
 
+/// Where the next page of due users starts (opaque).
+#[derive(Clone, Debug)]
+pub struct DueCursor(Item);
+
+/// A page of users due for purge.
+#[derive(Clone, Debug)]
+pub struct DuePage {
+    pub users: Vec<UserItem>,
+    pub next: Option<DueCursor>,
+}
+
 impl Store {
     pub async fn connect(config: &StoreConfig) -> Store {
         Store::connect_with(config, |builder| builder).await
@@ -360,6 +371,66 @@ impl Store {
             match page.next_after {
                 Some(sk) => after = Some(sk),
                 None => return Ok(events),
+            }
+        }
+    }
+
+    /// One page of the deleted users of `shard` whose `purge_after` is at or before `as_of`,
+    /// earliest first, from the sparse purge index. The index is eventually consistent: a user
+    /// on the page may have been restored or purged since; the purge's condition decides.
+    pub async fn due_for_purge(
+        &self,
+        shard: u32,
+        as_of: &str,
+        limit: usize,
+        after: Option<DueCursor>,
+    ) -> Result<DuePage, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::PURGE_INDEX)
+            .key_condition_expression("purge_shard = :shard AND purge_after <= :as_of")
+            .expression_attribute_values(":shard", s(keys::purge_shard_name(shard)))
+            .expression_attribute_values(":as_of", s(as_of))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.map(|c| c.0))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(DuePage {
+            users: out
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(from_item)
+                .collect::<Result<_, _>>()?,
+            next: out.last_evaluated_key.map(DueCursor),
+        })
+    }
+
+    /// How many deleted users of `shard` are due at `as_of` (as the index sees it now).
+    pub async fn count_due(&self, shard: u32, as_of: &str) -> Result<u64, StoreError> {
+        let mut count = 0u64;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::PURGE_INDEX)
+                .key_condition_expression("purge_shard = :shard AND purge_after <= :as_of")
+                .expression_attribute_values(":shard", s(keys::purge_shard_name(shard)))
+                .expression_attribute_values(":as_of", s(as_of))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            count += u64::try_from(out.count).unwrap_or(0);
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
             }
         }
     }
@@ -633,6 +704,95 @@ impl Store {
                     .build(),
             );
         }
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    /// Removes a deleted user for good: its item and both claims, if it is still deleted
+    /// exactly as read (`deleted_at` unchanged: nothing else writes a deleted user, so the
+    /// item is the one read), with `audit` as its tombstone. A restore in between wins.
+    /// A claim must be held by this user or already gone. `guard` is `None` for the
+    /// scheduled purge, which acts for no user.
+    pub async fn purge_user(
+        &self,
+        guard: Option<&Guard<'_>>,
+        target: &UserItem,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let seen = target
+            .deleted_at
+            .as_deref()
+            .ok_or_else(|| StoreError::Other("purge of a user that is not deleted".into()))?;
+        let mut tx = Tx::default();
+        if let Some(guard) = guard {
+            tx.guard(self, guard)?;
+        }
+        let user = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(key_of(target))))
+            .condition_expression("deleted_at = :deleted_at")
+            .expression_attribute_values(":deleted_at", s(seen))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(other)?;
+        tx.push(
+            Part::Target,
+            TransactWriteItem::builder().delete(user).build(),
+        );
+        for (part, pk) in [
+            (
+                Part::UsernameClaim,
+                keys::username_claim_pk(&target.tenant_id, &target.username),
+            ),
+            (
+                Part::EmailClaim,
+                keys::email_claim_pk(&target.tenant_id, &target.email_claim()),
+            ),
+        ] {
+            let claim = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(claim_key(pk)))
+                .condition_expression("attribute_not_exists(PK) OR user_id = :uid")
+                .expression_attribute_values(":uid", s(&target.id))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build()
+                .map_err(other)?;
+            tx.push(part, TransactWriteItem::builder().delete(claim).build());
+        }
+        tx.audit(self, audit)?;
+        tx.commit(self).await
+    }
+
+    /// Sets a tenant's retention (days a deleted user stays restorable), if the tenant is
+    /// still at the version read.
+    pub async fn set_retention(
+        &self,
+        guard: &Guard<'_>,
+        tenant: &TenantItem,
+        retention_days: u32,
+        now: &str,
+        audit: &AuditItem,
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(tenant_key(&tenant.id)))
+            .update_expression("SET retention_days = :days, updated_at = :now, version = :next")
+            .condition_expression("version = :seen")
+            .expression_attribute_values(":days", n(u64::from(retention_days)))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":next", n(tenant.version + 1))
+            .expression_attribute_values(":seen", n(tenant.version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(other)?;
+        let mut tx = Tx::default();
+        tx.guard(self, guard)?;
+        tx.push(
+            Part::Tenant,
+            TransactWriteItem::builder().update(update).build(),
+        );
         tx.audit(self, audit)?;
         tx.commit(self).await
     }
