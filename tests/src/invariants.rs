@@ -6,10 +6,12 @@
 //! - the audit log replays: each item's versions form one chain, every version step has
 //!   exactly one audit event, and every event was allowed by the policy on the state it
 //!   committed against (the actor at the version its guard checked, the target at the
-//!   version its write replaced). The chains end in exactly the items on the table.
+//!   version its write replaced). The chains end in exactly the items on the table: a user
+//!   is on the table unless its chain ends in a purge, which only a deleted user can get.
 
 use std::collections::{BTreeMap, HashMap};
 
+use tenantry_accounts::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};
 use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
 use tenantry_store::{AuditItem, ClaimItem, Store, TenantItem, UserItem, from_item};
 
@@ -69,6 +71,8 @@ struct State {
     is_owner: bool,
     deleted: bool,
     token_epoch: u64,
+    /// Gone for good: no version follows.
+    purged: bool,
 }
 
 /// What one audit event did to one user item.
@@ -79,6 +83,15 @@ enum Effect {
     SetRole(Role),
     KeepRole,
     Owner(bool),
+    Purge,
+}
+
+/// What one audit event did to a tenant item.
+#[derive(Clone, Debug)]
+enum TenantStep {
+    Owner(String),
+    /// (retention before, retention after)
+    Retention(u64, u64),
 }
 
 /// All violations found, as sentences; empty when every invariant holds.
@@ -190,8 +203,8 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
     let mut born: HashMap<String, State> = HashMap::new();
     // Steps: (user id, version it replaced) -> (event index, effect).
     let mut steps: HashMap<(String, u64), Vec<(usize, Effect)>> = HashMap::new();
-    // Tenant steps: (tenant id, version replaced) -> new owner.
-    let mut tenant_steps: HashMap<(String, u64), Vec<String>> = HashMap::new();
+    // Tenant steps: (tenant id, version replaced) -> what changed.
+    let mut tenant_steps: HashMap<(String, u64), Vec<TenantStep>> = HashMap::new();
     let mut tenant_born: HashMap<String, String> = HashMap::new();
     let state = |tenant_id: &str, role: Role, is_owner: bool| State {
         tenant_id: tenant_id.to_owned(),
@@ -199,6 +212,7 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
         is_owner,
         deleted: false,
         token_epoch: 1,
+        purged: false,
     };
     for (i, e) in dump.audit.iter().enumerate() {
         let mut step = |id: &str, version: u64, effect: Effect| {
@@ -227,6 +241,14 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             }
             "user.delete" => step(&e.target_id, e.target_version, Effect::Delete),
             "user.restore" => step(&e.target_id, e.target_version, Effect::Restore),
+            "user.purge" => step(&e.target_id, e.target_version, Effect::Purge),
+            "tenant.update" => tenant_steps
+                .entry((e.tenant_id.clone(), e.target_version))
+                .or_default()
+                .push(TenantStep::Retention(
+                    detail_u64(e, "previous_retention_days"),
+                    detail_u64(e, "retention_days"),
+                )),
             "user.update" => {
                 let (from, to) = (detail_str(e, "previous_role"), detail_str(e, "role"));
                 let effect = if from == to {
@@ -246,7 +268,7 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                 tenant_steps
                     .entry((e.tenant_id.clone(), detail_u64(e, "tenant_version")))
                     .or_default()
-                    .push(e.target_id.clone());
+                    .push(TenantStep::Owner(e.target_id.clone()));
             }
             other => violations.push(format!("audit event {} has unknown action {other}", e.id)),
         }
@@ -274,6 +296,11 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             }
             used += found.len();
             let mut next = states.last().unwrap().clone();
+            if next.purged {
+                violations.push(format!(
+                    "user {id}: a write after its purge, at version {version}"
+                ));
+            }
             match found[0].1 {
                 Effect::Delete => {
                     next.deleted = true;
@@ -286,6 +313,7 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                 }
                 Effect::KeepRole => {}
                 Effect::Owner(is_owner) => next.is_owner = is_owner,
+                Effect::Purge => next.purged = true,
             }
             states.push(next);
         }
@@ -312,6 +340,7 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             is_owner: user.is_owner,
             deleted: user.is_deleted(),
             token_epoch: user.token_epoch,
+            purged: false,
         };
         if states.len() as u64 != user.version || *last != actual {
             violations.push(format!(
@@ -324,28 +353,54 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             ));
         }
     }
+    let on_table: std::collections::HashSet<&str> =
+        dump.users.iter().map(|u| u.id.as_str()).collect();
+    for (id, states) in &history {
+        let purged = states.last().is_some_and(|s| s.purged);
+        if !purged && !on_table.contains(id.as_str()) {
+            violations.push(format!(
+                "user {id} is gone from the table without a purge event"
+            ));
+        }
+    }
     for tenant in &dump.tenants {
         let Some(mut owner) = tenant_born.get(&tenant.id).cloned() else {
             violations.push(format!("tenant {} has no creation event", tenant.id));
             continue;
         };
         let mut version = 1;
+        let mut retention = u64::from(DEFAULT_RETENTION_DAYS);
         while let Some(next) = tenant_steps.get(&(tenant.id.clone(), version)) {
             if next.len() > 1 {
                 violations.push(format!(
-                    "tenant {}: {} transfers replaced version {version}",
+                    "tenant {}: {} writes replaced version {version}",
                     tenant.id,
                     next.len()
                 ));
             }
-            owner = next[0].clone();
+            match &next[0] {
+                TenantStep::Owner(new_owner) => owner = new_owner.clone(),
+                TenantStep::Retention(before, after) => {
+                    if *before != retention {
+                        violations.push(format!(
+                            "tenant {}: a retention change from {before} days at version \
+                             {version}, which had {retention}",
+                            tenant.id
+                        ));
+                    }
+                    retention = *after;
+                }
+            }
             version += 1;
         }
-        if version != tenant.version || owner != tenant.owner_id {
+        if version != tenant.version
+            || owner != tenant.owner_id
+            || retention != u64::from(tenant.retention_days)
+        {
             violations.push(format!(
-                "tenant {}: the audit replays to version {version} owned by {owner}, the table \
-                 holds version {} owned by {}",
-                tenant.id, tenant.version, tenant.owner_id
+                "tenant {}: the audit replays to version {version} owned by {owner} keeping \
+                 {retention} days, the table holds version {} owned by {} keeping {} days",
+                tenant.id, tenant.version, tenant.owner_id, tenant.retention_days
             ));
         }
     }
@@ -357,6 +412,17 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
     };
     for e in &dump.audit {
         if e.action == "user.bootstrap" {
+            continue;
+        }
+        if e.actor_id == PURGE_ACTOR {
+            // The scheduled purge acts for no user: it only ever takes a deleted one.
+            let target = at(&e.target_id, e.target_version);
+            if e.action != "user.purge" || !target.is_some_and(|t| t.deleted && !t.purged) {
+                violations.push(format!(
+                    "event {} ({}) by {PURGE_ACTOR} on a user who was not deleted: {target:?}",
+                    e.id, e.action
+                ));
+            }
             continue;
         }
         let Some(actor_state) = at(&e.actor_id, e.actor_version) else {
@@ -391,6 +457,9 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             "tenant.create" => {
                 decisions.push((Action::CreateTenant, Target::Tenant(&e.target_id)));
             }
+            "tenant.update" => {
+                decisions.push((Action::ConfigureTenant, Target::Tenant(&e.tenant_id)));
+            }
             "user.create" => decisions.push((
                 Action::Create(role(detail_str(e, "role"))),
                 Target::Tenant(&e.tenant_id),
@@ -407,6 +476,15 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                 match action {
                     "user.delete" => decisions.push((Action::Delete, target)),
                     "user.restore" => decisions.push((Action::Restore, target)),
+                    "user.purge" => {
+                        decisions.push((Action::Purge, target));
+                        if !target_state.deleted {
+                            violations.push(format!(
+                                "event {}: purge of user {} who was not deleted",
+                                e.id, e.target_id
+                            ));
+                        }
+                    }
                     "tenant.transfer" => {
                         decisions.push((Action::TransferOwnership, target));
                         let previous = at(

@@ -1,6 +1,6 @@
 //! The race harness: many concurrent clients over a few small tenants, on purpose hot, issuing
-//! random deletes, restores, role and email changes, ownership transfers and creates with
-//! colliding usernames through the real handlers. After every round it checks the invariants
+//! random deletes, restores, role and email changes, ownership transfers, purges, retention
+//! changes and creates with colliding usernames through the real handlers. After every round it checks the invariants
 //! on the table itself (see `invariants`) and that every session older than a delete or a
 //! role change is dead.
 //!
@@ -142,17 +142,21 @@ enum Op {
     ChangeRole,
     ChangeEmail,
     Transfer,
+    Purge,
+    Retention,
     Create,
 }
 
 impl Op {
     fn draw(rng: &mut StdRng) -> Op {
         match rng.random_range(0..100) {
-            0..22 => Op::Delete,
-            22..45 => Op::Restore,
-            45..68 => Op::ChangeRole,
-            68..78 => Op::ChangeEmail,
-            78..90 => Op::Transfer,
+            0..20 => Op::Delete,
+            20..40 => Op::Restore,
+            40..60 => Op::ChangeRole,
+            60..70 => Op::ChangeEmail,
+            70..80 => Op::Transfer,
+            80..87 => Op::Purge,
+            87..90 => Op::Retention,
             _ => Op::Create,
         }
     }
@@ -396,6 +400,12 @@ async fn one_operation(world: &World, rng: &mut StdRng) -> String {
             format!("/tenants/{tenant}/ownership"),
             Some(json!({"new_owner_id": target.id})),
         ),
+        Op::Purge => ("POST", format!("{user_path}/purge"), None),
+        Op::Retention => (
+            "PATCH",
+            format!("/tenants/{tenant}"),
+            Some(json!({"retention_days": 30 + slot})),
+        ),
         Op::Create => (
             "POST",
             format!("/tenants/{tenant}/users"),
@@ -419,6 +429,8 @@ async fn one_operation(world: &World, rng: &mut StdRng) -> String {
         Op::Restore => "restore",
         Op::ChangeRole | Op::ChangeEmail => "update",
         Op::Transfer => "transfer",
+        Op::Purge => "purge",
+        Op::Retention => "retention",
         Op::Create => "create",
     });
     format!("{} {code}", status.as_u16())

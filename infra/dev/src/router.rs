@@ -35,6 +35,10 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
             Box::pin(transfer_ownership::handle(a, r))
         }),
         ("list-audit", |a, r| Box::pin(list_audit::handle(a, r))),
+        ("update-tenant", |a, r| {
+            Box::pin(update_tenant::handle(a, r))
+        }),
+        ("purge-user", |a, r| Box::pin(purge_user::handle(a, r))),
     ]
 }
 

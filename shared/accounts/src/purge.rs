@@ -24,7 +24,7 @@ use crate::{Accounts, Error, Principal, backoff, clock, new_id, retry_or};
 pub const PURGE_ACTOR: &str = "system:purge";
 
 /// How a purge engine works, whatever it is asked to purge.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PurgeSettings {
     /// Transactions in flight at once.
     pub concurrency: usize,

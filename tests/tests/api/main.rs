@@ -6,6 +6,7 @@ mod duels;
 mod faults;
 mod harness;
 mod permissions;
+mod purge;
 mod races;
 mod round_trips;
 mod stories;

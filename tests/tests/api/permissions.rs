@@ -25,6 +25,11 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
     let (ada_id, _) = stack.user("acme", &owner, "ada", "admin").await;
     let (cy_id, _) = stack.user("acme", &owner, "cyd", "agent").await;
+    let (dot_id, _) = stack.user("acme", &owner, "dot", "user").await;
+    assert_eq!(
+        stack.delete("acme", &dot_id, &owner).await.0,
+        StatusCode::OK
+    );
     let root = stack.root_token.clone();
     let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -166,6 +171,22 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             None,
             StatusCode::OK,
         ),
+        (
+            "update-tenant",
+            "PATCH",
+            "/tenants/acme".into(),
+            Some(&root),
+            Some(json!({"retention_days": 14})),
+            StatusCode::OK,
+        ),
+        (
+            "purge-user",
+            "POST",
+            format!("/tenants/acme/users/{dot_id}/purge"),
+            Some(&root),
+            None,
+            StatusCode::OK,
+        ),
     ];
     for (function, method, path, token, body, expected) in calls {
         stack.round_trips.reset();
@@ -175,6 +196,27 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             .or_default()
             .extend(stack.round_trips.iam_actions());
     }
+
+    // The scheduled purge: a due user, one transaction lost to a conflict (its tombstone is
+    // looked for before trying again), then the purge.
+    let (eve_id, _) = stack.user("acme", &owner, "eve", "user").await;
+    assert_eq!(
+        stack.delete("acme", &eve_id, &owner).await.0,
+        StatusCode::OK
+    );
+    stack.round_trips.reset();
+    stack.faults.cancel_next(1, "TransactionConflict");
+    let run = tenantry_accounts::PurgeRun {
+        as_of: time::OffsetDateTime::now_utc() + time::Duration::days(15),
+        ..tenantry_accounts::PurgeRun::now()
+    };
+    let purger = tenantry_accounts::Purger::new(stack.store.clone(), Default::default());
+    let summary = purger.run(&run, |_| {}).await;
+    assert_eq!((summary.purged, summary.failed), (1, 0), "{summary:?}");
+    assert_eq!(stack.faults.pending(), 0);
+    used.entry("purge-deleted".to_owned())
+        .or_default()
+        .extend(stack.round_trips.iam_actions());
 
     let granted = Template::load(&template::default_path())
         .unwrap()

@@ -1,0 +1,15 @@
+//! `POST /tenants/{tenant_id}/users/{user_id}/purge`: a deleted user goes away for good now;
+//! its username and email are free at once.
+
+use tenantry_http::prelude::*;
+
+pub async fn handle(app: Arc<App>, req: Request) -> Reply {
+    let principal = app.principal(&req)?;
+    let tenant_id = path_param(&req, "tenant_id")?;
+    let user_id = path_param(&req, "user_id")?;
+    let purged = app
+        .accounts
+        .purge_user(&principal, &tenant_id, &user_id)
+        .await?;
+    json(StatusCode::OK, &purged)
+}
