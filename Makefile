@@ -1,10 +1,11 @@
 # Entry points: `make dev` (local server on DynamoDB Local) and `make test` (everything CI checks).
-.PHONY: help dev test race deps fmt lint
+.PHONY: help dev test race bench-purge deps fmt lint
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
 	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, sam validate --lint"
 	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
+	@echo "make bench-purge  purge throughput vs raw conditional DeleteItem, 100,000 users (ARGS=\"--users 5000 --concurrency 32\")"
 	@echo "make deps   install Java, Node, DynamoDB Local and the Python venv (.venv)"
 	@echo "make fmt    format the Rust code"
 	@echo "make lint   clippy with warnings as errors"
@@ -17,6 +18,9 @@ test:
 
 race:
 	infra/scripts/race.sh $(ARGS)
+
+bench-purge:
+	infra/scripts/bench-purge.sh $(ARGS)
 
 deps:
 	infra/scripts/install-deps.sh --python

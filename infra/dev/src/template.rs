@@ -76,6 +76,31 @@ impl Template {
         Ok(routes)
     }
 
+    /// The binaries of the functions an EventBridge schedule invokes.
+    pub fn scheduled_functions(&self) -> Result<std::collections::BTreeSet<String>, String> {
+        let mut scheduled = std::collections::BTreeSet::new();
+        for (name, function) in self.of_type("AWS::Serverless::Function") {
+            let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
+                .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
+            let on_schedule = function
+                .get("Properties")
+                .and_then(|p| p.get("Events"))
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .any(|(_, event)| {
+                    matches!(
+                        event.get("Type").and_then(Value::as_str),
+                        Some("Schedule" | "ScheduleV2")
+                    )
+                });
+            if on_schedule {
+                scheduled.insert(binary.to_owned());
+            }
+        }
+        Ok(scheduled)
+    }
+
     /// Each function's granted actions (from its inline policy statements), by binary name.
     pub fn granted_actions(
         &self,

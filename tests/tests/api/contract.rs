@@ -119,6 +119,7 @@ fn valid_body(spec: &RouteSpec) -> Option<Value> {
         "create-user" => Some(user_body("zed")),
         "auth-login" => Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
         "update-user" => Some(json!({"role": "agent"})),
+        "update-tenant" => Some(json!({"retention_days": 7})),
         "transfer-ownership" => {
             Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))
         }
@@ -1192,7 +1193,7 @@ async fn unknown_paths_answer_404_route_not_found() {
         ("GET", "/"),
         ("GET", "/nope"),
         ("GET", "/healthz"),
-        ("GET", "/tenants/acme"),
+        ("GET", "/tenants/acme/settings"),
         ("GET", "/tenants/acme/users/u1/restore/now"),
         ("POST", "/auth"),
         ("GET", "/api/health"),
@@ -1292,11 +1293,23 @@ async fn the_router_serves_exactly_the_template_routes() {
 }
 
 #[test]
-fn every_function_crate_has_exactly_one_route_and_a_matching_binary() {
+fn every_function_crate_has_exactly_one_route_or_a_schedule_and_a_matching_binary() {
     let crates = function_crates();
     assert!(crates.len() >= 9, "{crates:?}");
     let routes = template_routes();
+    let scheduled = Template::load(&template::default_path())
+        .unwrap()
+        .scheduled_functions()
+        .unwrap();
+    assert_eq!(scheduled, BTreeSet::from(["purge-deleted".to_owned()]));
     for name in &crates {
+        if scheduled.contains(name) {
+            assert!(
+                routes.iter().all(|r| &r.function != name),
+                "{name} is scheduled and routed"
+            );
+            continue;
+        }
         let mine: Vec<&RouteSpec> = routes.iter().filter(|r| &r.function == name).collect();
         assert_eq!(mine.len(), 1, "{name} has routes {mine:?}");
         let manifest =
@@ -1308,12 +1321,13 @@ fn every_function_crate_has_exactly_one_route_and_a_matching_binary() {
     }
     // Every Binary the template names is a crate, and every crate is a handler of the router.
     let binaries: BTreeSet<String> = routes.iter().map(|r| r.function.clone()).collect();
-    assert_eq!(binaries, crates);
+    let http_crates: BTreeSet<String> = crates.difference(&scheduled).cloned().collect();
+    assert_eq!(binaries, http_crates);
     let handlers: BTreeSet<String> = tenantry_dev::router::handlers()
         .into_iter()
         .map(|(name, _)| name.to_owned())
         .collect();
-    assert_eq!(handlers, crates);
+    assert_eq!(handlers, http_crates);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -530,6 +530,36 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
     assert_eq!(invariants::check(&dump), Vec::<String>::new());
 }
 
+/// The scheduled function past its deadline margin takes no one; the next run purges all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_function_stops_at_its_deadline_and_the_next_run_resumes() {
+    let stack = Stack::new().await;
+    let now = OffsetDateTime::now_utc();
+    let past = tenantry_accounts::format_time(now - time::Duration::days(40));
+    let due_at = tenantry_accounts::format_time(now - time::Duration::days(10));
+    let seed = Seed {
+        tenant_id: "acme",
+        label: "due",
+        deleted_at: &past,
+        purge_after: &due_at,
+    };
+    seed::deleted_users(&stack.store, &seed, 50, 4).await;
+    let engine = purger(&stack, 4);
+    let options = purge_deleted::Options::from_event(json!({})).unwrap();
+
+    let (summary, line) = purge_deleted::handle(&engine, options, Some(Instant::now())).await;
+    assert_eq!((summary.purged, summary.stopped), (0, Stop::Deadline));
+    assert_eq!(line["summary"]["stopped"], "deadline");
+    assert_eq!(engine.count_due(now).await.unwrap(), 50);
+
+    let (summary, line) = purge_deleted::handle(&engine, options, None).await;
+    assert_eq!((summary.purged, summary.failed), (50, 0), "{summary:?}");
+    assert_eq!(summary.stopped, Stop::Done);
+    assert_eq!(line["Purged"], 50);
+    assert_eq!(line["Failed"], 0);
+    assert_eq!(engine.count_due(now).await.unwrap(), 0);
+}
+
 /// Reads the table until two scans in a row agree (no write still landing).
 async fn settled_scan(store: &Store) -> TableDump {
     let mut last = raw_scan(store).await;

@@ -74,5 +74,25 @@ async fn every_mutation_takes_at_most_two_round_trips() {
     let ops = stack.round_trips.by_operation();
     assert_eq!(ops.get("BatchGetItem"), Some(&1));
     assert_eq!(ops.get("TransactWriteItems"), Some(&1));
+    measure!(
+        "purge user",
+        2,
+        stack.call(
+            "POST",
+            &format!("/tenants/acme/users/{ben_id}/purge"),
+            Some(&owner),
+            None
+        )
+    );
+    measure!(
+        "set retention",
+        2,
+        stack.call(
+            "PATCH",
+            "/tenants/acme",
+            Some(&owner),
+            Some(serde_json::json!({"retention_days": 10}))
+        )
+    );
     println!("round trips per operation:\n  {}", report.join("\n  "));
 }

@@ -1,0 +1,21 @@
+//! tenantryctl purge --table NAME [--endpoint URL] [--region REGION] [--dry-run] [--limit N]
+//!     [--as-of RFC3339] [--concurrency N]
+//!
+//! Exits 0 when no user failed, 1 when some did or the table could not be read, 2 on bad
+//! arguments.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = tenantryctl::Cli::parse();
+    match tenantryctl::run(cli, &mut std::io::stdout().lock()).await {
+        Ok(summary) => ExitCode::from(tenantryctl::exit_status(&summary)),
+        Err(message) => {
+            eprintln!("tenantryctl: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
