@@ -1,6 +1,8 @@
 //! `make bench-purge`: how fast the purge engine empties the trash, against the DynamoDB
 //! Local at `TENANTRY_TEST_DYNAMODB_ENDPOINT` (the make target starts one), next to the
-//! simplest possible baseline on the same table: one conditional `DeleteItem` per item.
+//! simplest possible baseline on the same table: one conditional `DeleteItem` per item; and,
+//! to tell the engine's cost from the transaction's, bare transactions of the purge's shape
+//! (three conditional deletes and one put) on plain items.
 //!
 //! bench-purge [--users N] [--concurrency N] [--tenants N]
 //!
@@ -10,7 +12,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt, stream};
 use tenantry_accounts::{PurgeRun, PurgeSettings, Purger, format_time};
 use tenantry_dev::template;
@@ -133,21 +135,13 @@ async fn main() -> ExitCode {
 
     // The baseline: N plain items, each deleted by one conditional DeleteItem.
     let items: Vec<HashMap<String, AttributeValue>> = (0..n)
-        .map(|i| {
-            HashMap::from([
-                ("PK".to_owned(), AttributeValue::S(format!("BENCH#{i}"))),
-                ("SK".to_owned(), AttributeValue::S("X".into())),
-                (
-                    "deleted_at".to_owned(),
-                    AttributeValue::S(deleted_at.clone()),
-                ),
-            ])
-        })
+        .map(|i| plain_item(&format!("BENCH#{i}"), &deleted_at))
         .collect();
     seed::put_all(&store, items, concurrency).await;
     let started = Instant::now();
-    let deleted = stream::iter(0..n)
-        .map(|i| {
+    let deleted = all_succeed(
+        concurrency,
+        stream::iter(0..n).map(|i| {
             let request = store
                 .client()
                 .delete_item()
@@ -157,22 +151,60 @@ async fn main() -> ExitCode {
                 .condition_expression("deleted_at = :seen")
                 .expression_attribute_values(":seen", AttributeValue::S(deleted_at.clone()));
             async move { request.send().await.map_err(|e| e.into_service_error()) }
-        })
-        .buffer_unordered(concurrency)
-        .fold(Ok(0usize), |acc, result| async move {
-            match (acc, result) {
-                (Ok(count), Ok(_)) => Ok(count + 1),
-                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-            }
-        })
-        .await
-        .expect("conditional DeleteItem");
+        }),
+    )
+    .await
+    .expect("conditional DeleteItem");
     let raw_time = started.elapsed();
     assert_eq!(deleted, n, "conditional deletes");
     println!("deleted {n} plain items in {:.1} s", raw_time.as_secs_f64());
 
+    // Bare transactions of the purge's shape: 3 conditional deletes and 1 put, no reads.
+    let items: Vec<HashMap<String, AttributeValue>> = (0..n)
+        .flat_map(|i| {
+            ["a", "b", "c"].map(|part| plain_item(&format!("TX#{i}#{part}"), &deleted_at))
+        })
+        .collect();
+    seed::put_all(&store, items, concurrency).await;
+    let started = Instant::now();
+    let committed = all_succeed(
+        concurrency,
+        stream::iter(0..n).map(|i| {
+            let mut request = store.client().transact_write_items();
+            for part in ["a", "b", "c"] {
+                let delete = Delete::builder()
+                    .table_name(store.table())
+                    .key("PK", AttributeValue::S(format!("TX#{i}#{part}")))
+                    .key("SK", AttributeValue::S("X".into()))
+                    .condition_expression("deleted_at = :seen")
+                    .expression_attribute_values(":seen", AttributeValue::S(deleted_at.clone()))
+                    .build()
+                    .expect("a delete");
+                request =
+                    request.transact_items(TransactWriteItem::builder().delete(delete).build());
+            }
+            let put = Put::builder()
+                .table_name(store.table())
+                .set_item(Some(plain_item(&format!("TX#{i}#tombstone"), &deleted_at)))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .expect("a put");
+            request = request.transact_items(TransactWriteItem::builder().put(put).build());
+            async move { request.send().await.map_err(|e| e.into_service_error()) }
+        }),
+    )
+    .await
+    .expect("bare transactions");
+    let tx_time = started.elapsed();
+    assert_eq!(committed, n, "bare transactions");
+    println!(
+        "committed {n} bare 4-item transactions in {:.1} s",
+        tx_time.as_secs_f64()
+    );
+
     let purge_rate = per_second(n, purge_time);
     let raw_rate = per_second(n, raw_time);
+    let tx_rate = per_second(n, tx_time);
     println!();
     println!("{:<34}{:>12}", "users (N)", n);
     println!("{:<34}{:>12}", "concurrency", concurrency);
@@ -187,5 +219,39 @@ async fn main() -> ExitCode {
     println!("{:<34}{:>12.0}", "purge users/s", purge_rate);
     println!("{:<34}{:>12.0}", "raw conditional DeleteItem/s", raw_rate);
     println!("{:<34}{:>12.2}", "ratio purge/raw", purge_rate / raw_rate);
+    println!("{:<34}{:>12.0}", "bare 4-item transactions/s", tx_rate);
+    println!(
+        "{:<34}{:>12.2}",
+        "ratio purge/bare transactions",
+        purge_rate / tx_rate
+    );
     ExitCode::SUCCESS
+}
+
+/// An item outside the data model: just a key and the attribute the conditions look at.
+fn plain_item(pk: &str, deleted_at: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("PK".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("SK".to_owned(), AttributeValue::S("X".into())),
+        (
+            "deleted_at".to_owned(),
+            AttributeValue::S(deleted_at.to_owned()),
+        ),
+    ])
+}
+
+/// Runs the requests `concurrency` at a time; the number that succeeded, or the first error.
+async fn all_succeed<T, E>(
+    concurrency: usize,
+    requests: impl futures::Stream<Item = impl Future<Output = Result<T, E>>>,
+) -> Result<usize, E> {
+    requests
+        .buffer_unordered(concurrency)
+        .fold(Ok(0usize), |acc, result| async move {
+            match (acc, result) {
+                (Ok(count), Ok(_)) => Ok(count + 1),
+                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            }
+        })
+        .await
 }

@@ -753,3 +753,23 @@ async fn ten_thousand_due_users_are_purged_in_one_run() {
     assert_eq!(dump.claims.len(), 2 * expected.len());
     assert_eq!(whole_or_gone(&dump, &due), 10_000);
 }
+
+/// With the database unreachable, a run ends at once with every shard counted as failed and
+/// the reason kept: no panic, nothing claimed to be purged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_index_fails_the_run_with_its_reason() {
+    let stack = Stack::with_endpoint("http://127.0.0.1:9", 1).await;
+    let (summary, line) =
+        purge_deleted::handle(&purger(&stack, 4), purge_deleted::Options::default(), None).await;
+    assert_eq!((summary.due, summary.purged), (0, 0));
+    assert_eq!(
+        summary.failed,
+        u64::from(tenantry_store::keys::PURGE_SHARDS)
+    );
+    assert!(
+        summary.errors[0].starts_with("reading the purge index"),
+        "{:?}",
+        summary.errors
+    );
+    assert_eq!(line["Failed"], 8);
+}
