@@ -129,7 +129,7 @@ struct Known {
 struct World {
     stack: Stack,
     tenants: Vec<String>,
-    /// Every user ever created, by tenant (deleted ones stay: they are targets too).
+    /// Every user created and not purged, by tenant (deleted ones stay: they are targets too).
     users: Mutex<Vec<Known>>,
     next_op: AtomicU64,
     deadline: Option<Instant>,
@@ -423,6 +423,9 @@ async fn one_operation(world: &World, rng: &mut StdRng) -> String {
             tenant,
             id: answer["id"].as_str().unwrap_or_default().to_owned(),
         });
+    } else if status == StatusCode::OK && matches!(op, Op::Purge) {
+        // Gone for good: no longer worth drawing as a target or an actor.
+        world.users.lock().await.retain(|u| u.id != target.id);
     }
     let code = answer["code"].as_str().unwrap_or(match op {
         Op::Delete => "delete",
