@@ -386,13 +386,7 @@ impl Store {
         after: Option<DueCursor>,
     ) -> Result<DuePage, StoreError> {
         let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::PURGE_INDEX)
-            .key_condition_expression("purge_shard = :shard AND purge_after <= :as_of")
-            .expression_attribute_values(":shard", s(keys::purge_shard_name(shard)))
-            .expression_attribute_values(":as_of", s(as_of))
+            .due_query(shard, as_of)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .set_exclusive_start_key(after.map(|c| c.0))
             .send()
@@ -409,19 +403,28 @@ impl Store {
         })
     }
 
+    /// The deleted users of `shard` whose `purge_after` is at or before `as_of`, on the index.
+    fn due_query(
+        &self,
+        shard: u32,
+        as_of: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::PURGE_INDEX)
+            .key_condition_expression("purge_shard = :shard AND purge_after <= :as_of")
+            .expression_attribute_values(":shard", s(keys::purge_shard_name(shard)))
+            .expression_attribute_values(":as_of", s(as_of))
+    }
+
     /// How many deleted users of `shard` are due at `as_of` (as the index sees it now).
     pub async fn count_due(&self, shard: u32, as_of: &str) -> Result<u64, StoreError> {
         let mut count = 0u64;
         let mut start = None;
         loop {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::PURGE_INDEX)
-                .key_condition_expression("purge_shard = :shard AND purge_after <= :as_of")
-                .expression_attribute_values(":shard", s(keys::purge_shard_name(shard)))
-                .expression_attribute_values(":as_of", s(as_of))
+                .due_query(shard, as_of)
                 .select(aws_sdk_dynamodb::types::Select::Count)
                 .set_exclusive_start_key(start)
                 .send()
