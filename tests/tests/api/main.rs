@@ -3,6 +3,7 @@
 mod changes;
 mod contract;
 mod duels;
+mod events;
 mod faults;
 mod harness;
 mod permissions;

@@ -1,0 +1,358 @@
+//! The sample events of `events/` (for `sam local invoke <LogicalId> -e events/<name>.json`):
+//! one per function, each fed to its function the way Lambda would feed it, so that a
+//! changed route, parameter or body fails here instead of in someone's terminal.
+//!
+//! The HTTP events go through `lambda_http`'s own deserialisation (API Gateway HTTP API,
+//! payload format 2.0), not through the dev router, and then to the function's handler.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lambda_http::Body;
+use lambda_http::http::StatusCode;
+use serde_json::Value;
+use tenantry_accounts::Purger;
+use tenantry_dev::router;
+use tenantry_dev::template::{self, RouteSpec, Template};
+use tenantry_tests::Stack;
+
+/// What the events leave for the caller to fill in, as plain text.
+const PLACEHOLDERS: [&str; 3] = ["TOKEN", "USER_ID", "NEW_OWNER_ID"];
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn template() -> Template {
+    Template::load(&template::default_path()).unwrap()
+}
+
+/// The binary names the files of `events/` are for.
+fn event_names() -> BTreeSet<String> {
+    std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .map(|path| {
+            assert_eq!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("json"),
+                "{} is not an event file",
+                path.display()
+            );
+            path.file_stem().unwrap().to_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// The text of `events/<name>.json`, which must be valid JSON as it stands.
+fn read_event(name: &str) -> String {
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    if let Err(e) = serde_json::from_str::<Value>(&text) {
+        panic!("{} is not valid JSON: {e}", path.display());
+    }
+    text
+}
+
+/// The names of a route's path parameters, in order.
+fn path_parameter_names(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect()
+}
+
+/// Checks that a v2 event is the event API Gateway sends for `route`.
+fn check_matches_route(name: &str, event: &Value, route: &RouteSpec) {
+    let route_key = format!("{} {}", route.method, route.path);
+    assert_eq!(event["version"], "2.0", "{name}");
+    assert_eq!(event["routeKey"], route_key.as_str(), "{name}: routeKey");
+    let context = &event["requestContext"];
+    assert_eq!(
+        context["routeKey"],
+        route_key.as_str(),
+        "{name}: requestContext.routeKey"
+    );
+    assert_eq!(
+        context["http"]["method"],
+        route.method.as_str(),
+        "{name}: method"
+    );
+    assert_eq!(context["stage"], "$default", "{name}: stage");
+    assert_eq!(event["isBase64Encoded"], false, "{name}");
+
+    let names = path_parameter_names(&route.path);
+    let given: BTreeSet<&str> = event["pathParameters"]
+        .as_object()
+        .map(|params| params.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        given,
+        names.iter().copied().collect::<BTreeSet<_>>(),
+        "{name}: pathParameters"
+    );
+    let mut concrete = route.path.clone();
+    for param in names {
+        let value = event["pathParameters"][param].as_str().unwrap();
+        concrete = concrete.replace(&format!("{{{param}}}"), value);
+    }
+    assert_eq!(event["rawPath"], concrete.as_str(), "{name}: rawPath");
+    assert_eq!(
+        context["http"]["path"],
+        concrete.as_str(),
+        "{name}: requestContext.http.path"
+    );
+
+    let raw_query = event["rawQueryString"].as_str().unwrap();
+    let parsed: Vec<(String, String)> = form_pairs(raw_query);
+    let declared: Vec<(String, String)> = event["queryStringParameters"]
+        .as_object()
+        .map(|params| {
+            params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        parsed.iter().collect::<BTreeSet<_>>(),
+        declared.iter().collect::<BTreeSet<_>>(),
+        "{name}: rawQueryString and queryStringParameters disagree"
+    );
+
+    let headers = event["headers"].as_object().unwrap();
+    assert!(
+        headers.keys().all(|k| *k == k.to_ascii_lowercase()),
+        "{name}: header names are lowercase in payload 2.0"
+    );
+    if event.get("body").is_some() {
+        assert_eq!(
+            headers.get("content-type").and_then(Value::as_str),
+            Some("application/json"),
+            "{name}: a body needs its content type"
+        );
+        let body = event["body"].as_str().unwrap();
+        serde_json::from_str::<Value>(body)
+            .unwrap_or_else(|e| panic!("{name}: the body is not JSON: {e}"));
+    }
+}
+
+/// `a=1&b=2` as pairs (the events need no percent-decoding).
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+/// Feeds the HTTP events to their functions and remembers which were fed.
+struct Feeder<'a> {
+    stack: &'a Stack,
+    routes: Vec<RouteSpec>,
+    fed: BTreeSet<String>,
+}
+
+impl Feeder<'_> {
+    /// Reads `events/<name>.json`, checks it against the template's route, fills in the
+    /// token and the ids, turns it into a request with `lambda_http::request::from_str` and
+    /// answers it with the function's handler; asserts `expected` and returns the body.
+    async fn feed(
+        &mut self,
+        name: &str,
+        token: Option<&str>,
+        ids: &[(&str, &str)],
+        expected: StatusCode,
+    ) -> Value {
+        let text = read_event(name);
+        let route = self
+            .routes
+            .iter()
+            .find(|r| r.function == name)
+            .unwrap_or_else(|| panic!("{name}: no HttpApi route in template.yaml"));
+        check_matches_route(name, &serde_json::from_str(&text).unwrap(), route);
+
+        let mut text = text;
+        if let Some(token) = token {
+            assert!(text.contains("Bearer TOKEN"), "{name}: no bearer token");
+            text = text.replace("Bearer TOKEN", &format!("Bearer {token}"));
+        }
+        for (placeholder, value) in ids {
+            assert!(text.contains(placeholder), "{name}: no {placeholder}");
+            text = text.replace(placeholder, value);
+        }
+        for placeholder in PLACEHOLDERS {
+            assert!(
+                !text.contains(placeholder),
+                "{name}: {placeholder} left unfilled"
+            );
+        }
+        let event: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: not JSON once filled in: {e}"));
+
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: lambda_http cannot read it: {e}"));
+        assert_eq!(request.method().as_str(), route.method, "{name}");
+        assert_eq!(
+            request.uri().path(),
+            event["rawPath"].as_str().unwrap(),
+            "{name}"
+        );
+
+        let handler = router::handlers()
+            .into_iter()
+            .find(|(binary, _)| *binary == name)
+            .map(|(_, handler)| handler)
+            .unwrap_or_else(|| panic!("{name}: no handler"));
+        let response = tenantry_http::call(handler, Arc::clone(&self.stack.app), request).await;
+        let status = response.status();
+        let body = match response.body() {
+            Body::Text(text) => serde_json::from_str(text).unwrap(),
+            Body::Empty => Value::Null,
+            other => panic!("{name}: unexpected body {other:?}"),
+        };
+        assert_eq!(status, expected, "{name}: {body}");
+        assert!(self.fed.insert(name.to_owned()), "{name} fed twice");
+        body
+    }
+}
+
+#[test]
+fn there_is_one_event_per_function() {
+    let template = template();
+    let mut functions: BTreeSet<String> = template
+        .routes()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.function)
+        .collect();
+    functions.extend(template.scheduled_functions().unwrap());
+    assert_eq!(event_names(), functions);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_http_event_is_answered_by_its_function() {
+    let stack = Stack::new().await;
+    let routes = template().routes().unwrap();
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let (ben, _) = stack.user("acme", &owner, "ben", "user").await;
+    let (ada, _) = stack.user("acme", &owner, "ada", "admin").await;
+    let mut feeder = Feeder {
+        stack: &stack,
+        routes: routes.clone(),
+        fed: BTreeSet::new(),
+    };
+    let ben_id = [("USER_ID", ben.as_str())];
+
+    let body = feeder.feed("health", None, &[], StatusCode::OK).await;
+    assert_eq!(body["status"], "ok");
+
+    let body = feeder.feed("auth-login", None, &[], StatusCode::OK).await;
+    assert_eq!(body["token_type"], "Bearer");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(stack.me(token).await["id"], ben.as_str());
+
+    let root = stack.root_token.clone();
+    let body = feeder
+        .feed("create-tenant", Some(&root), &[], StatusCode::CREATED)
+        .await;
+    assert_eq!(body["tenant"]["id"], "globex");
+    assert_eq!(body["owner"]["is_owner"], true);
+
+    let body = feeder
+        .feed("create-user", Some(&owner), &[], StatusCode::CREATED)
+        .await;
+    assert_eq!(body["username"], "zed");
+    assert_eq!(body["tenant_id"], "acme");
+
+    let body = feeder
+        .feed("get-me", Some(&owner), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], owner_id.as_str());
+
+    let body = feeder
+        .feed("get-user", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], ben.as_str());
+    assert_eq!(body["state"], "active");
+
+    let body = feeder
+        .feed("update-user", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["role"], "agent");
+
+    let body = feeder
+        .feed("delete-user", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], ben.as_str());
+    assert_eq!(body["state"], "deleted");
+
+    let body = feeder
+        .feed("list-users", Some(&owner), &[], StatusCode::OK)
+        .await;
+    let listed: Vec<&Value> = body["items"].as_array().unwrap().iter().collect();
+    assert_eq!(listed.len(), 1, "{body}");
+    assert_eq!(listed[0]["id"], ben.as_str());
+    assert_eq!(listed[0]["state"], "deleted");
+
+    let body = feeder
+        .feed("restore-user", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["state"], "active");
+
+    let (status, body) = stack.delete("acme", &ben, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = feeder
+        .feed("purge-user", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], ben.as_str());
+    assert_eq!(body["state"], "purged");
+
+    let body = feeder
+        .feed("update-tenant", Some(&owner), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], "acme");
+    assert_eq!(body["retention_days"], 14);
+
+    let body = feeder
+        .feed("list-audit", Some(&owner), &[], StatusCode::OK)
+        .await;
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5, "{body}");
+    assert_eq!(items[0]["action"], "tenant.update");
+
+    let body = feeder
+        .feed(
+            "transfer-ownership",
+            Some(&owner),
+            &[("NEW_OWNER_ID", ada.as_str())],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(body["previous_owner"]["id"], owner_id.as_str());
+    assert_eq!(body["new_owner"]["id"], ada.as_str());
+    assert_eq!(body["tenant"]["owner_id"], ada.as_str());
+
+    let http_functions: BTreeSet<String> = routes.into_iter().map(|r| r.function).collect();
+    assert_eq!(feeder.fed, http_functions, "every HTTP event is fed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_event_runs_the_purge_with_default_options() {
+    let event: Value = serde_json::from_str(&read_event("purge-deleted")).unwrap();
+    assert_eq!(event["detail-type"], "Scheduled Event");
+    assert_eq!(event["source"], "aws.events");
+    let options = purge_deleted::Options::from_event(event).unwrap();
+    assert_eq!(options, purge_deleted::Options::default());
+
+    let stack = Stack::new().await;
+    let purger = Purger::new(stack.store.clone(), Default::default());
+    let (summary, line) = purge_deleted::handle(&purger, options, None).await;
+    assert_eq!(line["Function"], "purge-deleted");
+    assert_eq!(line["Failed"], 0, "{line}");
+    assert!(!summary.dry_run);
+}
