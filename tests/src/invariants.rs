@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tenantry_accounts::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};
 use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
-use tenantry_store::{AuditItem, ClaimItem, Store, TenantItem, UserItem, from_item};
+use tenantry_store::{AuditItem, ClaimItem, Item, Store, TenantItem, UserItem, from_item};
 
 /// Everything on the table, by kind.
 #[derive(Debug, Default)]
@@ -29,36 +29,43 @@ impl TableDump {
     /// One consistent scan of the whole table.
     pub async fn read(store: &Store) -> TableDump {
         let mut dump = TableDump::default();
-        let mut start = None;
-        loop {
-            let out = store
-                .client()
-                .scan()
-                .table_name(store.table())
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan the table");
-            for item in out.items.unwrap_or_default() {
-                let pk = item["PK"].as_s().unwrap().clone();
-                let sk = item["SK"].as_s().unwrap().clone();
-                if pk.starts_with("AUDIT#") {
-                    dump.audit.push(from_item(item).unwrap());
-                } else if sk == "TENANT" {
-                    dump.tenants.push(from_item(item).unwrap());
-                } else if sk.starts_with("USER#") {
-                    dump.users.push(from_item(item).unwrap());
-                } else if sk == "CLAIM" {
-                    dump.claims.push(from_item(item).unwrap());
-                } else {
-                    panic!("unknown item {pk} {sk}");
-                }
+        for item in scan_all(store).await {
+            let pk = item["PK"].as_s().unwrap().clone();
+            let sk = item["SK"].as_s().unwrap().clone();
+            if pk.starts_with("AUDIT#") {
+                dump.audit.push(from_item(item).unwrap());
+            } else if sk == "TENANT" {
+                dump.tenants.push(from_item(item).unwrap());
+            } else if sk.starts_with("USER#") {
+                dump.users.push(from_item(item).unwrap());
+            } else if sk == "CLAIM" {
+                dump.claims.push(from_item(item).unwrap());
+            } else {
+                panic!("unknown item {pk} {sk}");
             }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return dump;
-            }
+        }
+        dump
+    }
+}
+
+/// Every item of the table, raw, from one consistent scan (page after page).
+pub async fn scan_all(store: &Store) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan the table");
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return items;
         }
     }
 }

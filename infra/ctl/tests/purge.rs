@@ -8,7 +8,7 @@ use clap::Parser;
 use tenantry_accounts::{PurgeSettings, PurgeSummary, Purger, Stop};
 use tenantry_dev::template;
 use tenantry_store::{Store, StoreConfig, UserItem};
-use tenantry_tests::{endpoint, seed};
+use tenantry_tests::{endpoint, invariants, seed};
 use tenantryctl::Cli;
 use time::OffsetDateTime;
 
@@ -105,24 +105,7 @@ fn ids(users: &[&[UserItem]]) -> BTreeSet<String> {
 
 /// Every item of the table, ordered by key.
 async fn scan(store: &Store) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        items.extend(out.items.unwrap_or_default());
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
-        }
-    }
+    let mut items = invariants::scan_all(store).await;
     items.sort_by_key(|item| (text(item, "PK"), text(item, "SK")));
     items
 }

@@ -133,28 +133,12 @@ fn is_public(spec: &RouteSpec) -> bool {
 
 /// Every item of the stack's table, as a set of their keys.
 async fn table_keys(stack: &Stack) -> BTreeSet<(String, String)> {
-    let mut keys = BTreeSet::new();
-    let mut start = None;
-    loop {
-        let out = stack
-            .store
-            .client()
-            .scan()
-            .table_name(stack.store.table())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in out.items.unwrap_or_default() {
-            let key = |name: &str| item[name].as_s().unwrap().clone();
-            keys.insert((key("PK"), key("SK")));
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return keys;
-        }
-    }
+    let key = |item: &tenantry_store::Item, name: &str| item[name].as_s().unwrap().clone();
+    tenantry_tests::invariants::scan_all(&stack.store)
+        .await
+        .iter()
+        .map(|item| (key(item, "PK"), key(item, "SK")))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------- health

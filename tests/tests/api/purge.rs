@@ -39,28 +39,15 @@ async fn purge_as_of(stack: &Stack, as_of: OffsetDateTime) -> PurgeSummary {
 
 /// Every item of the table, each as one sorted line: for comparing two moments exactly.
 async fn raw_scan(store: &Store) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut start = None;
-    loop {
-        let out = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for item in out.items.unwrap_or_default() {
-            let sorted: BTreeMap<String, String> =
-                item.iter().map(|(k, v)| (k.clone(), flatten(v))).collect();
-            lines.push(format!("{sorted:?}"));
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
-        }
-    }
+    let mut lines: Vec<String> = invariants::scan_all(store)
+        .await
+        .iter()
+        .map(|item| {
+            let sorted: BTreeMap<&String, String> =
+                item.iter().map(|(k, v)| (k, flatten(v))).collect();
+            format!("{sorted:?}")
+        })
+        .collect();
     lines.sort();
     lines
 }
