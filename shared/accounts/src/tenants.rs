@@ -1,17 +1,16 @@
 //! Tenants: creation with their owner, and the platform's first super admin.
 
 use serde_json::json;
-use tenantry_policy::{Action, Role, Target, decide};
+use tenantry_policy::{Action, Role};
 use tenantry_store::{Part, TenantItem, keys};
 
 use crate::input::{
     Email, PLATFORM_TENANT, Password, RetentionDays, TenantId, TenantName, Username,
 };
-use crate::users::{NewUser, audit_item, guard, new_user_item, not_found_as_tenant, possible};
-use crate::views::{CreatedTenant, TenantView, UserView, actor_of};
+use crate::users::{NewUser, audit_item, guard, new_user_item, possible};
+use crate::views::{CreatedTenant, TenantView, UserView};
 use crate::{
-    Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, passwords,
-    principal_key, retry_or,
+    Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, backoff, clock, passwords, retry_or,
 };
 
 /// A tenant to create with its owner, already parsed.
@@ -41,18 +40,10 @@ impl Accounts {
         let mut password_hash = None;
         let mut attempt = 0;
         loop {
-            let snap = self
-                .store
-                .snapshot(principal_key(principal), None, Some(tenant_id))
+            let (actor, tenant) = self
+                .tenant_snapshot(principal, tenant_id, Action::CreateTenant)
                 .await?;
-            let actor = authenticated(principal, snap.actor)?;
-            decide(
-                &actor_of(&actor)?,
-                Action::CreateTenant,
-                &Target::Tenant(tenant_id),
-            )
-            .map_err(not_found_as_tenant)?;
-            if snap.tenant.is_some() {
+            if tenant.is_some() {
                 return Err(Error::TenantExists);
             }
             let hash = match &password_hash {
@@ -124,18 +115,10 @@ impl Accounts {
         let days = retention_days.get();
         let mut attempt = 0;
         loop {
-            let snap = self
-                .store
-                .snapshot(principal_key(principal), None, Some(tenant_id))
+            let (actor, tenant) = self
+                .tenant_snapshot(principal, tenant_id, Action::ConfigureTenant)
                 .await?;
-            let actor = authenticated(principal, snap.actor)?;
-            decide(
-                &actor_of(&actor)?,
-                Action::ConfigureTenant,
-                &Target::Tenant(tenant_id),
-            )
-            .map_err(not_found_as_tenant)?;
-            let tenant = snap.tenant.ok_or(Error::TenantNotFound)?;
+            let tenant = tenant.ok_or(Error::TenantNotFound)?;
             if tenant.retention_days == days {
                 return Ok(TenantView::from(&tenant));
             }

@@ -44,18 +44,10 @@ impl Accounts {
         let mut password_hash = None;
         let mut attempt = 0;
         loop {
-            let snap = self
-                .store
-                .snapshot(principal_key(principal), None, Some(tenant_id))
+            let (actor, tenant) = self
+                .tenant_snapshot(principal, tenant_id, Action::Create(new.role))
                 .await?;
-            let actor = authenticated(principal, snap.actor)?;
-            decide(
-                &actor_of(&actor)?,
-                Action::Create(new.role),
-                &Target::Tenant(tenant_id),
-            )
-            .map_err(not_found_as_tenant)?;
-            if snap.tenant.is_none() {
+            if tenant.is_none() {
                 return Err(Error::TenantNotFound);
             }
             let hash = match &password_hash {
@@ -269,6 +261,24 @@ impl Accounts {
             .map_err(not_found_as_user)?;
         let retention = tenant.map_or(DEFAULT_RETENTION_DAYS, |t| t.retention_days);
         Ok((actor, user, retention))
+    }
+
+    /// One round trip: the authenticated actor and the tenant, once `action` on that tenant is
+    /// allowed (another tenant is answered as missing).
+    pub(crate) async fn tenant_snapshot(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+        action: Action,
+    ) -> Result<(UserItem, Option<TenantItem>), Error> {
+        let snap = self
+            .store
+            .snapshot(principal_key(principal), None, Some(tenant_id))
+            .await?;
+        let actor = authenticated(principal, snap.actor)?;
+        decide(&actor_of(&actor)?, action, &Target::Tenant(tenant_id))
+            .map_err(not_found_as_tenant)?;
+        Ok((actor, snap.tenant))
     }
 
     /// One round trip: the authenticated actor, a user of `tenant_id` and the tenant, once
