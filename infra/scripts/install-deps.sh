@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local; with --python the SAM/cfn-lint venv).
+# Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl and jq; with
+# --python the venv of infra/requirements-dev.txt: SAM, cfn-lint, schemathesis, cargo-lambda, zig).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export SAM_CLI_TELEMETRY=0
@@ -44,6 +45,16 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 else
   apt_install nodejs npm
   echo "node: installed nodejs and npm ($(node --version), npm $(npm --version))"
+fi
+
+# The README's curl session (and its test) uses curl and jq.
+missing=()
+for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "curl, jq: present"
+else
+  apt_install "${missing[@]}"
+  echo "curl, jq: installed ${missing[*]}"
 fi
 
 local_dir=infra/local

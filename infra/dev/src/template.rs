@@ -130,6 +130,47 @@ impl Template {
         Ok(granted)
     }
 
+    /// A template parameter's default value, as text.
+    pub fn parameter_default(&self, name: &str) -> Option<String> {
+        match self.root.get("Parameters")?.get(name)?.get("Default")? {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The environment variables each function declares (its own and the Globals'), by
+    /// logical id. `sam local --env-vars` can set only these.
+    pub fn environment(
+        &self,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+        let names = |value: Option<&Value>| -> std::collections::BTreeSet<String> {
+            value
+                .and_then(|e| e.get("Variables"))
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, _)| name.as_str().map(str::to_owned))
+                .collect()
+        };
+        let global = names(
+            self.root
+                .get("Globals")
+                .and_then(|g| g.get("Function"))
+                .and_then(|f| f.get("Environment")),
+        );
+        self.of_type("AWS::Serverless::Function")
+            .map(|(name, function)| {
+                let own = names(
+                    function
+                        .get("Properties")
+                        .and_then(|p| p.get("Environment")),
+                );
+                (name.to_owned(), global.union(&own).cloned().collect())
+            })
+            .collect()
+    }
+
     /// The keys and indexes of the one DynamoDB table.
     pub fn table(&self) -> Result<TableSpec, String> {
         let mut tables = self.of_type("AWS::DynamoDB::Table");

@@ -9,5 +9,7 @@ mod harness;
 mod permissions;
 mod purge;
 mod races;
+mod readme;
 mod round_trips;
+mod sam_local;
 mod stories;

@@ -1,0 +1,86 @@
+//! `infra/local/env.json`, the environment file for `sam local start-api --env-vars` and
+//! `sam local invoke --env-vars`. sam local silently ignores a variable the template does not
+//! declare for that function, so a typo there would leave a function pointed at AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use tenantry_dev::template::{self, Template};
+
+fn env_file() -> BTreeMap<String, BTreeMap<String, String>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/local/env.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    json.as_object()
+        .expect("env.json is an object of sections")
+        .iter()
+        .map(|(section, vars)| {
+            let vars = vars
+                .as_object()
+                .unwrap_or_else(|| panic!("section {section} is not an object"))
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.as_str().unwrap_or_else(|| {
+                        panic!("{section}.{name}: sam local wants string values")
+                    });
+                    (name.clone(), value.to_owned())
+                })
+                .collect();
+            (section.clone(), vars)
+        })
+        .collect()
+}
+
+#[test]
+fn env_json_sets_only_variables_the_template_declares() {
+    let template = Template::load(&template::default_path()).unwrap();
+    let declared = template.environment();
+    assert!(declared.len() >= 15, "functions: {:?}", declared.keys());
+    let everywhere: BTreeSet<&String> = declared
+        .values()
+        .map(|vars| vars.iter().collect::<BTreeSet<_>>())
+        .reduce(|a, b| a.intersection(&b).copied().collect())
+        .unwrap();
+    for (section, vars) in env_file() {
+        for name in vars.keys() {
+            if section == "Parameters" {
+                // Applies to every function: each one must declare it.
+                assert!(
+                    everywhere.contains(name),
+                    "Parameters.{name} is not declared by every function"
+                );
+            } else {
+                let own = declared
+                    .get(&section)
+                    .unwrap_or_else(|| panic!("{section} is not a function of template.yaml"));
+                assert!(own.contains(name), "{section} does not declare {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn env_json_points_every_function_at_dynamodb_local() {
+    let template = Template::load(&template::default_path()).unwrap();
+    let file = env_file();
+    let all = &file["Parameters"];
+    let endpoint = &all["DYNAMODB_ENDPOINT"];
+    assert!(
+        endpoint.starts_with("http://") && endpoint.ends_with(":8000"),
+        "{endpoint}: make dev's DynamoDB Local listens on port 8000"
+    );
+    assert_eq!(
+        Some(&all["TABLE_NAME"]),
+        template.parameter_default("TableName").as_ref(),
+        "the table make dev creates"
+    );
+    assert!(
+        all["TENANTRY_JWT_SECRET"].len() >= 32,
+        "the functions refuse a shorter secret at start-up"
+    );
+    // In AWS the override is empty, which the functions read as "the real DynamoDB".
+    assert_eq!(
+        template.parameter_default("DynamoDbEndpoint").as_deref(),
+        Some("")
+    );
+}
