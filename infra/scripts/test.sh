@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local, and the SAM template lint.
+# `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local, schemathesis against the
+# dev server (infra/openapi.yaml), and the SAM template lint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts=infra/scripts
@@ -59,4 +60,5 @@ step "dynamodb local" start_dynamodb
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step tests run_tests
+step schemathesis "$scripts/fuzz-api.sh" --max-examples 100
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml

@@ -27,6 +27,8 @@ use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
 
 pub const ROOT_PASSWORD: &str = "root-password-for-tests";
 pub const PASSWORD: &str = "a-long-enough-password";
+/// The key every test stack signs its tokens with.
+pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 /// The DynamoDB Local `make test` started.
 pub fn endpoint() -> String {
@@ -334,12 +336,7 @@ impl Stack {
         let template = template::Template::load(&template::default_path()).unwrap();
         let app = Arc::new(App {
             accounts: Accounts::new(store.clone()),
-            tokens: Tokens::new(
-                b"test-secret-test-secret-test-secret!",
-                "tenantry",
-                "tenantry-api",
-                900,
-            ),
+            tokens: Tokens::new(JWT_SECRET, "tenantry", "tenantry-api", 900),
         });
         let router = Arc::new(Router::new(Arc::clone(&app), &template.routes().unwrap()).unwrap());
         let mut stack = Stack {

@@ -1,6 +1,7 @@
 //! Bulk fixtures: thousands of deleted users written straight to the table (items and claims
 //! exactly as a create and a delete leave them), without argon2 or the API's round trips.
-//! Only for setting up purge tests and benchmarks; nothing here decides anything.
+//! Only for setting up purge tests, benchmarks and the authorization matrix; nothing here
+//! decides anything.
 
 use std::collections::HashMap;
 
@@ -42,6 +43,36 @@ pub fn deleted_user(seed: &Seed, n: usize) -> UserItem {
     }
 }
 
+/// One user as a create leaves it (version 1, epoch 1) or, with `deleted`, as a create and a
+/// delete leave it (version 2, epoch 2, restorable for 30 days). The hash matches no password:
+/// tokens for it come from `Stack::token_of`.
+pub fn user(tenant_id: &str, username: &str, role: &str, deleted: bool) -> UserItem {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = time::OffsetDateTime::now_utc();
+    let at = tenantry_accounts::format_time(now);
+    let purge_after = tenantry_accounts::format_time(now + time::Duration::days(30));
+    let version = if deleted { 2 } else { 1 };
+    UserItem {
+        pk: keys::tenant_pk(tenant_id),
+        sk: keys::user_sk(&id),
+        tenant_id: tenant_id.to_owned(),
+        username: username.to_owned(),
+        email: format!("{username}@{tenant_id}.test"),
+        role: role.to_owned(),
+        is_owner: false,
+        version,
+        token_epoch: version,
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1${username}$seeded"),
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        deleted_at: deleted.then(|| at.clone()),
+        deleted_by: deleted.then(|| "seed".to_owned()),
+        purge_after: deleted.then_some(purge_after),
+        purge_shard: deleted.then(|| keys::purge_shard(&id)),
+        id,
+    }
+}
+
 /// Writes `count` deleted users and their claims, `concurrency` batches at a time.
 pub async fn deleted_users(
     store: &Store,
@@ -50,8 +81,15 @@ pub async fn deleted_users(
     concurrency: usize,
 ) -> Vec<UserItem> {
     let users: Vec<UserItem> = (0..count).map(|n| deleted_user(seed, n)).collect();
-    let mut items = Vec::with_capacity(count * 3);
-    for user in &users {
+    put_users(store, &users, concurrency).await;
+    users
+}
+
+/// Writes users as they are given, each with its username and email claims, `concurrency`
+/// batches at a time.
+pub async fn put_users(store: &Store, users: &[UserItem], concurrency: usize) {
+    let mut items = Vec::with_capacity(users.len() * 3);
+    for user in users {
         items.push(serde_dynamo::to_item(user).unwrap());
         for pk in [
             keys::username_claim_pk(&user.tenant_id, &user.username),
@@ -67,7 +105,6 @@ pub async fn deleted_users(
         }
     }
     put_all(store, items, concurrency).await;
-    users
 }
 
 /// Writes plain items with `BatchWriteItem` (25 a request), retrying unprocessed ones.

@@ -2,6 +2,9 @@
 
 use tenantry_http::prelude::*;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "auth.login";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Login {
@@ -12,6 +15,7 @@ struct Login {
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let body: Login = json_body(&req)?;
+    tenantry_http::log::record_tenant(&body.tenant);
     let principal = app
         .accounts
         .login(&body.tenant, &body.username, &body.password)

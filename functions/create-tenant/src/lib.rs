@@ -5,6 +5,9 @@ use tenantry_http::prelude::*;
 use tenantry_accounts::NewTenant;
 use tenantry_accounts::input::{Email, Password, TenantId, TenantName, Username};
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "tenant.create";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {
@@ -24,8 +27,10 @@ struct Owner {
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;
     let body: Body = json_body(&req)?;
+    let id = field("id", TenantId::parse(&body.id))?;
+    tenantry_http::log::record_tenant(id.as_str());
     let new = NewTenant {
-        id: field("id", TenantId::parse(&body.id))?,
+        id,
         name: field("name", TenantName::parse(&body.name))?,
         owner_username: field("owner.username", Username::parse(&body.owner.username))?,
         owner_email: field("owner.email", Email::parse(&body.owner.email))?,

@@ -6,6 +6,9 @@ use tenantry_accounts::NewUser;
 use tenantry_accounts::input::{Email, Password, Username};
 use tenantry_policy::Role;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "user.create";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {

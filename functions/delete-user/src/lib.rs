@@ -2,6 +2,9 @@
 
 use tenantry_http::prelude::*;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "user.delete";
+
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;
     let tenant_id = path_param(&req, "tenant_id")?;

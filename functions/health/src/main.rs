@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenantry_http::run(health::handle).await
+    tenantry_http::run(health::ACTION, health::handle).await
 }

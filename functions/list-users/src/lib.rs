@@ -5,6 +5,9 @@ use tenantry_http::prelude::*;
 use tenantry_accounts::UserListing;
 use tenantry_policy::ListScope;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "user.list";
+
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
 

@@ -11,8 +11,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tenantry_accounts::{Outcome, PurgeRun, PurgeSettings, PurgeSummary, Purger};
+use tenantry_accounts::{Outcome, PURGE_ACTOR, PurgeRun, PurgeSettings, PurgeSummary, Purger};
 use tenantry_store::{Store, StoreConfig};
+use tracing::Instrument;
+
+/// The action its log lines name: the audit log's name for the tombstones it writes.
+pub const ACTION: &str = "user.purge";
 
 /// Settings read from the environment at start-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,20 +111,22 @@ pub async fn handle(
         ..PurgeRun::now()
     };
     let summary = purger
-        .run(&run, |purged| match purged.outcome {
-            Outcome::WouldPurge => tracing::info!(
-                tenant_id = %purged.user.tenant_id,
-                user_id = %purged.user.id,
-                purge_after = purged.user.purge_after.as_deref().unwrap_or(""),
-                "would purge"
-            ),
-            Outcome::Failed(error) => tracing::warn!(
-                tenant_id = %purged.user.tenant_id,
-                user_id = %purged.user.id,
-                error = %error,
-                "purge failed; the next run tries again"
-            ),
-            _ => {}
+        .run(&run, |purged| {
+            // A line about one user names its tenant.
+            let _tenant = tenantry_http::log::tenant_span(&purged.user.tenant_id).entered();
+            match purged.outcome {
+                Outcome::WouldPurge => tracing::info!(
+                    user_id = %purged.user.id,
+                    purge_after = purged.user.purge_after.as_deref().unwrap_or(""),
+                    "would purge"
+                ),
+                Outcome::Failed(error) => tracing::warn!(
+                    user_id = %purged.user.id,
+                    error = %error,
+                    "purge failed; the next run tries again"
+                ),
+                outcome => tracing::debug!(user_id = %purged.user.id, ?outcome, "settled"),
+            }
         })
         .await;
     let line = summary_line(&summary, now_millis());
@@ -171,6 +177,39 @@ pub fn stop_taking_at(deadline_ms: u64, margin: Duration) -> Instant {
     Instant::now() + left.saturating_sub(margin)
 }
 
+/// One invocation as Lambda delivers it: the options from the event, a run that stops
+/// taking users `margin` before the deadline, and the summary line to print. Every line
+/// logged meanwhile carries the Lambda request id, the actor `system:purge` and the action;
+/// a line about one user, its tenant. The summary line carries them too (tenant null).
+pub async fn invoke(
+    purger: &Purger,
+    margin: Duration,
+    event: LambdaEvent<Value>,
+) -> Result<(PurgeSummary, Value), lambda_runtime::Error> {
+    let LambdaEvent { payload, context } = event;
+    let span = tenantry_http::log::span(ACTION, Some(&context), Some(PURGE_ACTOR));
+    let (summary, mut line) = async {
+        let options = Options::from_event(payload)
+            .inspect_err(|error| tracing::error!(%error, "refused the event; nothing purged"))?;
+        let stop = stop_taking_at(context.deadline, margin);
+        Ok::<_, String>(handle(purger, options, Some(stop)).await)
+    }
+    .instrument(span)
+    .await?;
+    let request_id = Some(context.request_id).filter(|id| !id.is_empty());
+    for (key, value) in [
+        ("timestamp", json!(tenantry_http::log::timestamp())),
+        ("level", json!("INFO")),
+        ("request_id", json!(request_id)),
+        ("tenant", Value::Null),
+        ("actor", json!(PURGE_ACTOR)),
+        ("action", json!(ACTION)),
+    ] {
+        line[key] = value;
+    }
+    Ok((summary, line))
+}
+
 /// The whole `main`: tracing, settings and clients once, then one run per invocation.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     tenantry_http::init_tracing();
@@ -178,9 +217,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let store = Store::connect(&StoreConfig::from_env()).await;
     let purger = &Purger::new(store, settings.purge);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let options = Options::from_event(event.payload)?;
-        let stop = stop_taking_at(event.context.deadline, settings.margin);
-        let (summary, line) = handle(purger, options, Some(stop)).await;
+        let (summary, line) = invoke(purger, settings.margin, event).await?;
         println!("{line}");
         Ok::<_, lambda_runtime::Error>(serde_json::to_value(summary)?)
     }))

@@ -2,6 +2,9 @@
 
 use tenantry_http::prelude::*;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "tenant.transfer";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenantry_http::run(transfer_ownership::handle).await
+    tenantry_http::run(transfer_ownership::ACTION, transfer_ownership::handle).await
 }

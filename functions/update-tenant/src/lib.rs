@@ -5,6 +5,9 @@ use tenantry_http::prelude::*;
 
 use tenantry_accounts::input::RetentionDays;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "tenant.update";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {

@@ -6,6 +6,9 @@ use tenantry_accounts::UserUpdate;
 use tenantry_accounts::input::Email;
 use tenantry_policy::Role;
 
+/// The action this function's log lines name (the audit log's name for mutations).
+pub const ACTION: &str = "user.update";
+
 /// Server-owned fields (`is_owner`, `deleted_at`, `tenant_id`...) are unknown here: 400.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

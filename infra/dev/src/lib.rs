@@ -14,7 +14,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::Body;
-use lambda_http::http::StatusCode;
 use tenantry_http::Problem;
 use tokio::net::TcpListener;
 
@@ -49,12 +48,7 @@ async fn answer(router: &Router, req: hyper::Request<Incoming>) -> hyper::Respon
             let req = lambda_http::http::Request::from_parts(parts, collected.to_bytes().to_vec());
             router.dispatch(req).await
         }
-        Err(_) => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The body is too large.",
-        )
-        .into_response(),
+        Err(_) => Problem::payload_too_large(GATEWAY_MAX_BODY).into_response(),
     };
     let (parts, body) = response.into_parts();
     let bytes = match body {

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tenantry_http::{App, Problem, Reply};
 
@@ -16,29 +16,51 @@ type BoxReply = Pin<Box<dyn Future<Output = Reply> + Send>>;
 /// A function's handler, as the router calls it.
 pub type Handler = fn(Arc<App>, Request) -> BoxReply;
 
-/// Every function of the workspace, by binary name.
-pub fn handlers() -> Vec<(&'static str, Handler)> {
+/// Every function of the workspace, by binary name, with the action its log lines name.
+pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
     vec![
-        ("health", |a, r| Box::pin(health::handle(a, r))),
-        ("auth-login", |a, r| Box::pin(auth_login::handle(a, r))),
-        ("create-tenant", |a, r| {
+        ("health", health::ACTION, |a, r| {
+            Box::pin(health::handle(a, r))
+        }),
+        ("auth-login", auth_login::ACTION, |a, r| {
+            Box::pin(auth_login::handle(a, r))
+        }),
+        ("create-tenant", create_tenant::ACTION, |a, r| {
             Box::pin(create_tenant::handle(a, r))
         }),
-        ("create-user", |a, r| Box::pin(create_user::handle(a, r))),
-        ("list-users", |a, r| Box::pin(list_users::handle(a, r))),
-        ("get-user", |a, r| Box::pin(get_user::handle(a, r))),
-        ("delete-user", |a, r| Box::pin(delete_user::handle(a, r))),
-        ("restore-user", |a, r| Box::pin(restore_user::handle(a, r))),
-        ("get-me", |a, r| Box::pin(get_me::handle(a, r))),
-        ("update-user", |a, r| Box::pin(update_user::handle(a, r))),
-        ("transfer-ownership", |a, r| {
+        ("create-user", create_user::ACTION, |a, r| {
+            Box::pin(create_user::handle(a, r))
+        }),
+        ("list-users", list_users::ACTION, |a, r| {
+            Box::pin(list_users::handle(a, r))
+        }),
+        ("get-user", get_user::ACTION, |a, r| {
+            Box::pin(get_user::handle(a, r))
+        }),
+        ("delete-user", delete_user::ACTION, |a, r| {
+            Box::pin(delete_user::handle(a, r))
+        }),
+        ("restore-user", restore_user::ACTION, |a, r| {
+            Box::pin(restore_user::handle(a, r))
+        }),
+        ("get-me", get_me::ACTION, |a, r| {
+            Box::pin(get_me::handle(a, r))
+        }),
+        ("update-user", update_user::ACTION, |a, r| {
+            Box::pin(update_user::handle(a, r))
+        }),
+        ("transfer-ownership", transfer_ownership::ACTION, |a, r| {
             Box::pin(transfer_ownership::handle(a, r))
         }),
-        ("list-audit", |a, r| Box::pin(list_audit::handle(a, r))),
-        ("update-tenant", |a, r| {
+        ("list-audit", list_audit::ACTION, |a, r| {
+            Box::pin(list_audit::handle(a, r))
+        }),
+        ("update-tenant", update_tenant::ACTION, |a, r| {
             Box::pin(update_tenant::handle(a, r))
         }),
-        ("purge-user", |a, r| Box::pin(purge_user::handle(a, r))),
+        ("purge-user", purge_user::ACTION, |a, r| {
+            Box::pin(purge_user::handle(a, r))
+        }),
     ]
 }
 
@@ -46,6 +68,7 @@ struct Route {
     method: Method,
     segments: Vec<String>,
     spec: RouteSpec,
+    action: &'static str,
     handler: Handler,
 }
 
@@ -61,22 +84,23 @@ impl Router {
         let known = handlers();
         let mut routes = Vec::new();
         for spec in specs {
-            let handler = known
+            let (action, handler) = known
                 .iter()
-                .find(|(name, _)| *name == spec.function)
-                .map(|(_, h)| *h)
+                .find(|(name, _, _)| *name == spec.function)
+                .map(|(_, action, h)| (*action, *h))
                 .ok_or_else(|| format!("template route {spec:?} has no handler"))?;
             routes.push(Route {
                 method: Method::from_bytes(spec.method.as_bytes())
                     .map_err(|e| format!("{spec:?}: {e}"))?,
                 segments: split(&spec.path).map(str::to_owned).collect(),
                 spec: spec.clone(),
+                action,
                 handler,
             });
         }
-        if let Some((name, _)) = known
+        if let Some((name, _, _)) = known
             .iter()
-            .find(|(name, _)| !specs.iter().any(|s| s.function == *name))
+            .find(|(name, _, _)| !specs.iter().any(|s| s.function == *name))
         {
             return Err(format!("function {name} has no route in template.yaml"));
         }
@@ -87,9 +111,16 @@ impl Router {
         self.routes.iter().map(|r| &r.spec)
     }
 
-    /// Answers one request the way API Gateway and the function would.
+    /// Answers one request the way API Gateway and the function would. Like the Lambda
+    /// runtime, it gives the request a Lambda context with a fresh request id, unless the
+    /// caller already put one in.
     pub async fn dispatch(&self, req: lambda_http::http::Request<Vec<u8>>) -> Response<Body> {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
+        if parts.extensions.get::<lambda_http::Context>().is_none() {
+            let mut context = lambda_http::Context::default();
+            context.request_id = uuid::Uuid::now_v7().to_string();
+            parts.extensions.insert(context);
+        }
         let path = parts.uri.path().to_owned();
         let matching: Vec<(&Route, HashMap<String, String>)> = self
             .routes
@@ -125,7 +156,7 @@ impl Router {
         let request = lambda_http::http::Request::from_parts(parts, body)
             .with_path_parameters(params.clone())
             .with_query_string_parameters(query);
-        tenantry_http::call(route.handler, Arc::clone(&self.app), request).await
+        tenantry_http::call(route.action, route.handler, Arc::clone(&self.app), request).await
     }
 }
 
@@ -163,21 +194,8 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
 
 fn not_routed(method: &Method, matching: &[(&Route, HashMap<String, String>)]) -> Response<Body> {
     if matching.is_empty() {
-        return Problem::new(StatusCode::NOT_FOUND, "route_not_found", "No such route.")
-            .into_response();
+        return Problem::route_not_found().into_response();
     }
     let allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
-    let mut response = Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!(
-            "{method} is not allowed here. Allowed: {}.",
-            allow.join(", ")
-        ),
-    )
-    .into_response();
-    if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
-        response.headers_mut().insert(header::ALLOW, value);
-    }
-    response
+    Problem::method_not_allowed(method, &allow).into_response()
 }

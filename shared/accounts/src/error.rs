@@ -47,6 +47,59 @@ impl Error {
             message: message.into(),
         }
     }
+
+    /// One error of every kind, every denial included, with values shaped like real ones: what
+    /// the mapping to HTTP must cover (the API spec's drift test converts each). The match
+    /// below stops compiling when a kind is added, until it is listed here too.
+    pub fn every_kind() -> Vec<Error> {
+        let user_id = || "0199a000-0000-7000-8000-000000000000".to_owned();
+        let date = || "2026-12-23T10:00:00.000Z".to_owned();
+        let mut all = vec![
+            Error::invalid("email", "must be an email address like name@example.com"),
+            Error::Unauthenticated,
+            Error::UserNotFound,
+            Error::TenantNotFound,
+            Error::TenantExists,
+            Error::UsernameTaken,
+            Error::EmailTaken,
+            Error::UsernameHeldByDeletedUser {
+                user_id: user_id(),
+                frees_at: date(),
+            },
+            Error::EmailHeldByDeletedUser {
+                user_id: user_id(),
+                frees_at: date(),
+            },
+            Error::NotDeleted,
+            Error::RestoreWindowClosed {
+                purge_after: date(),
+            },
+            Error::Conflict,
+            Error::Unavailable("example".into()),
+            Error::Internal("example".into()),
+        ];
+        all.extend(Denial::ALL.map(Error::Denied));
+        for error in &all {
+            match error {
+                Error::Invalid { .. }
+                | Error::Unauthenticated
+                | Error::Denied(_)
+                | Error::UserNotFound
+                | Error::TenantNotFound
+                | Error::TenantExists
+                | Error::UsernameTaken
+                | Error::EmailTaken
+                | Error::UsernameHeldByDeletedUser { .. }
+                | Error::EmailHeldByDeletedUser { .. }
+                | Error::NotDeleted
+                | Error::RestoreWindowClosed { .. }
+                | Error::Conflict
+                | Error::Unavailable(_)
+                | Error::Internal(_) => {}
+            }
+        }
+        all
+    }
 }
 
 impl From<StoreError> for Error {

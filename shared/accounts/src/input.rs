@@ -151,10 +151,17 @@ pub struct RetentionDays(u32);
 impl RetentionDays {
     pub const RANGE: std::ops::RangeInclusive<u32> = 1..=365;
 
-    /// Accepts a JSON number that is a whole number of days in range (`30`, not `30.5`,
-    /// `"30"` or `0`).
+    /// Accepts a JSON number that is a whole number of days in range (`30` or `30.0`, not
+    /// `30.5`, `"30"` or `0`). A JSON number is its value, as JSON Schema's `integer` says:
+    /// `30.0` is 30.
     pub fn parse(raw: &serde_json::Value) -> Result<RetentionDays, String> {
+        let whole = || {
+            raw.as_f64()
+                .filter(|days| days.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(days))
+                .map(|days| days as u64)
+        };
         raw.as_u64()
+            .or_else(whole)
             .and_then(|days| u32::try_from(days).ok())
             .filter(|days| RetentionDays::RANGE.contains(days))
             .map(RetentionDays)
@@ -221,11 +228,15 @@ mod tests {
         use serde_json::json;
         assert_eq!(RetentionDays::parse(&json!(1)).unwrap().get(), 1);
         assert_eq!(RetentionDays::parse(&json!(365)).unwrap().get(), 365);
+        assert_eq!(RetentionDays::parse(&json!(30.0)).unwrap().get(), 30);
         for bad in [
             json!(0),
             json!(366),
             json!(-1),
             json!(30.5),
+            json!(0.0),
+            json!(366.0),
+            json!(1e300),
             json!("30"),
             json!(null),
             json!(true),

@@ -34,6 +34,10 @@ pub use views::{
 /// Days a deleted account stays restorable before it is purged, unless the tenant says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
+/// The target of the spans whose fields (`request_id`, `tenant`, `actor`, `action`) go on
+/// every log line logged inside them (see `tenantry_http::log`).
+pub const LOG_CONTEXT: &str = "tenantry::context";
+
 /// Snapshot-decide-commit rounds per request before answering 409 `conflict`.
 const MAX_ATTEMPTS: u32 = 5;
 

@@ -15,10 +15,11 @@ use tenantry_store::{
     AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
 };
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use crate::users::{audit_item, guard};
 use crate::views::PurgedView;
-use crate::{Accounts, Error, Principal, backoff, clock, new_id, retry_or};
+use crate::{Accounts, Error, LOG_CONTEXT, Principal, backoff, clock, new_id, retry_or};
 
 /// The actor named by the tombstones of the scheduled purge.
 pub const PURGE_ACTOR: &str = "system:purge";
@@ -189,7 +190,10 @@ impl Purger {
                 let outcome = if run.dry_run {
                     Outcome::WouldPurge
                 } else {
-                    self.purge_one(&user).await
+                    // Its store and SDK lines name its tenant.
+                    let span =
+                        tracing::info_span!(target: LOG_CONTEXT, "user", tenant = %user.tenant_id);
+                    self.purge_one(&user).instrument(span).await
                 };
                 (user, outcome)
             })

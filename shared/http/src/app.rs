@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::CONTENT_TYPE;
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use tenantry_accounts::{Accounts, Principal};
 use tenantry_store::{Store, StoreConfig};
+use tracing::Instrument;
 
-use crate::{Problem, Tokens, request};
+use crate::{Problem, Tokens, log, request};
 
 /// A handler's answer: a response, or a problem to render.
 pub type Reply = Result<Response<Body>, Problem>;
@@ -24,14 +25,26 @@ pub struct App {
     pub tokens: Tokens,
 }
 
-/// Settings read from the environment at start-up.
-#[derive(Clone, Debug)]
+/// Settings read from the environment at start-up. Its `Debug` withholds the JWT secret.
+#[derive(Clone)]
 pub struct Config {
     pub store: StoreConfig,
     pub jwt_secret: String,
     pub issuer: String,
     pub audience: String,
     pub token_ttl_seconds: u64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("store", &self.store)
+            .field("jwt_secret", &"<withheld>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .finish()
+    }
 }
 
 impl Config {
@@ -74,10 +87,13 @@ impl App {
 
     /// The caller named by a valid bearer token. Whether the account still exists and the
     /// token's epoch is current is checked by the use case, on the same read as its snapshot.
+    /// From here on, the request's log lines name this caller as their `actor`.
     pub fn principal(&self, req: &Request) -> Result<Principal, Problem> {
-        request::bearer(req)
+        let principal = request::bearer(req)
             .and_then(|token| self.tokens.verify(token))
-            .ok_or_else(Problem::unauthenticated)
+            .ok_or_else(Problem::unauthenticated)?;
+        log::record_actor(&principal.user_id);
+        Ok(principal)
     }
 }
 
@@ -93,8 +109,26 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
     Ok(response)
 }
 
-/// Runs a handler and renders its problem, logging server-side causes.
-pub async fn call<F, Fut>(handler: F, app: Arc<App>, req: Request) -> Response<Body>
+/// Runs a handler and renders its problem, logging server-side causes. Every line logged
+/// meanwhile carries the request id, the tenant, the actor and `action` (see `log`).
+pub async fn call<F, Fut>(
+    action: &'static str,
+    handler: F,
+    app: Arc<App>,
+    req: Request,
+) -> Response<Body>
+where
+    F: Fn(Arc<App>, Request) -> Fut,
+    Fut: Future<Output = Reply>,
+{
+    let span = log::span(action, req.lambda_context_ref(), None);
+    if let Some(tenant) = req.path_parameters().first("tenant_id") {
+        span.in_scope(|| log::record_tenant(tenant));
+    }
+    answer(handler, app, req).instrument(span).await
+}
+
+async fn answer<F, Fut>(handler: F, app: Arc<App>, req: Request) -> Response<Body>
 where
     F: Fn(Arc<App>, Request) -> Fut,
     Fut: Future<Output = Reply>,
@@ -118,31 +152,19 @@ where
     }
 }
 
-/// JSON logs for CloudWatch; `RUST_LOG` filters (default `info`).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_target(false)
-        .without_time()
-        .try_init();
-}
-
 /// The whole `main` of a function: tracing, configuration and clients once, then serve.
-pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// `action` names what the function does on its log lines (see `log`).
+pub async fn run<F, Fut>(action: &'static str, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Reply> + Send,
 {
-    init_tracing();
+    log::init_tracing();
     let config = Config::from_env()?;
     let app = Arc::new(App::new(&config).await);
     lambda_http::run(service_fn(move |req| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(call(handler, app, req).await) }
+        async move { Ok::<_, Infallible>(call(action, handler, app, req).await) }
     }))
     .await
 }

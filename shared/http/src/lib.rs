@@ -2,11 +2,13 @@
 //! parsing and RFC 9457 problem responses. Handlers in `functions/` are built from these.
 
 mod app;
+pub mod log;
 mod problem;
 pub mod request;
 mod token;
 
-pub use app::{App, Config, Reply, call, init_tracing, json, run};
+pub use app::{App, Config, Reply, call, json, run};
+pub use log::init_tracing;
 pub use problem::Problem;
 pub use token::Tokens;
 

@@ -1,6 +1,6 @@
 //! RFC 9457 problem details: every error answer of the API, mapped in this one place.
 
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::{Map, Value, json};
 use tenantry_accounts::Error;
@@ -19,7 +19,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+    /// Private on purpose: every code is made by a constructor of this module or by the
+    /// conversion from `Error`, so `Problem::http_layer` and `Error::every_kind` list them all.
+    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
         Problem {
             status,
             code,
@@ -59,6 +61,43 @@ impl Problem {
         .header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
+    /// 404 `route_not_found`: no route has this path.
+    pub fn route_not_found() -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "route_not_found", "No such route.")
+    }
+
+    /// 405 `method_not_allowed`, with the `Allow` header listing the methods the path has.
+    pub fn method_not_allowed(method: &Method, allowed: &[&str]) -> Problem {
+        let allow = allowed.join(", ");
+        let mut problem = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed here. Allowed: {allow}."),
+        );
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            problem.headers.push((header::ALLOW, value));
+        }
+        problem
+    }
+
+    /// 413 `payload_too_large`: a body over `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body must be at most {limit} bytes."),
+        )
+    }
+
+    /// 415 `unsupported_media_type`: a body that is not JSON.
+    pub fn unsupported_media_type() -> Problem {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "The body must be JSON (Content-Type: application/json).",
+        )
+    }
+
     pub fn internal(cause: impl Into<String>) -> Problem {
         let mut problem = Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +106,21 @@ impl Problem {
         );
         problem.cause = Some(cause.into());
         problem
+    }
+
+    /// One of each problem the HTTP layer answers by itself, not converted from an `Error`:
+    /// with `Error::every_kind`, every code the API can answer (the spec's drift test reads
+    /// both). A constructor added above belongs here too.
+    pub fn http_layer() -> Vec<Problem> {
+        vec![
+            Problem::invalid("body", "a JSON object is required"),
+            Problem::unauthenticated(),
+            Problem::route_not_found(),
+            Problem::method_not_allowed(&Method::TRACE, &["GET"]),
+            Problem::payload_too_large(crate::request::MAX_BODY_BYTES),
+            Problem::unsupported_media_type(),
+            Problem::internal("example"),
+        ]
     }
 
     pub fn cause(&self) -> Option<&str> {

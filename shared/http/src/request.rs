@@ -1,7 +1,7 @@
 //! Reading requests: bodies (size, media type, strict JSON), path and query parameters, and
 //! the bearer token.
 
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
@@ -14,21 +14,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The body must be at most {MAX_BODY_BYTES} bytes."),
-        ));
+        return Err(Problem::payload_too_large(MAX_BODY_BYTES));
     }
     if let Some(kind) = req.headers().get(header::CONTENT_TYPE) {
         let kind = kind.to_str().unwrap_or("").to_ascii_lowercase();
         let essence = kind.split(';').next().unwrap_or("").trim();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "The body must be JSON (Content-Type: application/json).",
-            ));
+            return Err(Problem::unsupported_media_type());
         }
     }
     if body.iter().all(u8::is_ascii_whitespace) {

@@ -35,8 +35,9 @@ pub enum Part {
     Audit,
 }
 
-/// Why one part of a cancelled transaction failed.
-#[derive(Clone, Debug, PartialEq)]
+/// Why one part of a cancelled transaction failed. Its `Debug` (and so the `Display` of a
+/// cancelled `StoreError`) never shows an item's values: a user item holds a password hash.
+#[derive(Clone, PartialEq)]
 pub enum Reason {
     /// Its condition did not hold; `item` is the item as it was, when DynamoDB returned it.
     ConditionFailed { item: Option<Item> },
@@ -44,6 +45,25 @@ pub enum Reason {
     Conflict,
     /// Any other code (throttling, validation...).
     Other(String),
+}
+
+impl std::fmt::Debug for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::ConditionFailed { item: None } => f.write_str("ConditionFailed"),
+            Reason::ConditionFailed { item: Some(item) } => {
+                // The version says which write won; every other value stays out of the logs.
+                let version = item.get("version").and_then(|v| v.as_n().ok());
+                write!(f, "ConditionFailed {{ item: {} attributes", item.len())?;
+                match version {
+                    Some(version) => write!(f, ", version {version} }}"),
+                    None => f.write_str(" }"),
+                }
+            }
+            Reason::Conflict => f.write_str("Conflict"),
+            Reason::Other(code) => f.debug_tuple("Other").field(code).finish(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,5 +162,43 @@ pub(crate) fn cancellation(
         StoreError::Unavailable(text)
     } else {
         StoreError::Other(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_transaction_never_shows_the_items_it_returned() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+        let item: Item = HashMap::from([
+            ("password_hash".to_owned(), AttributeValue::S(hash.into())),
+            (
+                "email".to_owned(),
+                AttributeValue::S("ben@acme.test".into()),
+            ),
+            ("version".to_owned(), AttributeValue::N("7".into())),
+        ]);
+        let err = StoreError::Cancelled(vec![
+            Cancel {
+                part: Part::Target,
+                reason: Reason::ConditionFailed { item: Some(item) },
+            },
+            Cancel {
+                part: Part::Actor,
+                reason: Reason::ConditionFailed { item: None },
+            },
+        ]);
+        for text in [format!("{err}"), format!("{err:?}"), format!("{err:#?}")] {
+            assert!(
+                !text.contains("argon2") && !text.contains("acme.test"),
+                "{text}"
+            );
+            assert!(
+                text.contains("Target") && text.contains("version 7"),
+                "{text}"
+            );
+        }
     }
 }

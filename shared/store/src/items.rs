@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A user account. `role` is the stored role name; the store gives it no meaning.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A user account. `role` is the stored role name; the store gives it no meaning. Its
+/// `Debug` withholds the password hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserItem {
     #[serde(rename = "PK")]
     pub pk: String,
@@ -32,6 +33,50 @@ pub struct UserItem {
     /// Present only while deleted: the partition key of the sparse purge index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_shard: Option<String>,
+}
+
+impl std::fmt::Debug for UserItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured, so that a new field has to be placed here too.
+        let UserItem {
+            pk,
+            sk,
+            id,
+            tenant_id,
+            username,
+            email,
+            role,
+            is_owner,
+            version,
+            token_epoch,
+            password_hash: _,
+            created_at,
+            updated_at,
+            deleted_at,
+            deleted_by,
+            purge_after,
+            purge_shard,
+        } = self;
+        f.debug_struct("UserItem")
+            .field("pk", pk)
+            .field("sk", sk)
+            .field("id", id)
+            .field("tenant_id", tenant_id)
+            .field("username", username)
+            .field("email", email)
+            .field("role", role)
+            .field("is_owner", is_owner)
+            .field("version", version)
+            .field("token_epoch", token_epoch)
+            .field("password_hash", &"<withheld>")
+            .field("created_at", created_at)
+            .field("updated_at", updated_at)
+            .field("deleted_at", deleted_at)
+            .field("deleted_by", deleted_by)
+            .field("purge_after", purge_after)
+            .field("purge_shard", purge_shard)
+            .finish()
+    }
 }
 
 impl UserItem {
@@ -90,4 +135,39 @@ pub struct AuditItem {
     pub target_version: u64,
     #[serde(default)]
     pub details: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_item_never_shows_its_password_hash() {
+        let user = UserItem {
+            pk: "TENANT#acme".into(),
+            sk: "USER#u1".into(),
+            id: "u1".into(),
+            tenant_id: "acme".into(),
+            username: "ben".into(),
+            email: "ben@acme.test".into(),
+            role: "user".into(),
+            is_owner: false,
+            version: 1,
+            token_epoch: 1,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            deleted_at: None,
+            deleted_by: None,
+            purge_after: None,
+            purge_shard: None,
+        };
+        for text in [format!("{user:?}"), format!("{user:#?}")] {
+            assert!(!text.contains("argon2"), "{text}");
+            assert!(
+                text.contains("password_hash") && text.contains("u1"),
+                "{text}"
+            );
+        }
+    }
 }

@@ -1309,7 +1309,7 @@ fn every_function_crate_has_exactly_one_route_or_a_schedule_and_a_matching_binar
     assert_eq!(binaries, http_crates);
     let handlers: BTreeSet<String> = tenantry_dev::router::handlers()
         .into_iter()
-        .map(|(name, _)| name.to_owned())
+        .map(|(name, _, _)| name.to_owned())
         .collect();
     assert_eq!(handlers, http_crates);
 }

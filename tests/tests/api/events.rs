@@ -203,12 +203,13 @@ impl Feeder<'_> {
             "{name}"
         );
 
-        let handler = router::handlers()
+        let (action, handler) = router::handlers()
             .into_iter()
-            .find(|(binary, _)| *binary == name)
-            .map(|(_, handler)| handler)
+            .find(|(binary, _, _)| *binary == name)
+            .map(|(_, action, handler)| (action, handler))
             .unwrap_or_else(|| panic!("{name}: no handler"));
-        let response = tenantry_http::call(handler, Arc::clone(&self.stack.app), request).await;
+        let response =
+            tenantry_http::call(action, handler, Arc::clone(&self.stack.app), request).await;
         let status = response.status();
         let body = match response.body() {
             Body::Text(text) => serde_json::from_str(text).unwrap(),
