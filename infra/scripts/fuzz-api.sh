@@ -61,7 +61,8 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
 
 port=$("$scripts/free-port.sh")
 base=http://127.0.0.1:$port
-password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
+# Random, and never containing the username (the password policy refuses that).
+password=pw-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 # A table of its own; a token that outlives the longest run.
 DYNAMODB_ENDPOINT=$dynamodb TABLE_NAME=fuzz-$(date +%s)-$$ PORT=$port AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local TENANTRY_ROOT_PASSWORD=$password \

@@ -25,7 +25,7 @@ use tenantry_dev::{Router, template};
 use tenantry_http::{App, Tokens};
 use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
 
-pub const ROOT_PASSWORD: &str = "root-password-for-tests";
+pub const ROOT_PASSWORD: &str = "platform-password-for-tests";
 pub const PASSWORD: &str = "a-long-enough-password";
 /// The key every test stack signs its tokens with.
 pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";

@@ -29,12 +29,16 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let body: Body = json_body(&req)?;
     let id = field("id", TenantId::parse(&body.id))?;
     tenantry_http::log::record_tenant(id.as_str());
+    let owner_username = field("owner.username", Username::parse(&body.owner.username))?;
     let new = NewTenant {
         id,
         name: field("name", TenantName::parse(&body.name))?,
-        owner_username: field("owner.username", Username::parse(&body.owner.username))?,
         owner_email: field("owner.email", Email::parse(&body.owner.email))?,
-        owner_password: field("owner.password", Password::parse(&body.owner.password))?,
+        owner_password: field(
+            "owner.password",
+            Password::parse(&body.owner.password, &owner_username),
+        )?,
+        owner_username,
     };
     let created = app.accounts.create_tenant(&principal, new).await?;
     json(StatusCode::CREATED, &created)

@@ -22,10 +22,11 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;
     let tenant_id = path_param(&req, "tenant_id")?;
     let body: Body = json_body(&req)?;
+    let username = field("username", Username::parse(&body.username))?;
     let new = NewUser {
-        username: field("username", Username::parse(&body.username))?,
         email: field("email", Email::parse(&body.email))?,
-        password: field("password", Password::parse(&body.password))?,
+        password: field("password", Password::parse(&body.password, &username))?,
+        username,
         role: Role::parse(&body.role)
             .ok_or_else(|| Problem::invalid("role", "must be one of admin, agent, user"))?,
     };

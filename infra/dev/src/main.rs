@@ -41,7 +41,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let password = std::env::var("TENANTRY_ROOT_PASSWORD").ok();
     let generated = password.is_none();
-    let password = password.unwrap_or_else(random_secret);
+    // A generated password must pass the policy too: it may not contain the username.
+    let password = password.unwrap_or_else(|| {
+        std::iter::repeat_with(random_secret)
+            .find(|p| !p.to_lowercase().contains(ROOT_USERNAME))
+            .expect("an endless supply")
+    });
     if app
         .accounts
         .bootstrap_super_admin(ROOT_USERNAME, ROOT_EMAIL, &password)

@@ -67,15 +67,24 @@ impl Email {
     }
 }
 
-/// A password that meets the policy: 12 to 256 characters.
+/// A password that meets the policy: 12 to 256 characters, and not containing its account's
+/// username, compared the way usernames are (NFKC, lowercase: "Ben", "BEN" and "ｂｅｎ" all count).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
 impl Password {
-    pub fn parse(raw: &str) -> Result<Password, String> {
+    pub fn parse(raw: &str, username: &Username) -> Result<Password, String> {
         match raw.chars().count() {
             0..12 => Err("must be at least 12 characters long".into()),
             257.. => Err("must be at most 256 characters long".into()),
+            _ if raw
+                .nfkc()
+                .collect::<String>()
+                .to_lowercase()
+                .contains(username.as_str()) =>
+            {
+                Err("must not contain the username".into())
+            }
             _ => Ok(Password(raw.to_owned())),
         }
     }
@@ -213,14 +222,37 @@ mod tests {
 
     #[test]
     fn passwords_are_12_to_256_characters() {
-        assert!(Password::parse(&"x".repeat(11)).is_err());
-        assert!(Password::parse(&"x".repeat(12)).is_ok());
-        assert!(Password::parse(&"é".repeat(256)).is_ok());
-        assert!(Password::parse(&"x".repeat(257)).is_err());
+        let ben = Username::parse("ben").unwrap();
+        assert!(Password::parse(&"x".repeat(11), &ben).is_err());
+        assert!(Password::parse(&"x".repeat(12), &ben).is_ok());
+        assert!(Password::parse(&"é".repeat(256), &ben).is_ok());
+        assert!(Password::parse(&"x".repeat(257), &ben).is_err());
         assert_eq!(
-            format!("{:?}", Password::parse(&"s".repeat(12)).unwrap()),
+            format!("{:?}", Password::parse(&"s".repeat(12), &ben).unwrap()),
             "Password(***)"
         );
+    }
+
+    #[test]
+    fn passwords_must_not_contain_the_username() {
+        let ben = Username::parse("Ben").unwrap();
+        for bad in [
+            "ben-password-1",
+            "my-BEN-password",
+            "password-ｂｅｎ",
+            "xxxxxxxxxben",
+        ] {
+            assert_eq!(
+                Password::parse(bad, &ben),
+                Err("must not contain the username".into()),
+                "{bad:?}"
+            );
+        }
+        // Look-alikes that are not the name are allowed, as is the name in another account.
+        assert!(Password::parse("b\u{0435}n-password-1", &ben).is_ok());
+        assert!(Password::parse("be-n-password-1", &ben).is_ok());
+        let ann = Username::parse("ann").unwrap();
+        assert!(Password::parse("ben-password-1", &ann).is_ok());
     }
 
     #[test]

@@ -164,10 +164,12 @@ impl Accounts {
         email: &str,
         password: &str,
     ) -> Result<bool, Error> {
+        let username = Username::parse(username).map_err(|m| Error::invalid("username", m))?;
         let new = NewUser {
-            username: Username::parse(username).map_err(|m| Error::invalid("username", m))?,
             email: Email::parse(email).map_err(|m| Error::invalid("email", m))?,
-            password: Password::parse(password).map_err(|m| Error::invalid("password", m))?,
+            password: Password::parse(password, &username)
+                .map_err(|m| Error::invalid("password", m))?,
+            username,
             role: Role::SuperAdmin,
         };
         if self

@@ -505,11 +505,11 @@ async fn role_and_email_changes_follow_the_rank_rules() {
         stack
             .app
             .accounts
-            .bootstrap_super_admin("ops", "ops@platform.invalid", "ops-password-1234")
+            .bootstrap_super_admin("ops", "ops@platform.invalid", "operator-secret-1234")
             .await
             .unwrap()
     );
-    let ops = stack.login("platform", "ops", "ops-password-1234").await;
+    let ops = stack.login("platform", "ops", "operator-secret-1234").await;
     let ops_id = stack.me(&ops).await["id"].as_str().unwrap().to_owned();
 
     let role = |r: &str| json!({ "role": r });

@@ -777,6 +777,12 @@ async fn invalid_body_values_are_rejected_naming_the_field() {
             user("/password", &"p".repeat(257)),
             "password",
         ),
+        bad(
+            USERS,
+            "password containing the username",
+            user("/password", "my-BEN-password-1"),
+            "password",
+        ),
         bad(USERS, "unknown role", user("/role", "boss"), "role"),
         bad(USERS, "empty role", user("/role", ""), "role"),
         bad(USERS, "role in capitals", user("/role", "ADMIN"), "role"),
@@ -811,6 +817,12 @@ async fn invalid_body_values_are_rejected_naming_the_field() {
             TENANTS,
             "short owner.password",
             tenant("/owner/password", "short"),
+            "owner.password",
+        ),
+        bad(
+            TENANTS,
+            "owner.password containing the owner's username",
+            tenant("/owner/password", "password-of-\u{ff4e}ora-1"),
             "owner.password",
         ),
     ];

@@ -319,13 +319,25 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let ben_id = s
-        .create_user(&olivia, &olivia_id, "ben", "ben-secret-password-9", "user")
+        .create_user(
+            &olivia,
+            &olivia_id,
+            "ben",
+            "secret-password-for-b-9",
+            "user",
+        )
         .await;
     let ada_id = s
-        .create_user(&olivia, &olivia_id, "ada", "ada-secret-password-7", "admin")
+        .create_user(
+            &olivia,
+            &olivia_id,
+            "ada",
+            "secret-password-for-a-7",
+            "admin",
+        )
         .await;
-    let ben = s.login("acme", "ben", "ben-secret-password-9").await;
-    let ada = s.login("acme", "ada", "ada-secret-password-7").await;
+    let ben = s.login("acme", "ben", "secret-password-for-b-9").await;
+    let ada = s.login("acme", "ada", "secret-password-for-a-7").await;
 
     let ben_path = format!("/tenants/acme/users/{ben_id}");
     let (status, _) = s
@@ -400,7 +412,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // 403: an agent deletes nobody.
-    let ben = s.login("acme", "ben", "ben-secret-password-9").await;
+    let ben = s.login("acme", "ben", "secret-password-for-b-9").await;
     let (status, body) = s
         .send(
             "DELETE",
@@ -486,7 +498,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
             &olivia,
             &olivia_id,
             "erin",
-            "erin-secret-password-5",
+            "secret-password-for-e-5",
             "user",
         )
         .await;
@@ -578,9 +590,9 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
     // 503: DynamoDB throttles, while a password is in the body.
     s.stack.faults.cancel_next(1, "ThrottlingError");
-    s.secrets.push("fay-secret-password-3".to_owned());
+    s.secrets.push("secret-password-for-f-3".to_owned());
     let body = json!({
-        "username": "fay", "email": "fay@acme.test", "password": "fay-secret-password-3", "role": "user",
+        "username": "fay", "email": "fay@acme.test", "password": "secret-password-for-f-3", "role": "user",
     });
     let (status, body) = s
         .send(

@@ -501,7 +501,7 @@ async fn bootstrapping_root_again_or_concurrently_changes_nothing() {
         .login("platform", "root", tenantry_tests::ROOT_PASSWORD)
         .await;
     // Racing bootstraps of a new name: exactly one account.
-    let passwords: Vec<String> = (0..6).map(|i| format!("ops-password-{i:04}")).collect();
+    let passwords: Vec<String> = (0..6).map(|i| format!("operator-secret-{i:04}")).collect();
     let results = futures::future::join_all(
         passwords
             .iter()
