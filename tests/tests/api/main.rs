@@ -1,5 +1,6 @@
 //! One test binary for every integration test (see tests/src/lib.rs for the stack).
 
+mod attacks;
 mod changes;
 mod contract;
 mod duels;
