@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::http::{self, StatusCode};
@@ -241,6 +242,25 @@ impl Intercept for Faults {
         *response.body_mut() = SdkBody::from(body);
         Ok(())
     }
+}
+
+/// A purge date long past, as [`backdate_purge`] sets it.
+pub const LONG_AGO: &str = "2000-01-01T00:00:00.000Z";
+
+/// Moves a deleted user's purge date to [`LONG_AGO`], as time would: its restore window is
+/// closed and the purge finds it due.
+pub async fn backdate_purge(store: &Store, tenant: &str, user_id: &str) {
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key("PK", AttributeValue::S(format!("TENANT#{tenant}")))
+        .key("SK", AttributeValue::S(format!("USER#{user_id}")))
+        .update_expression("SET purge_after = :p")
+        .expression_attribute_values(":p", AttributeValue::S(LONG_AGO.into()))
+        .send()
+        .await
+        .unwrap();
 }
 
 /// Sets attributes of a user item directly (as another request would have), bumping its

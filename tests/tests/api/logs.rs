@@ -522,21 +522,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     assert_eq!(s.stack.faults.pending(), 0);
 
     // Erin's restore window is made to close, and the scheduled purge takes her.
-    s.stack
-        .store
-        .client()
-        .update_item()
-        .table_name(s.stack.store.table())
-        .key("PK", AttributeValue::S("TENANT#acme".into()))
-        .key("SK", AttributeValue::S(format!("USER#{erin_id}")))
-        .update_expression("SET purge_after = :past")
-        .expression_attribute_values(
-            ":past",
-            AttributeValue::S("2000-01-01T00:00:00.000Z".into()),
-        )
-        .send()
-        .await
-        .unwrap();
+    tenantry_tests::backdate_purge(&s.stack.store, "acme", &erin_id).await;
     let mut context = Context::default();
     context.request_id = "req-scheduled-purge".into();
     context.deadline = now_ms() + 60_000;

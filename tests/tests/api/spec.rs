@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use jsonschema::Validator;
 use lambda_http::Body;
 use lambda_http::http::{self, HeaderMap, StatusCode, header};
@@ -1058,18 +1057,7 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
 
     // A restore after the purge date.
     s.send(one("DELETE", &carl, &owner)).await.expect(200);
-    stack
-        .store
-        .client()
-        .update_item()
-        .table_name(stack.store.table())
-        .key("PK", AttributeValue::S("TENANT#acme".into()))
-        .key("SK", AttributeValue::S(format!("USER#{carl}")))
-        .update_expression("SET purge_after = :p")
-        .expression_attribute_values(":p", AttributeValue::S("2000-01-01T00:00:00.000Z".into()))
-        .send()
-        .await
-        .unwrap();
+    tenantry_tests::backdate_purge(&stack.store, "acme", &carl).await;
     s.send(restore(&carl, &owner))
         .await
         .expect_code(409, "restore_window_closed");

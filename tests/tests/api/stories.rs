@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 use tenantry_tests::{PASSWORD, Stack};
@@ -298,24 +297,13 @@ async fn restore_after_the_purge_date_is_refused() {
         StatusCode::OK
     );
     // Move the purge date into the past, as time would.
-    stack
-        .store
-        .client()
-        .update_item()
-        .table_name(stack.store.table())
-        .key("PK", AttributeValue::S("TENANT#acme".into()))
-        .key("SK", AttributeValue::S(format!("USER#{ben_id}")))
-        .update_expression("SET purge_after = :p")
-        .expression_attribute_values(":p", AttributeValue::S("2000-01-01T00:00:00.000Z".into()))
-        .send()
-        .await
-        .unwrap();
+    tenantry_tests::backdate_purge(&stack.store, "acme", &ben_id).await;
     let (status, body) = stack.restore("acme", &ben_id, &owner).await;
     assert_eq!(
         (status, code(&body)),
         (StatusCode::CONFLICT, "restore_window_closed")
     );
-    assert_eq!(body["purge_after"], "2000-01-01T00:00:00.000Z");
+    assert_eq!(body["purge_after"], tenantry_tests::LONG_AGO);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
