@@ -16,3 +16,4 @@ mod round_trips;
 mod sam_local;
 mod spec;
 mod stories;
+mod throttling;
