@@ -1,11 +1,12 @@
 # Entry points: `make dev` (local server on DynamoDB Local) and `make test` (everything CI checks).
-.PHONY: help dev test race bench-purge fuzz-api package sam-build deps fmt lint
+.PHONY: help dev test race bench-purge fuzz fuzz-api package sam-build deps fmt lint
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
 	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, sam validate --lint"
 	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
 	@echo "make bench-purge  purge throughput vs raw conditional DeleteItem, 100,000 users (ARGS=\"--users 5000 --concurrency 32\")"
+	@echo "make fuzz       the property tests (usernames, request parsing) with 20,000 cases each (PROPTEST_CASES=...)"
 	@echo "make fuzz-api   schemathesis, infra/openapi.yaml against the dev server, 500 examples per operation (ARGS=\"--seed 7 --max-time 600\")"
 	@echo "make package    every function built for Lambda arm64 (cargo lambda), zipped, with a size table"
 	@echo "make sam-build  sam build of template.yaml (arm64, offline, no Docker) into .aws-sam/build"
@@ -24,6 +25,9 @@ race:
 
 bench-purge:
 	infra/scripts/bench-purge.sh $(ARGS)
+
+fuzz:
+	infra/scripts/fuzz.sh $(ARGS)
 
 fuzz-api:
 	infra/scripts/fuzz-api.sh --max-examples 500 $(ARGS)
