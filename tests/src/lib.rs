@@ -441,6 +441,17 @@ impl Stack {
         (status, value)
     }
 
+    /// The user's item as it is on the table now (`None` if missing).
+    pub async fn user_item(&self, tenant: &str, user_id: &str) -> Option<UserItem> {
+        self.store
+            .get_user(UserKey {
+                tenant_id: tenant,
+                user_id,
+            })
+            .await
+            .unwrap()
+    }
+
     /// A token for the user's current epoch, exactly as a login would issue it, without
     /// argon2's cost (races need thousands); with the user as it is now. `None` if missing.
     pub async fn token_of(&self, tenant: &str, user_id: &str) -> Option<(String, UserItem)> {

@@ -6,7 +6,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tenantry_store::{TenantItem, UserItem, UserKey};
+use tenantry_store::TenantItem;
 use tenantry_tests::{PASSWORD, Stack};
 
 /// Fields the server owns on a user, each with a value an attacker would like.
@@ -50,17 +50,6 @@ fn refused(what: &str, status: StatusCode, body: &Value, field: &str) -> Option<
             status.as_u16()
         )
     })
-}
-
-async fn user_item(stack: &Stack, tenant: &str, id: &str) -> Option<UserItem> {
-    stack
-        .store
-        .get_user(UserKey {
-            tenant_id: tenant,
-            user_id: id,
-        })
-        .await
-        .unwrap()
 }
 
 async fn tenant_item(stack: &Stack, tenant: &str) -> Option<TenantItem> {
@@ -124,7 +113,7 @@ async fn patch_user_refuses_server_owned_fields_and_changes_nothing() {
     let stack = Stack::new().await;
     let (owner_id, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "agent").await;
-    let before = user_item(&stack, "acme", &ben_id).await.unwrap();
+    let before = stack.user_item("acme", &ben_id).await.unwrap();
     let path = format!("/tenants/acme/users/{ben_id}");
     let mut fields = server_owned_user_fields("globex", &owner_id);
     fields.extend([
@@ -149,7 +138,7 @@ async fn patch_user_refuses_server_owned_fields_and_changes_nothing() {
                 &answer,
                 field,
             ));
-            if user_item(&stack, "acme", &ben_id).await.as_ref() != Some(&before) {
+            if stack.user_item("acme", &ben_id).await.as_ref() != Some(&before) {
                 wrong.push(format!("PATCH {field} with {legit} changed the user"));
             }
         }
@@ -233,7 +222,7 @@ async fn login_refuses_extra_fields_and_issues_no_token() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
-    let before = user_item(&stack, "acme", &ben_id).await.unwrap();
+    let before = stack.user_item("acme", &ben_id).await.unwrap();
     let valid = json!({"tenant": "acme", "username": "ben", "password": PASSWORD});
     let mut wrong = Vec::new();
     for (field, value) in [
@@ -258,7 +247,7 @@ async fn login_refuses_extra_fields_and_issues_no_token() {
             wrong.push(format!("login with {field} issued a token"));
         }
     }
-    if user_item(&stack, "acme", &ben_id).await.as_ref() != Some(&before) {
+    if stack.user_item("acme", &ben_id).await.as_ref() != Some(&before) {
         wrong.push("a refused login changed the user".into());
     }
     // The same credentials alone log in: the refusals were about the extra fields.
@@ -273,8 +262,8 @@ async fn transfer_refuses_extra_fields_and_the_owner_stays() {
     let (owner_id, owner) = stack.tenant("acme").await;
     let (ada_id, _) = stack.user("acme", &owner, "ada", "admin").await;
     let tenant_before = tenant_item(&stack, "acme").await.unwrap();
-    let owner_before = user_item(&stack, "acme", &owner_id).await.unwrap();
-    let ada_before = user_item(&stack, "acme", &ada_id).await.unwrap();
+    let owner_before = stack.user_item("acme", &owner_id).await.unwrap();
+    let ada_before = stack.user_item("acme", &ada_id).await.unwrap();
     let mut wrong = Vec::new();
     for (field, value) in [
         ("tenant_id", json!("globex")),
@@ -296,8 +285,8 @@ async fn transfer_refuses_extra_fields_and_the_owner_stays() {
         ));
     }
     if tenant_item(&stack, "acme").await.as_ref() != Some(&tenant_before)
-        || user_item(&stack, "acme", &owner_id).await.as_ref() != Some(&owner_before)
-        || user_item(&stack, "acme", &ada_id).await.as_ref() != Some(&ada_before)
+        || stack.user_item("acme", &owner_id).await.as_ref() != Some(&owner_before)
+        || stack.user_item("acme", &ada_id).await.as_ref() != Some(&ada_before)
     {
         wrong.push("a refused transfer changed the tenant or its admins".into());
     }

@@ -23,7 +23,7 @@ use std::time::Instant;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
-use tenantry_store::{UserItem, UserKey};
+use tenantry_store::UserItem;
 use tenantry_tests::{PASSWORD, Stack, seed};
 
 /// The actor's own tenant; super admins live in `platform` and act on both.
@@ -261,7 +261,7 @@ impl World {
         } else {
             OWN
         };
-        let actor = read_user(&stack, home, &actor_id).await.expect("the actor");
+        let actor = stack.user_item(home, &actor_id).await.expect("the actor");
         World {
             stack,
             kind,
@@ -361,7 +361,7 @@ impl World {
             Subject::Myself => self.actor.id.clone(),
             Subject::Active(_) | Subject::Deleted(_) => case.fresh.as_ref()?.id.clone(),
         };
-        read_user(&self.stack, case.tenant, &id).await
+        self.stack.user_item(case.tenant, &id).await
     }
 
     /// The request of a case, on `target_id` (or another tenant for tenant calls).
@@ -420,7 +420,8 @@ impl World {
     async fn check(&self, case: &Case) -> (StatusCode, Vec<String>) {
         let stack = &self.stack;
         let mut wrong = Vec::new();
-        let actor = read_user(stack, &self.actor.tenant_id, &self.actor.id)
+        let actor = stack
+            .user_item(&self.actor.tenant_id, &self.actor.id)
             .await
             .expect("the actor is on the table");
         let (token, _) = stack
@@ -483,7 +484,7 @@ impl World {
         } else {
             // A refused call changed nothing.
             let after = match &target {
-                Some(t) => read_user(stack, case.tenant, &t.id).await,
+                Some(t) => stack.user_item(case.tenant, &t.id).await,
                 None => None,
             };
             if after != target {
@@ -626,17 +627,6 @@ fn short(answer: &Value) -> String {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text,
     }
-}
-
-async fn read_user(stack: &Stack, tenant: &str, id: &str) -> Option<UserItem> {
-    stack
-        .store
-        .get_user(UserKey {
-            tenant_id: tenant,
-            user_id: id,
-        })
-        .await
-        .unwrap()
 }
 
 async fn run(kind: Kind) {

@@ -9,7 +9,7 @@ use lambda_http::http::StatusCode;
 use rand::Rng;
 use serde_json::json;
 use tenantry_accounts::{PURGE_ACTOR, PurgeRun, PurgeSettings, PurgeSummary, Purger, Stop};
-use tenantry_store::{Store, UserKey};
+use tenantry_store::Store;
 use tenantry_tests::invariants::{self, TableDump};
 use tenantry_tests::seed::{self, Seed};
 use tenantry_tests::{PASSWORD, Stack};
@@ -103,14 +103,7 @@ async fn due_users_are_purged_and_the_rest_kept() {
     let summary = purge_as_of(&stack, days_from_now(2)).await;
     assert_eq!((summary.due, summary.purged, summary.failed), (1, 1, 0));
     assert_eq!(summary.stopped, Stop::Done);
-    let gone = stack
-        .store
-        .get_user(UserKey {
-            tenant_id: "acme",
-            user_id: &ids["dee"],
-        })
-        .await
-        .unwrap();
+    let gone = stack.user_item("acme", &ids["dee"]).await;
     assert!(gone.is_none(), "Dee was due on {}", dee["purge_after"]);
     for name in ["ben", "cyd"] {
         let (status, body) = stack.get("acme", &ids[name], &owner).await;
@@ -245,15 +238,7 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
             .call("PATCH", &path, Some(&owner), Some(json!({"role": "user"})))
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let user = stack
-            .store
-            .get_user(UserKey {
-                tenant_id: "acme",
-                user_id: &id,
-            })
-            .await
-            .unwrap()
-            .unwrap();
+        let user = stack.user_item("acme", &id).await.unwrap();
         assert_eq!(stack.delete("acme", &id, &owner).await.0, StatusCode::OK);
         people.push((username, email, user.password_hash, id));
     }
@@ -482,14 +467,7 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
         };
         let ((status, body), summary) = tokio::join!(restore, purge);
 
-        let user = stack
-            .store
-            .get_user(UserKey {
-                tenant_id: "acme",
-                user_id: &id,
-            })
-            .await
-            .unwrap();
+        let user = stack.user_item("acme", &id).await;
         let username_claim = stack
             .store
             .get_username_claim("acme", &format!("racer{round}"))
