@@ -38,6 +38,11 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// every log line logged inside them (see `tenantry_http::log`).
 pub const LOG_CONTEXT: &str = "tenantry::context";
 
+/// A context span for the lines about one user of `tenant` (its tenant goes on each of them).
+pub fn tenant_span(tenant: &str) -> tracing::Span {
+    tracing::info_span!(target: LOG_CONTEXT, "user", tenant)
+}
+
 /// Snapshot-decide-commit rounds per request before answering 409 `conflict`.
 const MAX_ATTEMPTS: u32 = 5;
 

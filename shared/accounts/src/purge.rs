@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::users::{audit_item, guard};
 use crate::views::PurgedView;
-use crate::{Accounts, Error, LOG_CONTEXT, Principal, backoff, clock, new_id, retry_or};
+use crate::{Accounts, Error, Principal, backoff, clock, new_id, retry_or};
 
 /// The actor named by the tombstones of the scheduled purge.
 pub const PURGE_ACTOR: &str = "system:purge";
@@ -191,9 +191,9 @@ impl Purger {
                     Outcome::WouldPurge
                 } else {
                     // Its store and SDK lines name its tenant.
-                    let span =
-                        tracing::info_span!(target: LOG_CONTEXT, "user", tenant = %user.tenant_id);
-                    self.purge_one(&user).instrument(span).await
+                    self.purge_one(&user)
+                        .instrument(crate::tenant_span(&user.tenant_id))
+                        .await
                 };
                 (user, outcome)
             })

@@ -101,9 +101,7 @@ pub fn span(action: &'static str, context: Option<&Context>, actor: Option<&str>
 }
 
 /// A context span inside the current one, for the lines about one user of `tenant`.
-pub fn tenant_span(tenant: &str) -> Span {
-    tracing::info_span!(target: CONTEXT, "user", tenant)
-}
+pub use tenantry_accounts::tenant_span;
 
 /// The tenant the current request is about, once known (the path's, the login's, the new
 /// tenant's). Only a possible tenant id is recorded: a client's typo stays out of the key.
