@@ -464,6 +464,7 @@ impl Stack {
             user_id: user.id.clone(),
             tenant_id: user.tenant_id.clone(),
             token_epoch: user.token_epoch,
+            session_id: String::new(),
         };
         Some((self.app.tokens.issue(&principal).unwrap(), user))
     }

@@ -52,6 +52,8 @@ pub struct Principal {
     pub user_id: String,
     pub tenant_id: String,
     pub token_epoch: u64,
+    /// The login session (refresh token family) the token was issued for.
+    pub session_id: String,
 }
 
 /// The use cases, over one store. Build once per process.

@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use tenantry_store::UserKey;
 
 use crate::input::{Password, Username, could_be_tenant_id};
-use crate::{Accounts, Error, Principal};
+use crate::{Accounts, Error, Principal, new_id};
 
 /// Hashes off the async threads: argon2id is deliberately slow.
 pub(crate) async fn hash(password: &Password) -> Result<String, Error> {
@@ -93,6 +93,7 @@ impl Accounts {
                 user_id: user.id,
                 tenant_id: user.tenant_id,
                 token_epoch: user.token_epoch,
+                session_id: new_id(),
             }),
             _ => Err(Error::Unauthenticated),
         }

@@ -12,6 +12,7 @@ struct Claims {
     sub: String,
     tid: String,
     ep: u64,
+    sid: String,
     iat: u64,
     nbf: u64,
     exp: u64,
@@ -71,6 +72,7 @@ impl Tokens {
             sub: principal.user_id.clone(),
             tid: principal.tenant_id.clone(),
             ep: principal.token_epoch,
+            sid: principal.session_id.clone(),
             iat: now,
             nbf: now,
             exp: now + self.ttl_seconds,
@@ -86,6 +88,7 @@ impl Tokens {
             user_id: data.claims.sub,
             tenant_id: data.claims.tid,
             token_epoch: data.claims.ep,
+            session_id: data.claims.sid,
         })
     }
 }
@@ -99,6 +102,7 @@ mod tests {
             user_id: "u1".into(),
             tenant_id: "acme".into(),
             token_epoch: 3,
+            session_id: "s1".into(),
         }
     }
 
@@ -133,6 +137,7 @@ mod tests {
             sub: "u1".into(),
             tid: "acme".into(),
             ep: 1,
+            sid: "s1".into(),
             iat: now - 600,
             nbf: now - 600,
             exp: now - 120,

@@ -17,7 +17,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 fn claims(user_id: &str, tenant: &str, epoch: u64) -> Value {
     let now = jsonwebtoken::get_current_timestamp();
     json!({
-        "iss": "tenantry", "aud": "tenantry-api", "sub": user_id, "tid": tenant, "ep": epoch,
+        "iss": "tenantry", "aud": "tenantry-api", "sub": user_id, "tid": tenant, "ep": epoch, "sid": "",
         "iat": now, "nbf": now, "exp": now + 600,
     })
 }

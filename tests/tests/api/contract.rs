@@ -254,6 +254,7 @@ async fn every_authenticated_route_refuses_a_token_signed_with_another_secret() 
         user_id: stack.root_id.clone(),
         tenant_id: "platform".into(),
         token_epoch: 1,
+        session_id: String::new(),
     };
     // The same principal signed with the harness secret is accepted: only the key differs.
     let genuine = Tokens::new(HARNESS_SECRET, "tenantry", "tenantry-api", 900)
@@ -1514,6 +1515,7 @@ async fn an_unreachable_database_answers_503_with_retry_after_not_500() {
             user_id: "u".into(),
             tenant_id: "acme".into(),
             token_epoch: 1,
+            session_id: String::new(),
         })
         .unwrap();
     let (status, body) = stack.call("GET", "/me", Some(&token), None).await;

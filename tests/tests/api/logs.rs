@@ -396,6 +396,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
             user_id: ada_id.clone(),
             tenant_id: "acme".into(),
             token_epoch: 1,
+            session_id: String::new(),
         })
         .unwrap();
     s.secrets.push(forged.clone());

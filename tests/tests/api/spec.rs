@@ -1183,6 +1183,7 @@ async fn an_unreachable_database_is_answered_as_the_spec_says() {
             user_id: "0199a000-0000-7000-8000-000000000000".into(),
             tenant_id: "acme".into(),
             token_epoch: 1,
+            session_id: String::new(),
         })
         .unwrap();
     s.send(Req::new("GET", "/me").token(&token))
