@@ -7,13 +7,17 @@
 //!   exactly one audit event, and every event was allowed by the policy on the state it
 //!   committed against (the actor at the version its guard checked, the target at the
 //!   version its write replaced). The chains end in exactly the items on the table: a user
-//!   is on the table unless its chain ends in a purge, which only a deleted user can get.
+//!   is on the table unless its chain ends in a purge, which only a deleted user can get;
+//! - every session was opened in an epoch its user has had, in the user's tenant (a session
+//!   whose user is gone was the purged user's; its epoch check can never pass again).
 
 use std::collections::{BTreeMap, HashMap};
 
 use tenantry_accounts::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};
 use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
-use tenantry_store::{AuditItem, ClaimItem, Item, Store, TenantItem, UserItem, from_item};
+use tenantry_store::{
+    AuditItem, ClaimItem, Item, LoginGuardItem, SessionItem, Store, TenantItem, UserItem, from_item,
+};
 
 /// Everything on the table, by kind.
 #[derive(Debug, Default)]
@@ -23,6 +27,8 @@ pub struct TableDump {
     /// (partition key, claim)
     pub claims: Vec<ClaimItem>,
     pub audit: Vec<AuditItem>,
+    pub sessions: Vec<SessionItem>,
+    pub login_guards: Vec<LoginGuardItem>,
 }
 
 impl TableDump {
@@ -40,6 +46,10 @@ impl TableDump {
                 dump.users.push(from_item(item).unwrap());
             } else if sk == "CLAIM" {
                 dump.claims.push(from_item(item).unwrap());
+            } else if sk == "SESSION" {
+                dump.sessions.push(from_item(item).unwrap());
+            } else if sk == "GUARD" {
+                dump.login_guards.push(from_item(item).unwrap());
             } else {
                 panic!("unknown item {pk} {sk}");
             }
@@ -91,6 +101,8 @@ enum Effect {
     KeepRole,
     Owner(bool),
     Purge,
+    /// A new password or a logout everywhere: only the epoch moves.
+    EndSessions,
 }
 
 /// What one audit event did to a tenant item.
@@ -106,6 +118,7 @@ pub fn check(dump: &TableDump) -> Vec<String> {
     let mut violations = Vec::new();
     owners(dump, &mut violations);
     claims(dump, &mut violations);
+    sessions(dump, &mut violations);
     replay(dump, &mut violations);
     violations
 }
@@ -137,6 +150,24 @@ fn owners(dump: &TableDump, violations: &mut Vec<String>) {
                 owners.len(),
                 owners.iter().map(|u| &u.id).collect::<Vec<_>>()
             )),
+        }
+    }
+}
+
+fn sessions(dump: &TableDump, violations: &mut Vec<String>) {
+    for session in &dump.sessions {
+        let user = dump.users.iter().find(|u| u.id == session.user_id);
+        if let Some(user) = user
+            && (user.tenant_id != session.tenant_id || session.token_epoch > user.token_epoch)
+        {
+            violations.push(format!(
+                "session {} is of epoch {} in {}, its user of epoch {} in {}",
+                session.id,
+                session.token_epoch,
+                session.tenant_id,
+                user.token_epoch,
+                user.tenant_id
+            ));
         }
     }
 }
@@ -249,6 +280,9 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             "user.delete" => step(&e.target_id, e.target_version, Effect::Delete),
             "user.restore" => step(&e.target_id, e.target_version, Effect::Restore),
             "user.purge" => step(&e.target_id, e.target_version, Effect::Purge),
+            "user.set_password" | "auth.logout_all" => {
+                step(&e.target_id, e.target_version, Effect::EndSessions);
+            }
             "tenant.update" => tenant_steps
                 .entry((e.tenant_id.clone(), e.target_version))
                 .or_default()
@@ -321,6 +355,7 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                 Effect::KeepRole => {}
                 Effect::Owner(is_owner) => next.is_owner = is_owner,
                 Effect::Purge => next.purged = true,
+                Effect::EndSessions => next.token_epoch += 1,
             }
             states.push(next);
         }
@@ -483,6 +518,13 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                 match action {
                     "user.delete" => decisions.push((Action::Delete, target)),
                     "user.restore" => decisions.push((Action::Restore, target)),
+                    "user.set_password" => decisions.push((Action::SetPassword, target)),
+                    "auth.logout_all" if e.actor_id != e.target_id => {
+                        violations.push(format!(
+                            "event {}: {} logged out {} everywhere",
+                            e.id, e.actor_id, e.target_id
+                        ));
+                    }
                     "user.purge" => {
                         decisions.push((Action::Purge, target));
                         if !target_state.deleted {

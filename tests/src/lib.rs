@@ -21,15 +21,46 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::http::{self, StatusCode};
 use serde_json::{Value, json};
-use tenantry_accounts::{Accounts, Principal};
+use tenantry_accounts::Accounts;
 use tenantry_dev::{Router, template};
-use tenantry_http::{App, Tokens};
+use tenantry_http::{App, SigningKeys, Tokens};
 use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
 
 pub const ROOT_PASSWORD: &str = "platform-password-for-tests";
 pub const PASSWORD: &str = "a-long-enough-password";
-/// The key every test stack signs its tokens with.
-pub const JWT_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+/// The base64 body of the test signing key's PKCS#8 PEM: RFC 8032's first test key, public
+/// knowledge, for tests only.
+macro_rules! signing_key_body {
+    () => {
+        "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g"
+    };
+}
+/// The kid every test stack signs its tokens under.
+pub const SIGNING_KID: &str = "test-2026-11";
+/// The body of the test signing key's PEM (what must never be logged).
+pub const SIGNING_KEY_PEM_BODY: &str = signing_key_body!();
+/// The key set of every test stack: the test key, active.
+pub const SIGNING_KEYS: &str = concat!(
+    r#"{"active":"test-2026-11","keys":[{"kid":"test-2026-11","private_key":"#,
+    r#""-----BEGIN PRIVATE KEY-----\n"#,
+    signing_key_body!(),
+    r#"\n-----END PRIVATE KEY-----\n"}]}"#
+);
+
+/// The test key set, parsed.
+pub fn signing_keys() -> SigningKeys {
+    SigningKeys::parse(SIGNING_KEYS).expect("the test key set is valid")
+}
+
+/// The test signing key, to forge tokens the way the API signs them (EdDSA, kid `SIGNING_KID`).
+pub fn test_encoding_key() -> jsonwebtoken::EncodingKey {
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(SIGNING_KEY_PEM_BODY)
+        .expect("the test key is base64");
+    jsonwebtoken::EncodingKey::from_ed_der(&der)
+}
 
 /// The DynamoDB Local `make test` started.
 pub fn endpoint() -> String {
@@ -356,7 +387,7 @@ impl Stack {
         let template = template::Template::load(&template::default_path()).unwrap();
         let app = Arc::new(App {
             accounts: Accounts::new(store.clone()),
-            tokens: Tokens::new(JWT_SECRET, "tenantry", "tenantry-api", 900),
+            tokens: Tokens::new(&signing_keys(), "tenantry", "tenantry-api", 900),
         });
         let router = Arc::new(Router::new(Arc::clone(&app), &template.routes().unwrap()).unwrap());
         let mut stack = Stack {
@@ -452,21 +483,17 @@ impl Stack {
             .unwrap()
     }
 
-    /// A token for the user's current epoch, exactly as a login would issue it, without
-    /// argon2's cost (races need thousands); with the user as it is now. `None` if missing.
+    /// A token for the user's current epoch in a new session, exactly as a login would issue
+    /// it, without argon2's cost (races need thousands); with the user as it is now. `None` if
+    /// missing.
     pub async fn token_of(&self, tenant: &str, user_id: &str) -> Option<(String, UserItem)> {
         let key = UserKey {
             tenant_id: tenant,
             user_id,
         };
         let user = self.store.get_user(key).await.ok()??;
-        let principal = Principal {
-            user_id: user.id.clone(),
-            tenant_id: user.tenant_id.clone(),
-            token_epoch: user.token_epoch,
-            session_id: String::new(),
-        };
-        Some((self.app.tokens.issue(&principal).unwrap(), user))
+        let session = self.app.accounts.open_session(&user).await.ok()?;
+        Some((self.app.tokens.issue(&session.principal).unwrap(), user))
     }
 
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> String {

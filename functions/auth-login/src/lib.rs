@@ -1,4 +1,5 @@
-//! `POST /auth/login`: exchanges a username and password for an access token.
+//! `POST /auth/login`: exchanges a username and password for an access token and a
+//! refresh token (a new session).
 
 use tenantry_http::prelude::*;
 
@@ -16,20 +17,9 @@ struct Login {
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let body: Login = json_body(&req)?;
     tenantry_http::log::record_tenant(&body.tenant);
-    let principal = app
+    let session = app
         .accounts
         .login(&body.tenant, &body.username, &body.password)
         .await?;
-    let token = app
-        .tokens
-        .issue(&principal)
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    json(
-        StatusCode::OK,
-        &serde_json::json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": app.tokens.ttl_seconds(),
-        }),
-    )
+    tenantry_http::session_reply(&app, &session)
 }

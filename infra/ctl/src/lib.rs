@@ -1,6 +1,9 @@
-//! `tenantryctl`: operator commands over the tenantry table. `purge` runs the purge engine
-//! the scheduled function runs (or previews it with `--dry-run`), as of now or of a given
-//! moment, with a progress bar on stderr and a summary on the output.
+//! `tenantryctl`: operator commands. `purge` runs the purge engine the scheduled function
+//! runs (or previews it with `--dry-run`), as of now or of a given moment, with a progress bar
+//! on stderr and a summary on the output. `signing-keys` makes and rotates the token signing
+//! key set (see `signing_keys`).
+
+pub mod signing_keys;
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -10,6 +13,8 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tenantry_accounts::{Outcome, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop};
 use tenantry_store::{Store, StoreConfig};
+
+pub use signing_keys::SigningKeysCommand;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -28,6 +33,34 @@ pub struct Cli {
 pub enum Command {
     /// Purge the deleted users whose restore window has closed (or list them, with --dry-run).
     Purge(PurgeArgs),
+    /// Make or rotate the token signing key set (TENANTRY_SIGNING_KEYS); prints the new set.
+    #[command(subcommand)]
+    SigningKeys(SigningKeysCommand),
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub enum Report {
+    Purge(PurgeSummary),
+    SigningKeys,
+}
+
+impl Report {
+    /// The process exit status: 0, or 1 when some user could not be purged.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Report::Purge(summary) => exit_status(summary),
+            Report::SigningKeys => 0,
+        }
+    }
+
+    /// The purge's summary, if the command was a purge.
+    pub fn into_purge(self) -> Option<PurgeSummary> {
+        match self {
+            Report::Purge(summary) => Some(summary),
+            Report::SigningKeys => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -80,9 +113,12 @@ fn parse_endpoint(value: &str) -> Result<String, String> {
 
 /// Runs one command, writing its report to `out` (progress goes to stderr). `Err` is a
 /// one-line reason the command could not run at all.
-pub async fn run(cli: Cli, out: &mut impl Write) -> Result<PurgeSummary, String> {
+pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Report, String> {
     match cli.command {
-        Command::Purge(args) => purge(&args, out).await,
+        Command::Purge(args) => purge(&args, out).await.map(Report::Purge),
+        Command::SigningKeys(command) => {
+            signing_keys::run(&command, out).map(|()| Report::SigningKeys)
+        }
     }
 }
 
@@ -251,7 +287,9 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<PurgeArgs, clap::Error> {
         let cli = Cli::try_parse_from(std::iter::once("tenantryctl").chain(args.iter().copied()))?;
-        let Command::Purge(args) = cli.command;
+        let Command::Purge(args) = cli.command else {
+            panic!("not a purge: {args:?}");
+        };
         Ok(args)
     }
 

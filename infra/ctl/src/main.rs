@@ -1,5 +1,8 @@
 //! tenantryctl purge --table NAME [--endpoint URL] [--region REGION] [--dry-run] [--limit N]
 //!     [--as-of RFC3339] [--concurrency N]
+//! tenantryctl signing-keys new --kid KID [--from FILE] [--standby | --keep-private]
+//! tenantryctl signing-keys activate --kid KID --from FILE [--keep-private]
+//! tenantryctl signing-keys retire --kid KID --from FILE
 //!
 //! Exits 0 when no user failed, 1 when some did or the table could not be read, 2 on bad
 //! arguments.
@@ -12,7 +15,7 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let cli = tenantryctl::Cli::parse();
     match tenantryctl::run(cli, &mut std::io::stdout().lock()).await {
-        Ok(summary) => ExitCode::from(tenantryctl::exit_status(&summary)),
+        Ok(report) => ExitCode::from(report.exit_status()),
         Err(message) => {
             eprintln!("tenantryctl: {message}");
             ExitCode::FAILURE

@@ -66,7 +66,9 @@ async fn ctl(store: &Store, extra: &[&str]) -> (Result<PurgeSummary, String>, St
     args.extend_from_slice(extra);
     let cli = Cli::try_parse_from(args).unwrap();
     let mut out = Vec::new();
-    let result = tenantryctl::run(cli, &mut out).await;
+    let result = tenantryctl::run(cli, &mut out)
+        .await
+        .map(|report| report.into_purge().expect("a purge"));
     (result, String::from_utf8(out).unwrap())
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use tenantry_dev::{Router, template};
-use tenantry_http::{App, Config};
+use tenantry_http::{App, Config, SigningKeys};
 
 const ROOT_USERNAME: &str = "root";
 const ROOT_EMAIL: &str = "root@platform.invalid";
@@ -17,10 +17,11 @@ fn random_secret() -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tenantry_http::init_tracing();
-    // A dev key per run unless one is given: tokens from an earlier run stop working.
-    if std::env::var("TENANTRY_JWT_SECRET").is_err() {
+    // A dev key set per run unless one is given: tokens from an earlier run stop working.
+    if std::env::var("TENANTRY_SIGNING_KEYS").is_err() {
+        let keys = SigningKeys::generate("dev")?.to_json();
         // SAFETY: single-threaded at this point; nothing else reads the environment yet.
-        unsafe { std::env::set_var("TENANTRY_JWT_SECRET", random_secret() + &random_secret()) };
+        unsafe { std::env::set_var("TENANTRY_SIGNING_KEYS", keys) };
     }
     let config = Config::from_env()?;
     let template = template::Template::load(&template::default_path())?;

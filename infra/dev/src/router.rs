@@ -22,6 +22,9 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
         ("health", health::ACTION, |a, r| {
             Box::pin(health::handle(a, r))
         }),
+        ("get-jwks", get_jwks::ACTION, |a, r| {
+            Box::pin(get_jwks::handle(a, r))
+        }),
         ("auth-login", auth_login::ACTION, |a, r| {
             Box::pin(auth_login::handle(a, r))
         }),
@@ -60,6 +63,18 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
         }),
         ("purge-user", purge_user::ACTION, |a, r| {
             Box::pin(purge_user::handle(a, r))
+        }),
+        ("auth-refresh", auth_refresh::ACTION, |a, r| {
+            Box::pin(auth_refresh::handle(a, r))
+        }),
+        ("auth-logout", auth_logout::ACTION, |a, r| {
+            Box::pin(auth_logout::handle(a, r))
+        }),
+        ("auth-logout-all", auth_logout_all::ACTION, |a, r| {
+            Box::pin(auth_logout_all::handle(a, r))
+        }),
+        ("set-password", set_password::ACTION, |a, r| {
+            Box::pin(set_password::handle(a, r))
         }),
     ]
 }

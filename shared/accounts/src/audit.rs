@@ -6,7 +6,7 @@ use tenantry_policy::{Action, Target, decide};
 
 use crate::users::{not_found_as_tenant, possible};
 use crate::views::{AuditEventView, AuditPage, actor_of};
-use crate::{Accounts, Error, Principal, authenticated, principal_key};
+use crate::{Accounts, Error, Principal, authenticated, principal_key, session_of};
 
 /// A page request on the audit log (`cursor` is still the client's opaque string).
 #[derive(Clone, Debug)]
@@ -27,13 +27,17 @@ impl Accounts {
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         // The page is read alongside the snapshot and shown only if the decision allows it.
         let (snap, page) = tokio::join!(
-            self.store
-                .snapshot(principal_key(principal), None, Some(tenant_id)),
+            self.store.snapshot(
+                principal_key(principal),
+                session_of(principal),
+                None,
+                Some(tenant_id)
+            ),
             self.store
                 .audit_page(tenant_id, listing.limit, after.as_deref()),
         );
         let snap = snap?;
-        let actor = authenticated(principal, snap.actor)?;
+        let actor = authenticated(principal, snap.actor, snap.session)?;
         decide(
             &actor_of(&actor)?,
             Action::ViewAudit,

@@ -62,6 +62,8 @@ impl Accounts {
             let change = UserChange {
                 role: role.map(Role::as_str),
                 email,
+                password_hash: None,
+                end_sessions: false,
                 now: &now,
             };
             let details = json!({

@@ -8,9 +8,23 @@ pub enum Error {
     /// A request value is invalid; `field` names it as the client sent it.
     #[error("{field} {message}")]
     Invalid { field: String, message: String },
-    /// No valid session: unknown, deleted or revoked caller, or wrong credentials.
+    /// No valid session: unknown, deleted or revoked caller, or a token from before an epoch
+    /// bump or of an ended session.
     #[error("authentication failed")]
     Unauthenticated,
+    /// A login with an unknown tenant or username, a deleted account or a wrong password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failed logins in a row for this tenant and username.
+    #[error("login locked for {retry_after} s")]
+    LoginLocked { retry_after: u64 },
+    /// A refresh token that is unknown, expired, already exchanged, revoked, or whose user's
+    /// sessions ended.
+    #[error("the session has ended")]
+    SessionEnded,
+    /// The current password given to change your own is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("{0}")]
     Denied(Denial),
     #[error("no such user")]
@@ -57,6 +71,10 @@ impl Error {
         let mut all = vec![
             Error::invalid("email", "must be an email address like name@example.com"),
             Error::Unauthenticated,
+            Error::InvalidCredentials,
+            Error::LoginLocked { retry_after: 900 },
+            Error::SessionEnded,
+            Error::WrongPassword,
             Error::UserNotFound,
             Error::TenantNotFound,
             Error::TenantExists,
@@ -83,6 +101,10 @@ impl Error {
             match error {
                 Error::Invalid { .. }
                 | Error::Unauthenticated
+                | Error::InvalidCredentials
+                | Error::LoginLocked { .. }
+                | Error::SessionEnded
+                | Error::WrongPassword
                 | Error::Denied(_)
                 | Error::UserNotFound
                 | Error::TenantNotFound

@@ -7,23 +7,29 @@ mod changes;
 mod clock;
 mod error;
 pub mod input;
+mod lockout;
 mod passwords;
 mod purge;
+mod sessions;
 mod tenants;
 mod users;
 mod views;
 
 use std::time::Duration;
 
-use tenantry_store::{Store, StoreError, UserItem, UserKey};
+use input::could_be_user_id;
+use tenantry_store::{SessionItem, Store, StoreError, UserItem, UserKey};
 
 pub use audit::AuditListing;
 pub use changes::UserUpdate;
 pub use clock::format as format_time;
 pub use error::Error;
+pub use lockout::{LOCKOUT_SECONDS, MAX_FAILURES};
+pub use passwords::{PasswordChange, PasswordSet};
 pub use purge::{
     Outcome, PURGE_ACTOR, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop,
 };
+pub use sessions::{DEFAULT_SESSION_DAYS, NewSession, SessionsEnded};
 pub use tenants::NewTenant;
 pub use users::{NewUser, UserListing};
 pub use views::{
@@ -60,11 +66,21 @@ pub struct Principal {
 #[derive(Clone, Debug)]
 pub struct Accounts {
     store: Store,
+    session_days: u32,
 }
 
 impl Accounts {
     pub fn new(store: Store) -> Accounts {
-        Accounts { store }
+        Accounts {
+            store,
+            session_days: DEFAULT_SESSION_DAYS,
+        }
+    }
+
+    /// How long a login session (its refresh tokens) lasts, whatever the refreshes.
+    pub fn with_session_days(mut self, days: u32) -> Accounts {
+        self.session_days = days;
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -73,8 +89,11 @@ impl Accounts {
 
     /// The caller's own account.
     pub async fn me(&self, principal: &Principal) -> Result<UserView, Error> {
-        let user = self.store.get_user(principal_key(principal)).await?;
-        let user = authenticated(principal, user)?;
+        let snap = self
+            .store
+            .snapshot(principal_key(principal), session_of(principal), None, None)
+            .await?;
+        let user = authenticated(principal, snap.actor, snap.session)?;
         Ok(UserView::from(&user))
     }
 }
@@ -86,11 +105,30 @@ fn principal_key(principal: &Principal) -> UserKey<'_> {
     }
 }
 
-/// The snapshot's actor is the caller only if it exists, is not deleted, and the token
-/// was issued in its current epoch (a delete bumps the epoch, killing every older token).
-fn authenticated(principal: &Principal, actor: Option<UserItem>) -> Result<UserItem, Error> {
+/// The session a principal's snapshot reads alongside its account.
+fn session_of(principal: &Principal) -> Option<&str> {
+    Some(principal.session_id.as_str()).filter(|id| could_be_user_id(id))
+}
+
+/// The snapshot's actor is the caller only if it exists, is not deleted, the token was
+/// issued in its current epoch (a delete, role change, password change or logout everywhere
+/// bumps it, killing every older token), and the token's session is live (not logged out,
+/// not revoked for a reused refresh token, not past its end).
+fn authenticated(
+    principal: &Principal,
+    actor: Option<UserItem>,
+    session: Option<SessionItem>,
+) -> Result<UserItem, Error> {
+    let live = session.is_some_and(|s| {
+        s.user_id == principal.user_id
+            && s.tenant_id == principal.tenant_id
+            && s.token_epoch == principal.token_epoch
+            && sessions::is_live(&s, clock::now())
+    });
     match actor {
-        Some(user) if !user.is_deleted() && user.token_epoch == principal.token_epoch => Ok(user),
+        Some(user) if live && !user.is_deleted() && user.token_epoch == principal.token_epoch => {
+            Ok(user)
+        }
         _ => Err(Error::Unauthenticated),
     }
 }

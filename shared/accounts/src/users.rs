@@ -13,7 +13,7 @@ use crate::input::{Email, Password, Username, could_be_tenant_id, could_be_user_
 use crate::views::{DeletionView, UserPage, UserView, actor_of, member_of};
 use crate::{
     Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, authenticated, backoff, clock, new_id,
-    passwords, principal_key, retry_or,
+    passwords, principal_key, retry_or, session_of,
 };
 
 /// A user to create, already parsed.
@@ -86,9 +86,14 @@ impl Accounts {
         let target = UserKey { tenant_id, user_id };
         let snap = self
             .store
-            .snapshot(principal_key(principal), Some(target), None)
+            .snapshot(
+                principal_key(principal),
+                session_of(principal),
+                Some(target),
+                None,
+            )
             .await?;
-        let actor = authenticated(principal, snap.actor)?;
+        let actor = authenticated(principal, snap.actor, snap.session)?;
         let actor = actor_of(&actor)?;
         // Tenancy before existence: another tenant's ids are not even confirmed to exist.
         decide(
@@ -118,13 +123,17 @@ impl Accounts {
         };
         // The page is read alongside the snapshot and shown only if the decision allows it.
         let (snap, page) = tokio::join!(
-            self.store
-                .snapshot(principal_key(principal), None, Some(tenant_id)),
+            self.store.snapshot(
+                principal_key(principal),
+                session_of(principal),
+                None,
+                Some(tenant_id)
+            ),
             self.store
                 .list_users(tenant_id, filter, listing.limit, after.as_deref()),
         );
         let snap = snap?;
-        let actor = authenticated(principal, snap.actor)?;
+        let actor = authenticated(principal, snap.actor, snap.session)?;
         decide(
             &actor_of(&actor)?,
             Action::List(listing.scope),
@@ -273,9 +282,14 @@ impl Accounts {
     ) -> Result<(UserItem, Option<TenantItem>), Error> {
         let snap = self
             .store
-            .snapshot(principal_key(principal), None, Some(tenant_id))
+            .snapshot(
+                principal_key(principal),
+                session_of(principal),
+                None,
+                Some(tenant_id),
+            )
             .await?;
-        let actor = authenticated(principal, snap.actor)?;
+        let actor = authenticated(principal, snap.actor, snap.session)?;
         decide(&actor_of(&actor)?, action, &Target::Tenant(tenant_id))
             .map_err(not_found_as_tenant)?;
         Ok((actor, snap.tenant))
@@ -294,9 +308,14 @@ impl Accounts {
         let target = UserKey { tenant_id, user_id };
         let snap = self
             .store
-            .snapshot(principal_key(principal), Some(target), Some(tenant_id))
+            .snapshot(
+                principal_key(principal),
+                session_of(principal),
+                Some(target),
+                Some(tenant_id),
+            )
             .await?;
-        let actor = authenticated(principal, snap.actor)?;
+        let actor = authenticated(principal, snap.actor, snap.session)?;
         decide(
             &actor_of(&actor)?,
             Action::List(ListScope::Active),

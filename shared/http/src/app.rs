@@ -9,11 +9,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
-use tenantry_accounts::{Accounts, Principal};
+use tenantry_accounts::{Accounts, NewSession, Principal};
 use tenantry_store::{Store, StoreConfig};
 use tracing::Instrument;
 
-use crate::{Problem, Tokens, log, request};
+use crate::{Problem, SigningKeys, Tokens, log, request};
 
 /// A handler's answer: a response, or a problem to render.
 pub type Reply = Result<Response<Body>, Problem>;
@@ -25,11 +25,11 @@ pub struct App {
     pub tokens: Tokens,
 }
 
-/// Settings read from the environment at start-up. Its `Debug` withholds the JWT secret.
+/// Settings read from the environment at start-up. Its `Debug` shows no private key.
 #[derive(Clone)]
 pub struct Config {
     pub store: StoreConfig,
-    pub jwt_secret: String,
+    pub signing_keys: SigningKeys,
     pub issuer: String,
     pub audience: String,
     pub token_ttl_seconds: u64,
@@ -39,7 +39,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("store", &self.store)
-            .field("jwt_secret", &"<withheld>")
+            .field("signing_keys", &self.signing_keys)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_ttl_seconds", &self.token_ttl_seconds)
@@ -48,14 +48,14 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    /// `TENANTRY_JWT_SECRET` (required, 32 bytes or more), `TENANTRY_TOKEN_ISSUER`,
+    /// `TENANTRY_SIGNING_KEYS` (required: a key set, see `SigningKeys`), `TENANTRY_TOKEN_ISSUER`,
     /// `TENANTRY_TOKEN_AUDIENCE`, `TENANTRY_TOKEN_TTL_SECONDS`, and the store's variables.
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let jwt_secret = var("TENANTRY_JWT_SECRET").ok_or("TENANTRY_JWT_SECRET is not set")?;
-        if jwt_secret.len() < 32 {
-            return Err("TENANTRY_JWT_SECRET must be at least 32 bytes".into());
-        }
+        let signing_keys =
+            var("TENANTRY_SIGNING_KEYS").ok_or("TENANTRY_SIGNING_KEYS is not set")?;
+        let signing_keys = SigningKeys::parse(&signing_keys)
+            .map_err(|e| format!("TENANTRY_SIGNING_KEYS is not a valid key set: {e}"))?;
         let token_ttl_seconds = match var("TENANTRY_TOKEN_TTL_SECONDS") {
             Some(v) => v
                 .parse()
@@ -64,7 +64,7 @@ impl Config {
         };
         Ok(Config {
             store: StoreConfig::from_env(),
-            jwt_secret,
+            signing_keys,
             issuer: var("TENANTRY_TOKEN_ISSUER").unwrap_or_else(|| "tenantry".into()),
             audience: var("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".into()),
             token_ttl_seconds,
@@ -77,7 +77,7 @@ impl App {
         App {
             accounts: Accounts::new(Store::connect(&config.store).await),
             tokens: Tokens::new(
-                config.jwt_secret.as_bytes(),
+                &config.signing_keys,
                 &config.issuer,
                 &config.audience,
                 config.token_ttl_seconds,
@@ -107,6 +107,25 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
         lambda_http::http::HeaderValue::from_static("application/json"),
     );
     Ok(response)
+}
+
+/// The answer to a login or a refresh: a new access token and the session's next refresh
+/// token (shown this once).
+pub fn session_reply(app: &App, session: &NewSession) -> Reply {
+    let token = app
+        .tokens
+        .issue(&session.principal)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": app.tokens.ttl_seconds(),
+            "refresh_token": session.refresh_token,
+            "refresh_expires_in": session.expires_in,
+        }),
+    )
 }
 
 /// Runs a handler and renders its problem, logging server-side causes. Every line logged

@@ -1,13 +1,16 @@
-//! The HTTP side shared by every function: configuration, bearer tokens, strict request
-//! parsing and RFC 9457 problem responses. Handlers in `functions/` are built from these.
+//! The HTTP side shared by every function: configuration, signing keys and bearer tokens,
+//! strict request parsing and RFC 9457 problem responses. Handlers in `functions/` are built
+//! from these.
 
 mod app;
+mod keys;
 pub mod log;
 mod problem;
 pub mod request;
 mod token;
 
-pub use app::{App, Config, Reply, call, json, run};
+pub use app::{App, Config, Reply, call, json, run, session_reply};
+pub use keys::{KeySetError, SigningKeys};
 pub use log::init_tracing;
 pub use problem::Problem;
 pub use token::Tokens;

@@ -163,6 +163,35 @@ impl From<Error> for Problem {
         match err {
             Error::Invalid { field, message } => Problem::invalid(&field, message),
             Error::Unauthenticated => Problem::unauthenticated(),
+            Error::InvalidCredentials => Problem::new(
+                S::UNAUTHORIZED,
+                "invalid_credentials",
+                "The tenant, username or password is wrong.",
+            ),
+            Error::LoginLocked { retry_after } => {
+                let mut problem = Problem::new(
+                    S::TOO_MANY_REQUESTS,
+                    "login_locked",
+                    format!(
+                        "Too many failed attempts for this username. Try again in {retry_after} seconds."
+                    ),
+                )
+                .with("retry_after", retry_after);
+                problem
+                    .headers
+                    .push((header::RETRY_AFTER, HeaderValue::from(retry_after)));
+                problem
+            }
+            Error::SessionEnded => Problem::new(
+                S::UNAUTHORIZED,
+                "session_ended",
+                "This refresh token is no longer valid (expired, already used, revoked or logged out). Log in again.",
+            ),
+            Error::WrongPassword => Problem::new(
+                S::FORBIDDEN,
+                "wrong_password",
+                "The current password is wrong.",
+            ),
             Error::Denied(denial) if denial.is_not_found() => {
                 Problem::new(S::NOT_FOUND, "not_found", denial.message())
             }

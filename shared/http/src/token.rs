@@ -1,9 +1,11 @@
 //! Access tokens: signed JWTs naming a user, a tenant and a token epoch. No role inside:
 //! roles are read from the table on every request.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{Algorithm, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use tenantry_accounts::Principal;
+
+use crate::SigningKeys;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -18,11 +20,11 @@ struct Claims {
     exp: u64,
 }
 
-/// Issues and verifies tokens with one pinned algorithm (HS256).
+/// Issues tokens with the active key of a key set and verifies them with the key their `kid`
+/// names. One algorithm, pinned: EdDSA (Ed25519).
 #[derive(Clone)]
 pub struct Tokens {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    keys: SigningKeys,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -32,6 +34,7 @@ pub struct Tokens {
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tokens")
+            .field("keys", &self.keys)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("ttl_seconds", &self.ttl_seconds)
@@ -43,16 +46,15 @@ impl std::fmt::Debug for Tokens {
 const LEEWAY_SECONDS: u64 = 30;
 
 impl Tokens {
-    pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl_seconds: u64) -> Tokens {
-        let mut validation = Validation::new(Algorithm::HS256);
+    pub fn new(keys: &SigningKeys, issuer: &str, audience: &str, ttl_seconds: u64) -> Tokens {
+        let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Tokens {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            keys: keys.clone(),
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
@@ -62,6 +64,11 @@ impl Tokens {
 
     pub fn ttl_seconds(&self) -> u64 {
         self.ttl_seconds
+    }
+
+    /// The key set: the active key signs, every key verifies.
+    pub fn keys(&self) -> &SigningKeys {
+        &self.keys
     }
 
     pub fn issue(&self, principal: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
@@ -77,13 +84,22 @@ impl Tokens {
             nbf: now,
             exp: now + self.ttl_seconds,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let (kid, key) = self.keys.signer();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.to_owned());
+        encode(&header, &claims, key)
     }
 
-    /// The principal a token names, if the signature, algorithm, issuer, audience and
-    /// validity window all check out. Whether that principal still exists is the caller's job.
+    /// The principal a token names, if its header names EdDSA and a key of the set, and the
+    /// signature, issuer, audience and validity window all check out. Whether that principal
+    /// still exists is the caller's job.
     pub fn verify(&self, token: &str) -> Option<Principal> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        let header = decode_header(token).ok()?;
+        if header.alg != Algorithm::EdDSA {
+            return None;
+        }
+        let key = self.keys.verifier(header.kid.as_deref()?)?;
+        let data = decode::<Claims>(token, key, &self.validation).ok()?;
         Some(Principal {
             user_id: data.claims.sub,
             tenant_id: data.claims.tid,
@@ -95,7 +111,14 @@ impl Tokens {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use jsonwebtoken::EncodingKey;
+    use serde_json::{Value, json};
+
     use super::*;
+    use crate::KeySetError;
+
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn principal() -> Principal {
         Principal {
@@ -106,20 +129,56 @@ mod tests {
         }
     }
 
+    fn keys(kid: &str) -> SigningKeys {
+        SigningKeys::generate(kid).unwrap()
+    }
+
+    fn tokens(keys: &SigningKeys) -> Tokens {
+        Tokens::new(keys, "iss", "aud", 60)
+    }
+
+    fn claims() -> Value {
+        let now = jsonwebtoken::get_current_timestamp();
+        json!({"iss": "iss", "aud": "aud", "sub": "u1", "tid": "acme", "ep": 3, "sid": "s1",
+               "iat": now, "nbf": now, "exp": now + 60})
+    }
+
+    /// `claims` signed with the set's active key under the header `header`.
+    fn signed(keys: &SigningKeys, header: &Header, claims: &Value) -> String {
+        encode(header, claims, keys.signer().1).unwrap()
+    }
+
+    fn eddsa(kid: Option<&str>) -> Header {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = kid.map(str::to_owned);
+        header
+    }
+
     #[test]
-    fn an_issued_token_verifies_to_its_principal() {
-        let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60);
+    fn an_issued_token_names_its_key_and_verifies_to_its_principal() {
+        let keys = keys("k1");
+        let tokens = tokens(&keys);
         let token = tokens.issue(&principal()).unwrap();
+        let header = decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::EdDSA);
+        assert_eq!(header.kid.as_deref(), Some("k1"));
         assert_eq!(tokens.verify(&token), Some(principal()));
+        // The helper forges what `issue` issues.
+        assert!(
+            tokens
+                .verify(&signed(&keys, &eddsa(Some("k1")), &claims()))
+                .is_some()
+        );
     }
 
     #[test]
     fn tokens_from_another_key_issuer_or_audience_are_rejected() {
-        let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60);
+        let keys = keys("k1");
+        let tokens = tokens(&keys);
         for other in [
-            Tokens::new(b"another secret another secret 12", "iss", "aud", 60),
-            Tokens::new(b"0123456789abcdef0123456789abcdef", "other", "aud", 60),
-            Tokens::new(b"0123456789abcdef0123456789abcdef", "iss", "other", 60),
+            Tokens::new(&self::keys("k1"), "iss", "aud", 60),
+            Tokens::new(&keys, "other", "aud", 60),
+            Tokens::new(&keys, "iss", "other", 60),
         ] {
             let token = other.issue(&principal()).unwrap();
             assert_eq!(tokens.verify(&token), None);
@@ -128,31 +187,115 @@ mod tests {
     }
 
     #[test]
-    fn expired_tokens_and_alg_none_are_rejected() {
-        let tokens = Tokens::new(b"0123456789abcdef0123456789abcdef", "iss", "aud", 60);
-        let now = jsonwebtoken::get_current_timestamp();
-        let expired = Claims {
-            iss: "iss".into(),
-            aud: "aud".into(),
-            sub: "u1".into(),
-            tid: "acme".into(),
-            ep: 1,
-            sid: "s1".into(),
-            iat: now - 600,
-            nbf: now - 600,
-            exp: now - 120,
-        };
-        let token = encode(&Header::new(Algorithm::HS256), &expired, &tokens.encoding).unwrap();
-        assert_eq!(tokens.verify(&token), None);
+    fn an_unknown_or_missing_kid_is_rejected() {
+        let keys = keys("k1");
+        let tokens = tokens(&keys);
+        assert_eq!(
+            tokens.verify(&signed(&keys, &eddsa(Some("k2")), &claims())),
+            None
+        );
+        assert_eq!(
+            tokens.verify(&signed(&keys, &eddsa(Some("")), &claims())),
+            None
+        );
+        assert_eq!(tokens.verify(&signed(&keys, &eddsa(None), &claims())), None);
+    }
 
-        // An unsigned token claiming `alg: none`.
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        let mut fresh = serde_json::to_value(&expired).unwrap();
-        fresh["exp"] = (now + 600).into();
-        fresh["nbf"] = now.into();
-        let body = b64.encode(fresh.to_string());
+    #[test]
+    fn rotation_keeps_old_tokens_until_the_old_key_is_retired() {
+        let old = keys("2026-05");
+        let before = tokens(&old).issue(&principal()).unwrap();
+
+        let rotated = old
+            .with_generated("2026-11")
+            .unwrap()
+            .activate("2026-11")
+            .unwrap()
+            .public_only_but_active();
+        let during = tokens(&rotated);
+        let after = during.issue(&principal()).unwrap();
+        assert_eq!(
+            decode_header(&after).unwrap().kid.as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(during.verify(&before), Some(principal()));
+        assert_eq!(during.verify(&after), Some(principal()));
+        // The old key, kept as its public part only, can no longer sign.
+        assert!(!rotated.has_private_key("2026-05"));
+        assert!(rotated.activate("2026-05").is_err());
+
+        let retired = tokens(&rotated.retire("2026-05").unwrap());
+        assert_eq!(retired.verify(&before), None);
+        assert_eq!(retired.verify(&after), Some(principal()));
+    }
+
+    #[test]
+    fn a_verification_only_key_cannot_sign() {
+        let keys = keys("k1")
+            .with_generated("k2")
+            .unwrap()
+            .activate("k2")
+            .unwrap()
+            .public_only_but_active();
+        assert_eq!(
+            keys.activate("k1").unwrap_err(),
+            KeySetError::ActiveCannotSign("k1".into())
+        );
+        // Nor is a key set read whose active key is only a public key.
+        let jwk = serde_json::to_value(&keys.jwks().keys[0]).unwrap();
+        let document = json!({"active": "k1", "keys": [{"kid": "k1", "public_key": jwk["x"]}]});
+        assert_eq!(
+            SigningKeys::parse(&document.to_string()).unwrap_err(),
+            KeySetError::ActiveCannotSign("k1".into())
+        );
+    }
+
+    #[test]
+    fn the_algorithm_is_pinned_to_eddsa() {
+        let keys = keys("k1");
+        let tokens = tokens(&keys);
+        let jwk = serde_json::to_value(&keys.jwks().keys[0]).unwrap();
+        let x = jwk["x"].as_str().unwrap().to_owned();
+        let raw = B64.decode(&x).unwrap();
+        // HMAC keyed with what a verifier could know of the public key.
+        for secret in [raw.as_slice(), x.as_bytes()] {
+            for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+                let mut header = Header::new(alg);
+                header.kid = Some("k1".into());
+                let token = encode(&header, &claims(), &EncodingKey::from_secret(secret)).unwrap();
+                assert_eq!(tokens.verify(&token), None, "{alg:?}");
+            }
+        }
+        // The right signature under another algorithm's name.
+        let genuine = signed(&keys, &eddsa(Some("k1")), &claims());
+        let (_, rest) = genuine.split_once('.').unwrap();
+        for alg in ["none", "HS256", "ES256", "RS256", "EdDSA "] {
+            let header = B64.encode(json!({"alg": alg, "kid": "k1", "typ": "JWT"}).to_string());
+            assert_eq!(tokens.verify(&format!("{header}.{rest}")), None, "{alg}");
+        }
+        // Unsigned.
+        let header = B64.encode(r#"{"alg":"none","typ":"JWT","kid":"k1"}"#);
+        let body = B64.encode(claims().to_string());
         assert_eq!(tokens.verify(&format!("{header}.{body}.")), None);
+    }
+
+    #[test]
+    fn expired_and_premature_tokens_are_rejected_beyond_the_leeway() {
+        let keys = keys("k1");
+        let tokens = tokens(&keys);
+        let now = jsonwebtoken::get_current_timestamp();
+        let header = eddsa(Some("k1"));
+        let with = |name: &str, value: u64| {
+            let mut claims = claims();
+            claims[name] = value.into();
+            signed(&keys, &header, &claims)
+        };
+        assert_eq!(tokens.verify(&with("exp", now - 120)), None);
+        assert_eq!(tokens.verify(&with("nbf", now + 120)), None);
+        assert!(tokens.verify(&with("exp", now - 10)).is_some());
+        assert!(tokens.verify(&with("nbf", now + 10)).is_some());
+        let mut no_exp = claims();
+        no_exp.as_object_mut().unwrap().remove("exp");
+        assert_eq!(tokens.verify(&signed(&keys, &header, &no_exp)), None);
     }
 }

@@ -99,6 +99,9 @@ pub enum Action {
     Purge,
     /// Change a tenant's settings, such as its retention (target: the tenant).
     ConfigureTenant,
+    /// Set a user's password (target: the user). Your own is allowed here (the caller then
+    /// checks your current password); anyone else's follows the rank logic of delete.
+    SetPassword,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,7 +196,7 @@ impl Denial {
             Denial::CannotDeleteSelf => "You cannot delete your own account.",
             Denial::CannotRestoreSelf => "You cannot restore your own account.",
             Denial::OwnerProtected => {
-                "The tenant owner cannot be deleted or demoted. Transfer ownership to another admin first."
+                "The tenant owner cannot be deleted, demoted or have their password reset. Transfer ownership to another admin first."
             }
             Denial::AdminCannotDeleteAdmin => {
                 "Admins cannot delete other admins. Only a super admin can."
@@ -207,7 +210,7 @@ impl Denial {
             Denial::InsufficientRole => "Your role does not allow this action.",
             Denial::CannotChangeOwnRole => "You cannot change your own role.",
             Denial::AdminCannotChangeAdmin => {
-                "Admins cannot change another admin's role or email. Only a super admin can."
+                "Admins cannot change another admin's role, email or password. Only a super admin can."
             }
             Denial::CannotGrantSuperAdmin => {
                 "The super admin role cannot be granted through the API."
@@ -278,6 +281,7 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
                 Action::ChangeRole(role) => change_role(actor, member, role),
                 Action::ChangeEmail => change_email(actor, member),
                 Action::TransferOwnership => transfer(actor, member),
+                Action::SetPassword => set_password(actor, member),
                 _ => Ok(()),
             }
         }
@@ -375,6 +379,26 @@ fn change_email(actor: &Actor, target: &Member) -> Result<(), Denial> {
         }
         if target.role == Role::SuperAdmin {
             return Err(Denial::SuperAdminProtected);
+        }
+        if target.role == Role::Admin && actor.role != Role::SuperAdmin {
+            return Err(Denial::AdminCannotChangeAdmin);
+        }
+    }
+    require(!target.deleted, Denial::UserDeleted)
+}
+
+/// Your own password is yours to change (proving the current one); resetting anyone else's
+/// follows the rank logic of delete: not the owner's, and only super admins reset an admin's.
+fn set_password(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    if actor.id != target.id {
+        if !actor.role.manages() {
+            return Err(Denial::InsufficientRole);
+        }
+        if target.role == Role::SuperAdmin {
+            return Err(Denial::SuperAdminProtected);
+        }
+        if target.is_owner {
+            return Err(Denial::OwnerProtected);
         }
         if target.role == Role::Admin && actor.role != Role::SuperAdmin {
             return Err(Denial::AdminCannotChangeAdmin);

@@ -144,6 +144,7 @@ enum Verb {
     ViewAudit,
     Purge,
     ConfigureTenant,
+    SetPassword,
 }
 
 /// Everything a rule may look at, read off one `(actor, action, target)` question.
@@ -177,6 +178,7 @@ impl Facts {
             Action::ViewAudit => Verb::ViewAudit,
             Action::Purge => Verb::Purge,
             Action::ConfigureTenant => Verb::ConfigureTenant,
+            Action::SetPassword => Verb::SetPassword,
         };
         let (target_tenant, user) = match target {
             Target::Tenant(tenant_id) => (*tenant_id, None),
@@ -572,10 +574,61 @@ const RULEBOOK: &[Rule] = &[
         when: |f| f.verb == Verb::TransferOwnership,
         then: ALLOW,
     },
+    // Set a password: your own with proof of the current one, others' by delete's ranks.
+    Rule {
+        number: 56,
+        says: "your own password, while deleted, waits for a restore",
+        when: |f| f.verb == Verb::SetPassword && f.is_self && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 57,
+        says: "everyone changes their own password",
+        when: |f| f.verb == Verb::SetPassword && f.is_self,
+        then: ALLOW,
+    },
+    Rule {
+        number: 58,
+        says: "only managers reset other people's passwords",
+        when: |f| f.verb == Verb::SetPassword && !f.manager(),
+        then: Err(Denial::InsufficientRole),
+    },
+    Rule {
+        number: 59,
+        says: "a super admin's password is not reset through the API",
+        when: |f| f.verb == Verb::SetPassword && f.target_rank == SUPER_ADMIN,
+        then: Err(Denial::SuperAdminProtected),
+    },
+    Rule {
+        number: 60,
+        says: "nobody resets the owner's password: transfer ownership first",
+        when: |f| f.verb == Verb::SetPassword && f.target_owner,
+        then: Err(Denial::OwnerProtected),
+    },
+    Rule {
+        number: 61,
+        says: "only a super admin resets an admin's password",
+        when: |f| {
+            f.verb == Verb::SetPassword && f.target_rank == ADMIN && f.actor_rank < SUPER_ADMIN
+        },
+        then: Err(Denial::AdminCannotChangeAdmin),
+    },
+    Rule {
+        number: 62,
+        says: "a deleted user's password is not reset: restore it first",
+        when: |f| f.verb == Verb::SetPassword && f.target_deleted,
+        then: Err(Denial::UserDeleted),
+    },
+    Rule {
+        number: 63,
+        says: "managers reset the rest",
+        when: |f| f.verb == Verb::SetPassword,
+        then: ALLOW,
+    },
 ];
 
 /// The highest rule number, to size the per-rule counters of the sweep.
-const LAST_RULE: u8 = 55;
+const LAST_RULE: u8 = 63;
 
 /// The first matching rule of the rulebook.
 fn rulebook_decides(facts: &Facts) -> &'static Rule {
@@ -589,7 +642,8 @@ fn rulebook_decides(facts: &Facts) -> &'static Rule {
 // The exhaustive sweep
 // ---------------------------------------------------------------------------------------
 
-const ACTIONS: [Action; 20] = [
+const ACTIONS: [Action; 21] = [
+    Action::SetPassword,
     Action::Purge,
     Action::ConfigureTenant,
     Action::Delete,
@@ -628,13 +682,14 @@ fn variant(action: Action) -> usize {
         Action::ViewAudit => 9,
         Action::Purge => 10,
         Action::ConfigureTenant => 11,
+        Action::SetPassword => 12,
     }
 }
 
 #[test]
 fn the_sweep_asks_every_action() {
     let variants: HashSet<usize> = ACTIONS.into_iter().map(variant).collect();
-    assert_eq!(variants, (0..12).collect());
+    assert_eq!(variants, (0..13).collect());
     for role in Role::ALL {
         assert!(ACTIONS.contains(&Action::Create(role)), "Create({role})");
         assert!(
@@ -740,13 +795,13 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
         mismatches[..mismatches.len().min(20)].join("\n")
     );
 
-    // 20 actions × actor role 4 × actor is_owner 2 ×
+    // 21 actions × actor role 4 × actor is_owner 2 ×
     //   (user targets: role 4 × is_owner 2 × self 2 × same tenant 2 × deleted 2
     //    + tenant targets: same tenant 2)
     let user_targets = 4 * 2 * 2 * 2 * 2;
     let tenant_targets = 2;
-    assert_eq!(checked, 20 * 4 * 2 * (user_targets + tenant_targets));
-    assert_eq!(checked, 10560);
+    assert_eq!(checked, 21 * 4 * 2 * (user_targets + tenant_targets));
+    assert_eq!(checked, 11088);
     println!("{checked} decisions checked against the rulebook, {allowed} allowed");
 
     // The sweep reaches every rule, every denial, and some allowed cases: a sweep that

@@ -32,6 +32,8 @@ pub enum Part {
     EmailClaim,
     /// A claim given up by its user (the old email, when the email changes).
     ReleasedClaim,
+    /// A username's failed-login count, cleared with its user.
+    LoginGuard,
     Audit,
 }
 

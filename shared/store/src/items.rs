@@ -137,6 +137,72 @@ pub struct AuditItem {
     pub details: serde_json::Value,
 }
 
+/// One login session: a refresh-token family. Only hashes of its refresh tokens are stored.
+/// Its `Debug` withholds them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    /// The user's token epoch at login: once it moves on, the session is over.
+    pub token_epoch: u64,
+    /// SHA-256 (hex) of the refresh token that may be used next.
+    pub refresh_hash: String,
+    /// Hashes of the refresh tokens already exchanged: presenting one again is a reuse.
+    #[serde(default)]
+    pub rotated: Vec<String>,
+    pub created_at: String,
+    pub refreshed_at: String,
+    /// The family's absolute end: refreshing never extends it.
+    pub expires_at: String,
+    /// `expires_at` in epoch seconds, for DynamoDB TTL to clear the item some time later.
+    /// Nothing relies on it: every read checks `expires_at` itself.
+    pub expires: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// `logout`, or `reuse` when a rotated refresh token came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_reason: Option<String>,
+}
+
+impl std::fmt::Debug for SessionItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionItem")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("user_id", &self.user_id)
+            .field("token_epoch", &self.token_epoch)
+            .field("rotations", &self.rotated.len())
+            .field("expires_at", &self.expires_at)
+            .field("revoked_at", &self.revoked_at)
+            .field("revoked_reason", &self.revoked_reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Failed logins of one tenant and username, whether or not such an account exists, so that
+/// a lockout says nothing about existence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginGuardItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// Failures in a row, within the counting window.
+    pub failures: u32,
+    pub last_failure_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<String>,
+    /// Bumped by every write; every write names the version it read.
+    pub version: u64,
+    /// Epoch seconds after which DynamoDB TTL may clear the item (it no longer matters then).
+    pub expires: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

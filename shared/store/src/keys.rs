@@ -9,6 +9,8 @@ pub const PURGE_INDEX: &str = "purge";
 pub const TENANT_SK: &str = "TENANT";
 pub const CLAIM_SK: &str = "CLAIM";
 pub const USER_SK_PREFIX: &str = "USER#";
+pub const SESSION_SK: &str = "SESSION";
+pub const LOGIN_GUARD_SK: &str = "GUARD";
 
 pub fn tenant_pk(tenant_id: &str) -> String {
     format!("TENANT#{tenant_id}")
@@ -26,6 +28,15 @@ pub fn username_claim_pk(tenant_id: &str, normalized: &str) -> String {
 /// `normalized` is the canonical email (lowercase).
 pub fn email_claim_pk(tenant_id: &str, normalized: &str) -> String {
     format!("EMAIL#{tenant_id}#{normalized}")
+}
+
+pub fn session_pk(session_id: &str) -> String {
+    format!("SESSION#{session_id}")
+}
+
+/// `normalized` is the canonical username: one guard per name a login can ask for.
+pub fn login_guard_pk(tenant_id: &str, normalized: &str) -> String {
+    format!("LOGIN#{tenant_id}#{normalized}")
 }
 
 pub fn audit_pk(tenant_id: &str) -> String {
@@ -65,6 +76,8 @@ mod tests {
         assert_eq!(username_claim_pk("acme", "ben"), "USERNAME#acme#ben");
         assert_eq!(email_claim_pk("acme", "ben@x.io"), "EMAIL#acme#ben@x.io");
         assert_eq!(audit_pk("acme"), "AUDIT#acme");
+        assert_eq!(session_pk("s1"), "SESSION#s1");
+        assert_eq!(login_guard_pk("acme", "ben"), "LOGIN#acme#ben");
         assert_eq!(
             audit_sk("2026-01-02T03:04:05.006Z", "e1"),
             "2026-01-02T03:04:05.006Z#e1"

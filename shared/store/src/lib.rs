@@ -5,10 +5,11 @@ mod error;
 pub mod items;
 pub mod keys;
 mod schema;
+mod sessions;
 mod table;
 
 pub use error::{Cancel, Item, Part, Reason, StoreError};
-pub use items::{AuditItem, ClaimItem, TenantItem, UserItem};
+pub use items::{AuditItem, ClaimItem, LoginGuardItem, SessionItem, TenantItem, UserItem};
 pub use schema::{IndexSpec, TableSpec};
 pub use table::{
     Deletion, DueCursor, DuePage, Guard, Page, Snapshot, Store, StoreConfig, UserChange,

@@ -1,5 +1,5 @@
 //! Reads and conditional transactions on the single table. Every DynamoDB expression of
-//! tenantry is in this file.
+//! tenantry is in this file, but those of sessions and login guards (`sessions.rs`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Item, Part, Reason, StoreError, cancellation, classify};
-use crate::items::{AuditItem, ClaimItem, TenantItem, UserItem};
+use crate::items::{AuditItem, ClaimItem, SessionItem, TenantItem, UserItem};
 use crate::keys;
 
 /// Where the table is and how to reach it.
@@ -77,6 +77,8 @@ pub struct Snapshot {
     pub actor: Option<UserItem>,
     pub target: Option<UserItem>,
     pub tenant: Option<TenantItem>,
+    /// The login session the actor's token names, when one was asked for.
+    pub session: Option<SessionItem>,
 }
 
 /// The actor as the decision saw it: the commit holds only if the actor's item is unchanged.
@@ -93,7 +95,18 @@ pub struct UserChange<'a> {
     pub role: Option<&'a str>,
     /// A new email; its claim moves in the same transaction when the claimed form changes.
     pub email: Option<&'a str>,
+    /// A new password hash; the token epoch is bumped with it.
+    pub password_hash: Option<&'a str>,
+    /// Bump the token epoch even without another change (log out everywhere).
+    pub end_sessions: bool,
     pub now: &'a str,
+}
+
+impl UserChange<'_> {
+    /// A new role, a new password or a logout everywhere ends every session of the user.
+    pub fn ends_sessions(&self) -> bool {
+        self.role.is_some() || self.password_hash.is_some() || self.end_sessions
+    }
 }
 
 /// The attributes a soft delete sets.
@@ -170,19 +183,22 @@ impl Store {
 
     // ---------------------------------------------------------------- reads
 
-    /// One consistent `BatchGetItem` for the actor, an optional target and an optional tenant.
+    /// One consistent `BatchGetItem` for the actor, its session, an optional target and an
+    /// optional tenant.
     pub async fn snapshot(
         &self,
         actor: UserKey<'_>,
+        session: Option<&str>,
         target: Option<UserKey<'_>>,
         tenant: Option<&str>,
     ) -> Result<Snapshot, StoreError> {
         let actor_key = user_key(actor);
+        let session_key = session.map(crate::sessions::session_key);
         let target_key = target.map(user_key);
         let tenant_key = tenant.map(tenant_key);
         let mut wanted = vec![actor_key.clone()];
         // BatchGetItem refuses duplicate keys: acting on yourself reads one item.
-        for key in target_key.iter().chain(&tenant_key) {
+        for key in session_key.iter().chain(&target_key).chain(&tenant_key) {
             if !wanted.contains(key) {
                 wanted.push(key.clone());
             }
@@ -201,10 +217,15 @@ impl Store {
                 .and_then(pick)
                 .map(from_item)
                 .transpose()?,
+            session: session_key
+                .as_ref()
+                .and_then(pick)
+                .map(from_item)
+                .transpose()?,
         })
     }
 
-    async fn batch_get(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn batch_get(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         // Unprocessed keys come back under throttling; ask again for those, a bounded number of times.
         for attempt in 0..5 {
@@ -255,7 +276,10 @@ impl Store {
             .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -563,8 +587,9 @@ impl Store {
         self.update_target(guard, update, audit).await
     }
 
-    /// Changes an active user's role and/or email, if `target` is still exactly as read.
-    /// A new role bumps the token epoch; a new email moves its claim (the new one must be free).
+    /// Changes an active user's role, email and/or password, if `target` is still exactly as
+    /// read. A new role or password (or `end_sessions`) bumps the token epoch; a new email
+    /// moves its claim (the new one must be free).
     /// `guard` is `None` when the actor changes itself (its own write carries the check).
     pub async fn update_user(
         &self,
@@ -582,14 +607,20 @@ impl Store {
             .expression_attribute_values(":next", n(target.version + 1))
             .expression_attribute_values(":seen", n(target.version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let mut add = "";
         if let Some(role) = change.role {
             set.push("#role = :role");
-            add = " ADD token_epoch :one";
             update = update
                 .expression_attribute_names("#role", "role")
-                .expression_attribute_values(":role", s(role))
-                .expression_attribute_values(":one", n(1));
+                .expression_attribute_values(":role", s(role));
+        }
+        if let Some(hash) = change.password_hash {
+            set.push("password_hash = :hash");
+            update = update.expression_attribute_values(":hash", s(hash));
+        }
+        let mut add = "";
+        if change.ends_sessions() {
+            add = " ADD token_epoch :one";
+            update = update.expression_attribute_values(":one", n(1));
         }
         if let Some(email) = change.email {
             set.push("email = :email");
@@ -711,9 +742,9 @@ impl Store {
         tx.commit(self).await
     }
 
-    /// Removes a deleted user for good: its item and both claims, if it is still deleted
-    /// exactly as read (`deleted_at` unchanged: nothing else writes a deleted user, so the
-    /// item is the one read), with `audit` as its tombstone. A restore in between wins.
+    /// Removes a deleted user for good: its item, both claims and its username's login guard, if
+    /// it is still deleted exactly as read (`deleted_at` unchanged: nothing else writes a deleted
+    /// user, so the item is the one read), with `audit` as its tombstone. A restore in between wins.
     /// A claim must be held by this user or already gone. `guard` is `None` for the
     /// scheduled purge, which acts for no user.
     pub async fn purge_user(
@@ -764,6 +795,19 @@ impl Store {
                 .map_err(other)?;
             tx.push(part, TransactWriteItem::builder().delete(claim).build());
         }
+        // The name's failed-login count goes too: its key holds the username.
+        let login_guard = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(crate::sessions::guard_key(
+                &target.tenant_id,
+                &target.username,
+            )))
+            .build()
+            .map_err(other)?;
+        tx.push(
+            Part::LoginGuard,
+            TransactWriteItem::builder().delete(login_guard).build(),
+        );
         tx.audit(self, audit)?;
         tx.commit(self).await
     }
@@ -946,26 +990,26 @@ fn tenant_key(tenant_id: &str) -> Item {
     ])
 }
 
-fn claim_key(pk: String) -> Item {
+pub(crate) fn claim_key(pk: String) -> Item {
     HashMap::from([
         ("PK".to_owned(), s(pk)),
         ("SK".to_owned(), s(keys::CLAIM_SK)),
     ])
 }
 
-fn same_key(item: &Item, key: &Item) -> bool {
+pub(crate) fn same_key(item: &Item, key: &Item) -> bool {
     item.get("PK") == key.get("PK") && item.get("SK") == key.get("SK")
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: u64) -> AttributeValue {
+pub(crate) fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn other(err: impl std::fmt::Display) -> StoreError {
+pub(crate) fn other(err: impl std::fmt::Display) -> StoreError {
     StoreError::Other(err.to_string())
 }
 

@@ -1,29 +1,71 @@
 //! The attack suite: tokens that must not get past the API. Each forged, stale or tampered
 //! token is answered 401 `unauthenticated` on a read and on a delete, and the table is the same
-//! afterwards, item for item. A control token, forged the same way but honestly (right key,
-//! algorithm, issuer, audience, window and epoch), is accepted: the forgery helper works, so
-//! each 401 is the check's doing.
+//! afterwards, item for item. A control token, forged the same way but honestly (right key and
+//! kid, algorithm, issuer, audience, window and epoch), is accepted: the forgery helper works,
+//! so each 401 is the check's doing.
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_tests::invariants::scan_all;
-use tenantry_tests::{JWT_SECRET, Stack};
+use tenantry_tests::{PASSWORD, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack, test_encoding_key};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+const B64_STD: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// The claims of an honest token for `user_id` of `tenant` at `epoch`, valid for ten minutes.
-fn claims(user_id: &str, tenant: &str, epoch: u64) -> Value {
+/// Another Ed25519 key (RFC 8032's second test key), PKCS#8: a key the API does not have.
+const OTHER_KEY_PKCS8: &str = "MC4CAQAwBQYDK2VwBCIEIEzNCJso/5banbbDRuwRTg9bijGfNaumJNqM9u1PuKb7";
+/// The DER prefix of an Ed25519 SubjectPublicKeyInfo, before the 32 key bytes.
+const SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
+fn other_key() -> EncodingKey {
+    EncodingKey::from_ed_der(&B64_STD.decode(OTHER_KEY_PKCS8).unwrap())
+}
+
+/// The claims of an honest token for `user_id` of `tenant` at `epoch` in session `sid`,
+/// valid for ten minutes.
+fn claims(user_id: &str, tenant: &str, epoch: u64, sid: &str) -> Value {
     let now = jsonwebtoken::get_current_timestamp();
     json!({
-        "iss": "tenantry", "aud": "tenantry-api", "sub": user_id, "tid": tenant, "ep": epoch, "sid": "",
+        "iss": "tenantry", "aud": "tenantry-api", "sub": user_id, "tid": tenant, "ep": epoch, "sid": sid,
         "iat": now, "nbf": now, "exp": now + 600,
     })
 }
 
-fn sign(alg: Algorithm, claims: &Value, key: &[u8]) -> String {
-    encode(&Header::new(alg), claims, &EncodingKey::from_secret(key)).unwrap()
+/// The session a real token names.
+fn sid_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&B64.decode(payload).unwrap()).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
+}
+
+fn header(alg: Algorithm, kid: Option<&str>) -> Header {
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    header
+}
+
+/// `claims` signed with EdDSA by `key`, the header naming `kid`.
+fn eddsa(claims: &Value, key: &EncodingKey, kid: Option<&str>) -> String {
+    encode(&header(Algorithm::EdDSA, kid), claims, key).unwrap()
+}
+
+/// `claims` signed the way the API signs: EdDSA, its key, its kid.
+fn sign(claims: &Value) -> String {
+    eddsa(claims, &test_encoding_key(), Some(SIGNING_KID))
+}
+
+/// `claims` signed with HMAC keyed with `secret`, under the API's kid.
+fn hmac(alg: Algorithm, claims: &Value, secret: &[u8]) -> String {
+    encode(
+        &header(alg, Some(SIGNING_KID)),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 /// `claims` with `key` set to `value` (`Value::Null` removes it), signed with the API's key.
@@ -35,7 +77,7 @@ fn with(claims: &Value, key: &str, value: Value) -> String {
         }
         value => claims[key] = value,
     }
-    sign(Algorithm::HS256, &claims, JWT_SECRET)
+    sign(&claims)
 }
 
 /// A token whose payload is replaced by `claims` while its header and signature are kept.
@@ -85,32 +127,103 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let honest = claims(&owner_id, "acme", epoch_of(owner_id.clone()).await);
-    let control = sign(Algorithm::HS256, &honest, JWT_SECRET);
+    // The public key, as anyone can read it.
+    let (status, jwks) = stack
+        .call("GET", "/.well-known/jwks.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{jwks}");
+    let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    let public_key = B64.decode(&x).unwrap();
+    let public_pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        B64_STD.encode([SPKI_PREFIX.as_slice(), &public_key].concat())
+    );
+    let private_der = B64_STD.decode(SIGNING_KEY_PEM_BODY).unwrap();
+
+    // Sessions ended three ways: a logout, a logout everywhere, and a reused refresh token.
+    let (_, ella_token) = stack.user("acme", &owner, "ella", "user").await;
+    let (status, _) = stack
+        .call("POST", "/auth/logout", Some(&ella_token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, finn_token) = stack.user("acme", &owner, "finn", "user").await;
+    let finn_again = stack.login("acme", "finn", PASSWORD).await;
+    let (status, _) = stack
+        .call("POST", "/auth/logout-all", Some(&finn_again), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    stack.user("acme", &owner, "gus", "user").await;
+    let login_body = json!({"tenant": "acme", "username": "gus", "password": PASSWORD});
+    let (status, gus) = stack
+        .call("POST", "/auth/login", None, Some(login_body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gus}");
+    let stolen = json!({"refresh_token": gus["refresh_token"]});
+    let (status, next) = stack
+        .call("POST", "/auth/refresh", None, Some(stolen.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    let (status, _) = stack
+        .call("POST", "/auth/refresh", None, Some(stolen.clone()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let honest = claims(
+        &owner_id,
+        "acme",
+        epoch_of(owner_id.clone()).await,
+        &sid_of(&owner),
+    );
+    let control = sign(&honest);
     let now = jsonwebtoken::get_current_timestamp();
     let unsigned = format!(
         "{}.{}.",
-        B64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        B64.encode(json!({"alg": "none", "typ": "JWT", "kid": SIGNING_KID}).to_string()),
         B64.encode(honest.to_string())
     );
     let epoch = honest["ep"].as_u64().unwrap();
     let attacks: Vec<(&str, String)> = vec![
         ("alg none, unsigned", unsigned.clone()),
-        ("alg none with the HS256 signature", {
+        ("alg none with the EdDSA signature", {
             let signature = control.rsplit('.').next().unwrap();
             format!("{}{signature}", unsigned)
         }),
         (
-            "alg HS512 with the API's key",
-            sign(Algorithm::HS512, &honest, JWT_SECRET),
+            "alg HS512 keyed with the API's private key",
+            hmac(Algorithm::HS512, &honest, &private_der),
         ),
         (
             "HS256 with another key",
-            sign(
+            hmac(
                 Algorithm::HS256,
                 &honest,
                 b"another-secret-another-secret-!!",
             ),
+        ),
+        (
+            "HS256 keyed with the public key's 32 bytes",
+            hmac(Algorithm::HS256, &honest, &public_key),
+        ),
+        (
+            "HS256 keyed with the public key's JWKS x",
+            hmac(Algorithm::HS256, &honest, x.as_bytes()),
+        ),
+        (
+            "HS256 keyed with the public key's PEM",
+            hmac(Algorithm::HS256, &honest, public_pem.as_bytes()),
+        ),
+        (
+            "an unknown kid",
+            eddsa(&honest, &test_encoding_key(), Some("test-2099-01")),
+        ),
+        ("no kid", eddsa(&honest, &test_encoding_key(), None)),
+        (
+            "the kid of a retired key, signed with that key",
+            eddsa(&honest, &other_key(), Some("test-2026-05")),
+        ),
+        (
+            "EdDSA with another key under the active kid",
+            eddsa(&honest, &other_key(), Some(SIGNING_KID)),
         ),
         ("expired", with(&honest, "exp", json!(now - 120))),
         ("not yet valid", with(&honest, "nbf", json!(now + 600))),
@@ -125,13 +238,22 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
         ),
         (
             "a user's token naming another tenant",
-            tampered(&mallory_token, &claims(&owner_id, "globex", epoch)),
+            tampered(
+                &mallory_token,
+                &claims(&owner_id, "globex", epoch, &sid_of(&owner)),
+            ),
         ),
         (
             "a truncated signature",
             control[..control.len() - 4].to_owned(),
         ),
         ("the token of a deleted admin", carl_token),
+        ("a logged-out session's token", ella_token),
+        ("a token from before a logout everywhere", finn_token),
+        (
+            "a token of a session revoked for a reused refresh token",
+            next["access_token"].as_str().unwrap().to_owned(),
+        ),
         ("a token issued before a role change", dana_token),
         ("garbage", "not-a-token".to_owned()),
         ("empty", String::new()),
@@ -156,6 +278,14 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
             if status != StatusCode::UNAUTHORIZED || body["code"] != "unauthenticated" {
                 passed.push(format!("{name}: {method} {path} -> {status} {body}"));
             }
+        }
+    }
+    // The reused refresh token again, and the one its exchange gave: no new tokens.
+    for refresh_token in [&gus["refresh_token"], &next["refresh_token"]] {
+        let body = json!({"refresh_token": refresh_token});
+        let (status, body) = stack.call("POST", "/auth/refresh", None, Some(body)).await;
+        if status != StatusCode::UNAUTHORIZED || body["code"] != "session_ended" {
+            passed.push(format!("a reused refresh token: {status} {body}"));
         }
     }
     assert!(

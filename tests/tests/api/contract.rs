@@ -13,14 +13,13 @@ use serde_json::{Value, json};
 use tenantry_accounts::Principal;
 use tenantry_dev::Router;
 use tenantry_dev::template::{self, RouteSpec, Template};
-use tenantry_http::Tokens;
-use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Stack};
+use tenantry_http::{SigningKeys, Tokens};
+use tenantry_tests::{PASSWORD, ROOT_PASSWORD, SIGNING_KID, Stack, signing_keys};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Nothing listens here: the store's requests fail to connect at once.
 const DEAD_ENDPOINT: &str = "http://127.0.0.1:9";
-const HARNESS_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 // ------------------------------------------------------------------------------- helpers
@@ -120,6 +119,7 @@ fn valid_body(spec: &RouteSpec) -> Option<Value> {
         "auth-login" => Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
         "update-user" => Some(json!({"role": "agent"})),
         "update-tenant" => Some(json!({"retention_days": 7})),
+        "set-password" => Some(json!({"new_password": "a-brand-new-long-password"})),
         "transfer-ownership" => {
             Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))
         }
@@ -128,7 +128,13 @@ fn valid_body(spec: &RouteSpec) -> Option<Value> {
 }
 
 fn is_public(spec: &RouteSpec) -> bool {
-    spec.path == "/health" || spec.path == "/auth/login"
+    [
+        "/health",
+        "/auth/login",
+        "/auth/refresh",
+        "/.well-known/jwks.json",
+    ]
+    .contains(&spec.path.as_str())
 }
 
 /// Every item of the stack's table, as a set of their keys.
@@ -247,29 +253,28 @@ async fn every_authenticated_route_refuses_garbage_tokens() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_authenticated_route_refuses_a_token_signed_with_another_secret() {
+async fn every_authenticated_route_refuses_a_token_signed_with_another_key() {
     let stack = Stack::new().await;
     let (owner_id, _) = stack.tenant("acme").await;
-    let root = Principal {
-        user_id: stack.root_id.clone(),
-        tenant_id: "platform".into(),
-        token_epoch: 1,
-        session_id: String::new(),
-    };
-    // The same principal signed with the harness secret is accepted: only the key differs.
-    let genuine = Tokens::new(HARNESS_SECRET, "tenantry", "tenantry-api", 900)
+    let root_item = stack.user_item("platform", &stack.root_id).await.unwrap();
+    let root = stack
+        .app
+        .accounts
+        .open_session(&root_item)
+        .await
+        .unwrap()
+        .principal;
+    // The same principal signed with the harness key is accepted: only the key differs.
+    let genuine = Tokens::new(&signing_keys(), "tenantry", "tenantry-api", 900)
         .issue(&root)
         .unwrap();
     assert_eq!(stack.me(&genuine).await["id"], stack.root_id);
 
-    let forged = Tokens::new(
-        b"another-secret-another-secret-another!",
-        "tenantry",
-        "tenantry-api",
-        900,
-    )
-    .issue(&root)
-    .unwrap();
+    // Another Ed25519 key under the harness key's kid.
+    let other = SigningKeys::generate(SIGNING_KID).unwrap();
+    let forged = Tokens::new(&other, "tenantry", "tenantry-api", 900)
+        .issue(&root)
+        .unwrap();
     every_authenticated_route_refuses(&stack, &owner_id, Some(&format!("Bearer {forged}"))).await;
 }
 
@@ -307,7 +312,13 @@ async fn login_answers_a_bearer_token_that_expires_in_900_seconds() {
         .collect();
     assert_eq!(
         fields,
-        BTreeSet::from(["access_token", "token_type", "expires_in"])
+        BTreeSet::from([
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "refresh_expires_in"
+        ])
     );
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
@@ -347,7 +358,13 @@ async fn login_failures_are_indistinguishable() {
                 .into_bytes(),
         )
         .await;
-        assert_unauthenticated(&answer, what);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{what}: {}",
+            answer.body
+        );
+        assert_eq!(code(&answer.body), "invalid_credentials", "{what}");
         bodies.push((what, answer.body));
     }
     let (_, first) = &bodies[0];
@@ -1746,6 +1763,6 @@ async fn ids_that_cannot_exist_answer_404_or_401_without_reaching_the_table() {
         .await;
     assert_eq!(
         (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
+        (StatusCode::UNAUTHORIZED, "invalid_credentials")
     );
 }

@@ -18,7 +18,7 @@ use tenantry_dev::template::{self, RouteSpec, Template};
 use tenantry_tests::Stack;
 
 /// What the events leave for the caller to fill in, as plain text.
-const PLACEHOLDERS: [&str; 3] = ["TOKEN", "USER_ID", "NEW_OWNER_ID"];
+const PLACEHOLDERS: [&str; 4] = ["TOKEN", "USER_ID", "NEW_OWNER_ID", "REFRESH_TOKEN"];
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -252,10 +252,48 @@ async fn every_http_event_is_answered_by_its_function() {
     let body = feeder.feed("health", None, &[], StatusCode::OK).await;
     assert_eq!(body["status"], "ok");
 
+    let body = feeder.feed("get-jwks", None, &[], StatusCode::OK).await;
+    assert_eq!(body["keys"][0]["kid"], tenantry_tests::SIGNING_KID);
+
     let body = feeder.feed("auth-login", None, &[], StatusCode::OK).await;
     assert_eq!(body["token_type"], "Bearer");
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(stack.me(token).await["id"], ben.as_str());
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+
+    let body = feeder
+        .feed(
+            "auth-refresh",
+            None,
+            &[("REFRESH_TOKEN", refresh.as_str())],
+            StatusCode::OK,
+        )
+        .await;
+    assert_ne!(body["refresh_token"], refresh.as_str());
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(stack.me(&token).await["id"], ben.as_str());
+
+    let body = feeder
+        .feed("auth-logout", Some(&token), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["sessions_revoked"], "current");
+    let (status, _) = stack.call("GET", "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let body = feeder
+        .feed("set-password", Some(&owner), &ben_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["sessions_revoked"], true);
+    let ben_token = stack
+        .login("acme", "ben", "a-brand-new-long-password")
+        .await;
+
+    let body = feeder
+        .feed("auth-logout-all", Some(&ben_token), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["sessions_revoked"], "all");
+    let (status, _) = stack.call("GET", "/me", Some(&ben_token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let root = stack.root_token.clone();
     let body = feeder

@@ -606,6 +606,7 @@ fn fuzz_path_parameters_methods_and_tokens_never_panic_nor_answer_5xx() {
         ("POST", "/tenants"),
         ("GET", "/me"),
         ("GET", "/health"),
+        ("GET", "/.well-known/jwks.json"),
         ("POST", "/auth/login"),
     ]);
     let any_method = prop::sample::select(vec![

@@ -1,7 +1,7 @@
 //! The logs: a whole scenario through the real handlers (and the scheduled purge) logged at
 //! `TRACE` by the subscriber every function installs. Every line is JSON; every line logged
 //! inside a request names that request's id, tenant, actor and action; no line holds a
-//! password, a password hash, a token, the JWT secret or a bearer header.
+//! password, a password hash, a token, the private signing key or a bearer header.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -14,7 +14,7 @@ use lambda_http::{Context, LambdaEvent, RequestExt};
 use serde_json::{Value, json};
 use tenantry_accounts::{PURGE_ACTOR, Principal, Purger};
 use tenantry_store::UserKey;
-use tenantry_tests::{JWT_SECRET, ROOT_PASSWORD, Stack};
+use tenantry_tests::{ROOT_PASSWORD, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack};
 
 /// Everything the subscriber wrote, shared with the test.
 #[derive(Clone, Default)]
@@ -122,7 +122,16 @@ impl Scenario {
         assert_eq!(status, StatusCode::OK, "{body}");
         let token = body["access_token"].as_str().unwrap().to_owned();
         self.secrets.push(token.clone());
+        self.remember_refresh_token(&body);
         token
+    }
+
+    /// A refresh token is a secret, and so is its random part on its own.
+    fn remember_refresh_token(&mut self, body: &Value) {
+        let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+        self.secrets
+            .push(refresh.split('.').nth(1).unwrap().to_owned());
+        self.secrets.push(refresh);
     }
 
     /// Creates a user as `actor` and remembers its password and stored hash.
@@ -247,7 +256,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
         secrets: vec![
             ROOT_PASSWORD.to_owned(),
             stack.root_token.clone(),
-            String::from_utf8(JWT_SECRET.to_vec()).unwrap(),
+            SIGNING_KEY_PEM_BODY.to_owned(),
             "Bearer ".to_owned(),
         ],
         stack,
@@ -275,6 +284,18 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
 
     let (status, _) = s
         .send("GET", "/health", None, None, "health", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .send(
+            "GET",
+            "/.well-known/jwks.json",
+            None,
+            None,
+            "auth.jwks",
+            None,
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 
@@ -317,6 +338,63 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A session: refreshed once, then reused (revoked), then a logout and a logout everywhere.
+    let body = json!({"tenant": "acme", "username": "olivia", "password": owner_password});
+    let (status, session) = s
+        .send(
+            "POST",
+            "/auth/login",
+            None,
+            Some(body),
+            "auth.login",
+            Some("acme"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.remember_refresh_token(&session);
+    let refresh = json!({"refresh_token": session["refresh_token"]});
+    let (status, next) = s
+        .send(
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(refresh.clone()),
+            "auth.refresh",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    s.remember_refresh_token(&next);
+    s.secrets
+        .push(next["access_token"].as_str().unwrap().to_owned());
+    let (status, _) = s
+        .send(
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(refresh),
+            "auth.refresh",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let spare = s.login("acme", "olivia", owner_password).await;
+    let (status, _) = s
+        .send(
+            "POST",
+            "/auth/logout",
+            Some(&spare),
+            None,
+            "auth.logout",
+            Some("acme"),
+            Some(&olivia_id),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 
     let ben_id = s
         .create_user(
@@ -390,8 +468,9 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    // A token that does not verify (another key signed it): no actor.
-    let forged = tenantry_http::Tokens::new(&[7; 32], "tenantry", "tenantry-api", 900)
+    // A token that does not verify (another key signed it, under the real kid): no actor.
+    let other = tenantry_http::SigningKeys::generate(SIGNING_KID).unwrap();
+    let forged = tenantry_http::Tokens::new(&other, "tenantry", "tenantry-api", 900)
         .issue(&Principal {
             user_id: ada_id.clone(),
             tenant_id: "acme".into(),

@@ -65,6 +65,8 @@ enum Call {
     PatchRole(Role),
     PatchEmail,
     Transfer,
+    /// A password reset (no `current_password`).
+    SetPassword,
     Create(Role),
     List(ListScope),
     Audit,
@@ -73,7 +75,7 @@ enum Call {
 }
 
 impl Call {
-    const ON_USERS: [Call; 10] = [
+    const ON_USERS: [Call; 11] = [
         Call::Get,
         Call::Delete,
         Call::Restore,
@@ -84,6 +86,7 @@ impl Call {
         Call::PatchRole(Role::User),
         Call::PatchEmail,
         Call::Transfer,
+        Call::SetPassword,
     ];
     const ON_TENANTS: [Call; 9] = [
         Call::Create(Role::SuperAdmin),
@@ -183,12 +186,21 @@ fn expected(actor: &UserItem, call: Call, tenant: &str, target: Option<&UserItem
         (Call::PatchRole(role), Some(m)) => (Action::ChangeRole(role), Target::User(m)),
         (Call::PatchEmail, Some(m)) => (Action::ChangeEmail, Target::User(m)),
         (Call::Transfer, Some(m)) => (Action::TransferOwnership, Target::User(m)),
+        (Call::SetPassword, Some(m)) => (Action::SetPassword, Target::User(m)),
         (call, None) => panic!("{call:?} needs a target"),
     };
     let decision = decide(&actor, action, &on);
     let why = format!("decide({action:?}) = {decision:?}");
     let (status, code) = match decision {
         Ok(()) => match (call, member) {
+            // Your own password needs your current one, which a reset does not send.
+            (Call::SetPassword, Some(m)) if m.id == actor.id => {
+                return Expected {
+                    status: StatusCode::BAD_REQUEST,
+                    code: Some("validation_failed"),
+                    why: format!("{why}, and `current_password` is missing"),
+                };
+            }
             (Call::Restore | Call::Purge, Some(m)) if !m.deleted => {
                 return Expected {
                     status: StatusCode::CONFLICT,
@@ -382,6 +394,11 @@ impl World {
                 "PATCH",
                 user,
                 Some(json!({"email": format!("{}@{tenant}.test", self.fresh_name("mail"))})),
+            ),
+            Call::SetPassword => (
+                "POST",
+                format!("{user}/password"),
+                Some(json!({"new_password": "a-brand-new-long-password"})),
             ),
             Call::Transfer => (
                 "POST",
@@ -579,6 +596,7 @@ impl World {
             Call::Delete => answer["id"].as_str() == id && answer["state"] == "deleted",
             Call::Purge => answer["id"].as_str() == id && answer["state"] == "purged",
             Call::Transfer => answer["new_owner"]["id"].as_str() == id,
+            Call::SetPassword => answer["id"].as_str() == id && answer["sessions_revoked"] == true,
             Call::Create(role) => {
                 answer["role"] == role.as_str() && answer["tenant_id"] == case.tenant
             }

@@ -33,6 +33,19 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let root = stack.root_token.clone();
     let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let (status, session) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": "acme", "username": "cyd", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let refresh = json!({"refresh_token": session["refresh_token"]});
+    let (cyd_token, _) = stack.token_of("acme", &cy_id).await.unwrap();
+    let (ben_token, _) = stack.token_of("acme", &ben_id).await.unwrap();
+    let (ada_token, _) = stack.token_of("acme", &ada_id).await.unwrap();
 
     // Happy paths and conflict paths of every function.
     let calls: Vec<Call> = vec![
@@ -40,6 +53,14 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "health",
             "GET",
             "/health".into(),
+            None,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "get-jwks",
+            "GET",
+            "/.well-known/jwks.json".into(),
             None,
             None,
             StatusCode::OK,
@@ -59,6 +80,56 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             None,
             Some(json!({"tenant": "acme", "username": "nobody", "password": PASSWORD})),
             StatusCode::UNAUTHORIZED,
+        ),
+        // A failure, then a success that clears the failure count.
+        (
+            "auth-login",
+            "POST",
+            "/auth/login".into(),
+            None,
+            Some(json!({"tenant": "acme", "username": "ben", "password": "not-the-password"})),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "auth-login",
+            "POST",
+            "/auth/login".into(),
+            None,
+            Some(json!({"tenant": "acme", "username": "ben", "password": PASSWORD})),
+            StatusCode::OK,
+        ),
+        (
+            "auth-refresh",
+            "POST",
+            "/auth/refresh".into(),
+            None,
+            Some(refresh.clone()),
+            StatusCode::OK,
+        ),
+        // Used again: the session is revoked.
+        (
+            "auth-refresh",
+            "POST",
+            "/auth/refresh".into(),
+            None,
+            Some(refresh),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "auth-logout",
+            "POST",
+            "/auth/logout".into(),
+            Some(&ben_token),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "auth-logout-all",
+            "POST",
+            "/auth/logout-all".into(),
+            Some(&cyd_token),
+            None,
+            StatusCode::OK,
         ),
         (
             "create-tenant",
@@ -186,6 +257,25 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             Some(&root),
             None,
             StatusCode::OK,
+        ),
+        (
+            "set-password",
+            "POST",
+            format!("/tenants/acme/users/{ben_id}/password"),
+            Some(&owner),
+            Some(json!({"new_password": "a-brand-new-long-password"})),
+            StatusCode::OK,
+        ),
+        // Your own, with a wrong current password: counted like a failed login.
+        (
+            "set-password",
+            "POST",
+            format!("/tenants/acme/users/{ada_id}/password"),
+            Some(&ada_token),
+            Some(
+                json!({"new_password": "a-brand-new-long-password", "current_password": "wrong-password"}),
+            ),
+            StatusCode::FORBIDDEN,
         ),
     ];
     for (function, method, path, token, body, expected) in calls {

@@ -239,6 +239,16 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let user = stack.user_item("acme", &id).await.unwrap();
+        // A failed login: the name's login guard holds the username.
+        let (status, _) = stack
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                Some(json!({"tenant": "acme", "username": username, "password": "wrong-password"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(stack.delete("acme", &id, &owner).await.0, StatusCode::OK);
         people.push((username, email, user.password_hash, id));
     }

@@ -209,7 +209,7 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
     let (u_id, _) = stack.user("acme", &owner, "ursula", "user").await;
     let snap = stack
         .store
-        .snapshot(key(&a_id), Some(key(&u_id)), Some("acme"))
+        .snapshot(key(&a_id), None, Some(key(&u_id)), Some("acme"))
         .await
         .unwrap();
     let (actor, stale_target) = (snap.actor.unwrap(), snap.target.unwrap());

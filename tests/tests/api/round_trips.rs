@@ -57,9 +57,10 @@ async fn every_mutation_takes_at_most_two_round_trips() {
         stack.call("GET", "/tenants/acme/users", Some(&owner), None)
     );
     measure!("me", 1, stack.call("GET", "/me", Some(&owner), None));
+    // The username's claim with its login guard, then the account, then the new session.
     measure!(
         "login",
-        2,
+        3,
         stack.call(
             "POST",
             "/auth/login",
@@ -93,6 +94,60 @@ async fn every_mutation_takes_at_most_two_round_trips() {
             Some(&owner),
             Some(serde_json::json!({"retention_days": 10}))
         )
+    );
+    let (carl_id, _) = stack.user("acme", &owner, "carla", "user").await;
+    measure!(
+        "reset a password",
+        2,
+        stack.call(
+            "POST",
+            &format!("/tenants/acme/users/{carl_id}/password"),
+            Some(&owner),
+            Some(serde_json::json!({"new_password": "a-brand-new-long-password"}))
+        )
+    );
+    // Your own: the login guard is read too, before the password is checked.
+    let (carl, _) = stack.token_of("acme", &carl_id).await.unwrap();
+    measure!(
+        "change your own password",
+        3,
+        stack.call(
+            "POST",
+            &format!("/tenants/acme/users/{carl_id}/password"),
+            Some(&carl),
+            Some(serde_json::json!({"new_password": "yet-another-long-password", "current_password": "a-brand-new-long-password"}))
+        )
+    );
+    let (_, session) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(serde_json::json!({"tenant": "acme", "username": "carla", "password": "yet-another-long-password"})),
+        )
+        .await;
+    // The session, then its user, then the rotation.
+    let body = measure!(
+        "refresh",
+        3,
+        stack.call(
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(serde_json::json!({"refresh_token": session["refresh_token"]}))
+        )
+    );
+    let carl = body["access_token"].as_str().unwrap().to_owned();
+    measure!(
+        "logout",
+        2,
+        stack.call("POST", "/auth/logout", Some(&carl), None)
+    );
+    let (carl, _) = stack.token_of("acme", &carl_id).await.unwrap();
+    measure!(
+        "logout everywhere",
+        2,
+        stack.call("POST", "/auth/logout-all", Some(&carl), None)
     );
     println!("round trips per operation:\n  {}", report.join("\n  "));
 }

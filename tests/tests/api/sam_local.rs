@@ -74,13 +74,43 @@ fn env_json_points_every_function_at_dynamodb_local() {
         template.parameter_default("TableName").as_ref(),
         "the table make dev creates"
     );
+    // The functions refuse an invalid key set at start-up.
+    let keys = tenantry_http::SigningKeys::parse(&all["TENANTRY_SIGNING_KEYS"])
+        .unwrap_or_else(|e| panic!("TENANTRY_SIGNING_KEYS: {e}"));
     assert!(
-        all["TENANTRY_JWT_SECRET"].len() >= 32,
-        "the functions refuse a shorter secret at start-up"
+        keys.kids().all(|kid| kid.starts_with("local-only")),
+        "the local key set says what it is"
     );
     // In AWS the override is empty, which the functions read as "the real DynamoDB".
     assert_eq!(
         template.parameter_default("DynamoDbEndpoint").as_deref(),
         Some("")
     );
+}
+
+#[test]
+fn the_signing_keys_come_from_secrets_manager_at_deploy_time() {
+    let path = template::default_path();
+    let root: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let value = &root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_SIGNING_KEYS"];
+    let branches = value["Fn::If"]
+        .as_sequence()
+        .expect("Fn::If on the version");
+    assert_eq!(branches[0].as_str(), Some("SigningKeysVersionPinned"));
+    assert!(root["Conditions"]["SigningKeysVersionPinned"].is_mapping());
+    let references: Vec<&str> = branches[1..]
+        .iter()
+        .map(|b| b["Fn::Sub"].as_str().expect("a long-form Fn::Sub"))
+        .collect();
+    assert_eq!(
+        references,
+        [
+            "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString:::${SigningKeysVersion}}}",
+            "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString}}",
+        ]
+    );
+    for parameter in ["SigningKeysSecret", "SigningKeysVersion"] {
+        assert!(root["Parameters"][parameter].is_mapping(), "{parameter}");
+    }
 }

@@ -26,11 +26,12 @@ const METHODS: [&str; 8] = [
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
 ];
 /// The problem schemas of the spec; every problem the code can produce is one of them.
-const PROBLEM_SCHEMAS: [&str; 4] = [
+const PROBLEM_SCHEMAS: [&str; 5] = [
     "PlainProblem",
     "ValidationProblem",
     "HeldClaimProblem",
     "RestoreWindowClosedProblem",
+    "LoginLockedProblem",
 ];
 
 // ----------------------------------------------------------------------------- the spec
@@ -692,7 +693,8 @@ fn actions_of(operation: &str) -> Vec<Action> {
     let every_role = || Role::ALL.into_iter();
     let member = Action::List(ListScope::Active);
     match operation {
-        "health" | "authLogin" | "getMe" => vec![],
+        "health" | "getJwks" | "authLogin" | "authRefresh" | "authLogout" | "authLogoutAll"
+        | "getMe" => vec![],
         "createTenant" => vec![Action::CreateTenant],
         "updateTenant" => vec![Action::ConfigureTenant],
         "createUser" => every_role().map(Action::Create).collect(),
@@ -709,6 +711,7 @@ fn actions_of(operation: &str) -> Vec<Action> {
             .collect(),
         "transferOwnership" => vec![member, Action::TransferOwnership],
         "listAudit" => vec![Action::ViewAudit],
+        "setPassword" => vec![member, Action::SetPassword],
         other => panic!("operation {other} is not in this table: add the actions it decides"),
     }
 }
@@ -795,7 +798,11 @@ fn each_operation_documents_the_refusals_the_policy_can_give_it() {
             }
             spec.member_values(pointer, "code")
         };
-        let forbidden: BTreeSet<String> = forbidden.into_iter().map(str::to_owned).collect();
+        let mut forbidden: BTreeSet<String> = forbidden.into_iter().map(str::to_owned).collect();
+        if operation == "setPassword" {
+            // The proof of your current password is the use case's check, not the policy's.
+            forbidden.insert("wrong_password".to_owned());
+        }
         assert_eq!(codes("403"), forbidden, "{operation}: 403");
         let documented = codes("409");
         for code in conflicts {
@@ -819,8 +826,11 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
     let users = "/tenants/{tenant_id}/users";
     let nobody = "0199a000-0000-7000-8000-000000000000";
 
-    // Health, login, the caller.
+    // Health, the signing keys, login, the caller.
     s.send(Req::new("GET", "/health")).await.expect(200);
+    s.send(Req::new("GET", "/.well-known/jwks.json"))
+        .await
+        .expect(200);
     let root = s.login("platform", "root").await;
     s.send(
         Req::new("POST", "/auth/login").json(
@@ -828,7 +838,7 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
         ),
     )
     .await
-    .expect_code(401, "unauthenticated");
+    .expect_code(401, "invalid_credentials");
     s.send(Req::new("POST", "/auth/login").json(json!({"tenant": "platform"})))
         .await
         .expect_code(400, "validation_failed");
@@ -1110,6 +1120,114 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
         .expect_code(404, "user_not_found");
     let moved = s.send(transfer(&owner, &alice)).await.expect(200);
     assert_eq!(moved.body["new_owner"]["is_owner"], true);
+
+    // Sessions: refresh once, logout, logout everywhere, passwords, the lockout.
+    let erin = s
+        .send(create(&owner, new_user("erin", "user")))
+        .await
+        .expect(201)
+        .id();
+    let session = s
+        .send(
+            Req::new("POST", "/auth/login")
+                .json(json!({"tenant": "acme", "username": "erin", "password": PASSWORD})),
+        )
+        .await
+        .expect(200);
+    let refresh = json!({"refresh_token": session.body["refresh_token"]});
+    s.send(Req::new("POST", "/auth/refresh").json(refresh.clone()))
+        .await
+        .expect(200);
+    s.send(Req::new("POST", "/auth/refresh").json(refresh))
+        .await
+        .expect_code(401, "session_ended");
+    s.send(Req::new("POST", "/auth/refresh").json(json!({})))
+        .await
+        .expect_code(400, "validation_failed");
+    let erin_token = s.login("acme", "erin").await;
+    s.send(Req::new("POST", "/auth/logout").token(&erin_token))
+        .await
+        .expect(200);
+    s.send(Req::new("POST", "/auth/logout").token(&erin_token))
+        .await
+        .expect_code(401, "unauthenticated");
+    let erin_token = s.login("acme", "erin").await;
+    s.send(Req::new("POST", "/auth/logout-all").token(&erin_token))
+        .await
+        .expect(200);
+    s.send(Req::new("POST", "/auth/logout-all").token(&erin_token))
+        .await
+        .expect_code(401, "unauthenticated");
+    let password = |token: &str, user: &str, body: Value| {
+        Req::new("POST", "/tenants/{tenant_id}/users/{user_id}/password")
+            .at("tenant_id", "acme")
+            .at("user_id", user)
+            .token(token)
+            .json(body)
+    };
+    let erin_token = s.login("acme", "erin").await;
+    s.send(password(
+        &erin_token,
+        &erin,
+        json!({"new_password": "a-new-long-password-1", "current_password": "wrong-password"}),
+    ))
+    .await
+    .expect_code(403, "wrong_password");
+    s.send(password(
+        &erin_token,
+        &erin,
+        json!({"new_password": "short", "current_password": PASSWORD}),
+    ))
+    .await
+    .expect_code(400, "validation_failed");
+    s.send(password(
+        &erin_token,
+        &alice,
+        json!({"new_password": "a-brand-new-long-password"}),
+    ))
+    .await
+    .expect_code(403, "insufficient_role");
+    s.send(password(
+        &owner,
+        &alice,
+        json!({"new_password": "a-brand-new-long-password"}),
+    ))
+    .await
+    .expect_code(403, "owner_protected");
+    s.send(password(
+        &owner,
+        nobody,
+        json!({"new_password": "a-brand-new-long-password"}),
+    ))
+    .await
+    .expect_code(404, "user_not_found");
+    s.send(password(
+        &owner,
+        &erin,
+        json!({"new_password": "a-brand-new-long-password"}),
+    ))
+    .await
+    .expect(200);
+    s.send(password(
+        &erin_token,
+        &erin,
+        json!({"new_password": "a-brand-new-long-password"}),
+    ))
+    .await
+    .expect_code(401, "unauthenticated");
+    for attempt in 1..=tenantry_accounts::MAX_FAILURES {
+        let answer = s
+            .send(
+                Req::new("POST", "/auth/login")
+                    .json(json!({"tenant": "acme", "username": "ghost", "password": PASSWORD})),
+            )
+            .await;
+        if attempt < tenantry_accounts::MAX_FAILURES {
+            answer.expect_code(401, "invalid_credentials");
+        } else {
+            answer.expect_code(429, "login_locked");
+        }
+    }
 
     // The audit log holds every kind of event the spec documents.
     let audit = |token: &str| {

@@ -187,7 +187,7 @@ async fn login_folds_the_username_like_the_claim_and_refuses_look_alikes() {
             .await;
         assert_eq!(
             (status, code(&answer)),
-            (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             "{name:?}: {answer}"
         );
         assert!(answer.get("access_token").is_none());

@@ -222,7 +222,7 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
         .await;
     assert_eq!(
         (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
+        (StatusCode::UNAUTHORIZED, "invalid_credentials")
     );
 
     // The name is held, and the answer says until when and by whom.

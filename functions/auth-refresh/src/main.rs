@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    tenantry_http::run(auth_refresh::ACTION, auth_refresh::handle).await
+}

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    tenantry_http::run(set_password::ACTION, set_password::handle).await
+}

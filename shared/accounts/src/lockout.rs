@@ -1,0 +1,140 @@
+//! Per-account login lockout: after `MAX_FAILURES` failed logins in a row (within
+//! `WINDOW_SECONDS` of each other), logins for that tenant and username are refused for
+//! `LOCKOUT_SECONDS`. The count is kept per requested name, whether or not an account has it,
+//! so a lockout answers the same for every name and reveals nothing.
+
+use tenantry_store::{LoginGuardItem, keys};
+use time::{Duration, OffsetDateTime};
+
+use crate::clock;
+
+/// Failed logins in a row that lock the name.
+pub const MAX_FAILURES: u32 = 5;
+/// How long a lockout lasts.
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+/// A failure further than this from the previous one starts a new count.
+const WINDOW_SECONDS: i64 = 15 * 60;
+/// DynamoDB TTL may clear a guard this long after its last write: by then it counts nothing.
+const KEEP_SECONDS: i64 = 24 * 60 * 60;
+
+/// Seconds left until the name may log in again, when it is locked at `now`.
+pub(crate) fn locked_for(guard: Option<&LoginGuardItem>, now: OffsetDateTime) -> Option<u64> {
+    let until = clock::parse(guard?.locked_until.as_deref()?)?;
+    let left = until - now;
+    // Rounded up, so that a client waiting that long is never refused again.
+    let seconds = left.whole_seconds() + i64::from(left.subsec_nanoseconds() > 0);
+    (until > now).then(|| u64::try_from(seconds).unwrap_or(0))
+}
+
+/// The guard after one more failure at `now`: counted, and locked when the count reaches
+/// `MAX_FAILURES` (the count then starts again).
+pub(crate) fn after_failure(
+    previous: Option<&LoginGuardItem>,
+    tenant_id: &str,
+    normalized: &str,
+    now: OffsetDateTime,
+) -> LoginGuardItem {
+    let recent = previous
+        .and_then(|g| clock::parse(&g.last_failure_at))
+        .is_some_and(|last| now - last <= Duration::seconds(WINDOW_SECONDS));
+    let still_locked = locked_for(previous, now).is_some();
+    let failures = match previous {
+        Some(g) if recent && !still_locked => g.failures + 1,
+        _ => 1,
+    };
+    let locks = failures >= MAX_FAILURES || still_locked;
+    let locked_until = if still_locked {
+        previous.and_then(|g| g.locked_until.clone())
+    } else if locks {
+        Some(clock::format(now + Duration::seconds(LOCKOUT_SECONDS)))
+    } else {
+        None
+    };
+    LoginGuardItem {
+        pk: keys::login_guard_pk(tenant_id, normalized),
+        sk: keys::LOGIN_GUARD_SK.to_owned(),
+        failures: if locks { 0 } else { failures },
+        last_failure_at: clock::format(now),
+        locked_until,
+        version: previous.map_or(1, |g| g.version + 1),
+        expires: u64::try_from((now + Duration::seconds(KEEP_SECONDS)).unix_timestamp())
+            .unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-11-24 10:00:00 UTC);
+
+    fn fail_times(times: &[i64]) -> Option<LoginGuardItem> {
+        let mut guard = None;
+        for &t in times {
+            guard = Some(after_failure(
+                guard.as_ref(),
+                "acme",
+                "ben",
+                T0 + Duration::seconds(t),
+            ));
+        }
+        guard
+    }
+
+    #[test]
+    fn the_fifth_failure_in_a_row_locks_for_fifteen_minutes() {
+        let four = fail_times(&[0, 1, 2, 3]).unwrap();
+        assert_eq!((four.failures, four.locked_until.as_deref()), (4, None));
+        assert_eq!(four.version, 4);
+        assert_eq!(four.pk, "LOGIN#acme#ben");
+        assert_eq!(locked_for(Some(&four), T0 + Duration::seconds(4)), None);
+        let five = fail_times(&[0, 1, 2, 3, 4]).unwrap();
+        assert_eq!(five.failures, 0);
+        assert_eq!(
+            five.locked_until.as_deref(),
+            Some("2026-11-24T10:15:04.000Z")
+        );
+        assert_eq!(
+            locked_for(Some(&five), T0 + Duration::seconds(4)),
+            Some(900)
+        );
+        assert_eq!(
+            locked_for(Some(&five), T0 + Duration::milliseconds(4_500)),
+            Some(900)
+        );
+        assert_eq!(
+            locked_for(Some(&five), T0 + Duration::seconds(903)),
+            Some(1)
+        );
+        assert_eq!(locked_for(Some(&five), T0 + Duration::seconds(904)), None);
+    }
+
+    #[test]
+    fn failures_while_locked_keep_the_same_end_and_a_new_count_starts_after_it() {
+        let locked = fail_times(&[0, 1, 2, 3, 4, 10]).unwrap();
+        assert_eq!(
+            locked.locked_until.as_deref(),
+            Some("2026-11-24T10:15:04.000Z")
+        );
+        assert_eq!(locked.failures, 0);
+        let after = fail_times(&[0, 1, 2, 3, 4, 905]).unwrap();
+        assert_eq!((after.failures, after.locked_until), (1, None));
+    }
+
+    #[test]
+    fn failures_far_apart_start_over() {
+        let spread = fail_times(&[0, 1, 2, 3, 3 + WINDOW_SECONDS + 1]).unwrap();
+        assert_eq!((spread.failures, spread.locked_until), (1, None));
+        let within = fail_times(&[0, 1, 2, 3, 3 + WINDOW_SECONDS]).unwrap();
+        assert!(within.locked_until.is_some());
+    }
+
+    #[test]
+    fn no_guard_or_a_past_lock_is_no_lock() {
+        assert_eq!(locked_for(None, T0), None);
+        let mut guard = fail_times(&[0]).unwrap();
+        guard.locked_until = Some("not a time".into());
+        assert_eq!(locked_for(Some(&guard), T0), None);
+    }
+}

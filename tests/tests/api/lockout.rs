@@ -1,0 +1,158 @@
+//! Per-account lockout: five failed logins in a row lock the tenant and username for fifteen
+//! minutes, counted with conditional writes so that racing failures are each counted once,
+//! and answered the same whether or not the account exists.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use tenantry_accounts::{LOCKOUT_SECONDS, MAX_FAILURES};
+use tenantry_tests::{LONG_AGO, PASSWORD, Stack};
+
+async fn login(stack: &Stack, tenant: &str, username: &str, password: &str) -> (StatusCode, Value) {
+    stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": tenant, "username": username, "password": password})),
+        )
+        .await
+}
+
+/// What a client can see of an answer: status, code and the retry delay (rounded to the
+/// minute, so two runs a few seconds apart compare equal).
+fn seen(answer: &(StatusCode, Value)) -> (u16, String, Option<u64>) {
+    let (status, body) = answer;
+    (
+        status.as_u16(),
+        body["code"].as_str().unwrap_or("").to_owned(),
+        body["retry_after"].as_u64().map(|s| s.div_ceil(60)),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failures_lock_a_name_the_same_whether_or_not_the_account_exists() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let mut traces = Vec::new();
+    for username in ["ben", "nobody"] {
+        let mut trace = Vec::new();
+        for _ in 0..MAX_FAILURES + 1 {
+            trace.push(seen(
+                &login(&stack, "acme", username, "wrong-password").await,
+            ));
+        }
+        // The right password is not even checked while locked.
+        let locked = login(&stack, "acme", username, PASSWORD).await;
+        trace.push(seen(&locked));
+        assert!(
+            locked.1["retry_after"].as_u64().unwrap() <= LOCKOUT_SECONDS as u64,
+            "{}",
+            locked.1
+        );
+        traces.push(trace);
+    }
+    let expected: Vec<(u16, String, Option<u64>)> = (0..MAX_FAILURES - 1)
+        .map(|_| (401, "invalid_credentials".to_owned(), None))
+        .chain((0..3).map(|_| (429, "login_locked".to_owned(), Some(15))))
+        .collect();
+    assert_eq!(traces[0], expected);
+    assert_eq!(traces[1], expected, "an unknown name locks like a real one");
+
+    // Other names, and the same name in another tenant, are not locked.
+    stack.user("acme", &owner, "ada", "user").await;
+    assert_eq!(
+        login(&stack, "acme", "ada", PASSWORD).await.0,
+        StatusCode::OK
+    );
+    let (_, globex_owner) = stack.tenant("globex").await;
+    stack.user("globex", &globex_owner, "ben", "user").await;
+    assert_eq!(
+        login(&stack, "globex", "ben", PASSWORD).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_resets_the_count_and_a_lock_ends_on_time() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(
+            login(&stack, "acme", "ben", "wrong-password").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login(&stack, "acme", "ben", PASSWORD).await.0,
+        StatusCode::OK
+    );
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(
+            login(&stack, "acme", "ben", "wrong-password").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, body) = login(&stack, "acme", "ben", "wrong-password").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // The header a client waits on matches the body.
+    let (status, answer) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": "acme", "username": "ben", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+
+    // Fifteen minutes later (the lock's end moved into the past): the right password works.
+    stack
+        .store
+        .client()
+        .update_item()
+        .table_name(stack.store.table())
+        .key("PK", AttributeValue::S("LOGIN#acme#ben".into()))
+        .key("SK", AttributeValue::S("GUARD".into()))
+        .update_expression("SET locked_until = :past")
+        .expression_attribute_values(":past", AttributeValue::S(LONG_AGO.into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login(&stack, "acme", "ben", PASSWORD).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_failures_are_each_counted_once() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let burst = 12;
+    let answers = futures::future::join_all(
+        (0..burst).map(|_| login(&stack, "acme", "ben", "wrong-password")),
+    )
+    .await;
+    let mut codes: Vec<String> = answers.iter().map(|a| seen(a).1).collect();
+    codes.sort();
+    // Whatever the interleaving: the first MAX_FAILURES - 1 counted are refused as wrong,
+    // the one that reaches the limit locks, and every later one finds the name locked.
+    let wrong = codes.iter().filter(|c| *c == "invalid_credentials").count();
+    let locked = codes.iter().filter(|c| *c == "login_locked").count();
+    assert_eq!(wrong + locked, burst, "{codes:?}");
+    assert_eq!(wrong, (MAX_FAILURES - 1) as usize, "{codes:?}");
+    let guard = stack
+        .store
+        .login_snapshot("acme", "ben")
+        .await
+        .unwrap()
+        .1
+        .unwrap();
+    assert!(guard.locked_until.is_some(), "{guard:?}");
+    // Every failure that was checked wrote once: as many versions as counted failures.
+    assert!(guard.version >= u64::from(MAX_FAILURES), "{guard:?}");
+}

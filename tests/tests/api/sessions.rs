@@ -1,0 +1,480 @@
+//! Sessions: refresh tokens rotate once, a reused one revokes its whole session, logout ends
+//! one session and logout-all every one, and whatever bumps the epoch (delete, role change,
+//! password change) kills every access and refresh token at once. Password changes and
+//! resets follow the rank rules.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use tenantry_tests::invariants::scan_all;
+use tenantry_tests::{LONG_AGO, PASSWORD, Stack};
+
+/// A login's answer: (access token, refresh token).
+async fn login(stack: &Stack, username: &str, password: &str) -> (String, String) {
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": "acme", "username": username, "password": password})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["refresh_expires_in"].as_u64().unwrap() > 29 * 86_400,
+        "{body}"
+    );
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn refresh(stack: &Stack, token: &str) -> (StatusCode, Value) {
+    stack
+        .call(
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": token})),
+        )
+        .await
+}
+
+/// The pair a successful refresh answers.
+async fn refreshed(stack: &Stack, token: &str) -> (String, String) {
+    let (status, body) = refresh(stack, token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn me_status(stack: &Stack, token: &str) -> StatusCode {
+    stack.call("GET", "/me", Some(token), None).await.0
+}
+
+async fn assert_ended(stack: &Stack, access: &str, refresh_token: &str) {
+    assert_eq!(me_status(stack, access).await, StatusCode::UNAUTHORIZED);
+    let (status, body) = refresh(stack, refresh_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "session_ended");
+}
+
+/// The session item a refresh token names, straight from the table.
+async fn session_item(stack: &Stack, refresh_token: &str) -> tenantry_store::SessionItem {
+    let id = refresh_token.split('.').next().unwrap();
+    stack.store.get_session(id).await.unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_works_once_and_is_stored_only_as_a_hash() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (a0, r0) = login(&stack, "ben", PASSWORD).await;
+    let (a1, r1) = refreshed(&stack, &r0).await;
+    assert_ne!(r0, r1);
+    assert_eq!(me_status(&stack, &a1).await, StatusCode::OK);
+    // The first access token belongs to the same live session.
+    assert_eq!(me_status(&stack, &a0).await, StatusCode::OK);
+    let (a2, r2) = refreshed(&stack, &r1).await;
+    assert_eq!(me_status(&stack, &a2).await, StatusCode::OK);
+
+    // No refresh token, nor its random part, is on the table: only hashes.
+    let table: Vec<String> = scan_all(&stack.store)
+        .await
+        .into_iter()
+        .map(|item| format!("{item:?}"))
+        .collect();
+    for token in [&r0, &r1, &r2] {
+        let secret = token.split('.').nth(1).unwrap();
+        assert!(
+            table.iter().all(|item| !item.contains(secret)),
+            "a refresh token is stored in clear"
+        );
+    }
+    let session = session_item(&stack, &r2).await;
+    assert_eq!(session.rotated.len(), 2);
+    assert_eq!(session.refresh_hash.len(), 64);
+    assert!(session.revoked_at.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_refresh_token_revokes_its_whole_session_and_only_that_one() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (a0, r0) = login(&stack, "ben", PASSWORD).await;
+    let (other_access, other_refresh) = login(&stack, "ben", PASSWORD).await;
+    let (a1, r1) = refreshed(&stack, &r0).await;
+
+    // The stolen first token comes back: 401, and the whole family is over.
+    let (status, body) = refresh(&stack, &r0).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "session_ended");
+    assert_ended(&stack, &a1, &r1).await;
+    assert_eq!(me_status(&stack, &a0).await, StatusCode::UNAUTHORIZED);
+    let session = session_item(&stack, &r1).await;
+    assert_eq!(session.revoked_reason.as_deref(), Some("reuse"));
+
+    // Ben's other session is untouched.
+    assert_eq!(me_status(&stack, &other_access).await, StatusCode::OK);
+    refreshed(&stack, &other_refresh).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_refreshes_of_one_token_have_one_winner_then_the_session_is_revoked() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (_, r0) = login(&stack, "ben", PASSWORD).await;
+    let answers = futures::future::join_all((0..8).map(|_| refresh(&stack, &r0))).await;
+    let winners: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(status, _)| *status != StatusCode::OK)
+            .all(|(status, body)| *status == StatusCode::UNAUTHORIZED
+                && body["code"] == "session_ended"),
+        "{answers:?}"
+    );
+    // Two parties held one token: neither keeps the session.
+    let winner = winners[0];
+    assert_ended(
+        &stack,
+        winner["access_token"].as_str().unwrap(),
+        winner["refresh_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(
+        session_item(&stack, &r0).await.revoked_reason.as_deref(),
+        Some("reuse")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_guessed_refresh_tokens_get_401_and_revoke_nothing() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (access, r0) = login(&stack, "ben", PASSWORD).await;
+    let session = r0.split('.').next().unwrap();
+    let guessed = format!("{session}.{}", "A".repeat(43));
+    for token in [
+        "",
+        "x",
+        "not.a.token",
+        guessed.as_str(),
+        &format!("{r0}x"),
+        &format!("0199a000-0000-7000-8000-000000000000.{}", "B".repeat(43)),
+    ] {
+        let (status, body) = refresh(&stack, token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}: {body}");
+        assert_eq!(body["code"], "session_ended");
+    }
+    // A guess at the secret of a real session is not a reuse: the session lives on.
+    assert_eq!(me_status(&stack, &access).await, StatusCode::OK);
+    refreshed(&stack, &r0).await;
+    // Extra fields are refused like everywhere else.
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({"refresh_token": r0, "user_id": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_ends_one_session_and_logout_all_ends_every_one() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+    let (a1, r1) = login(&stack, "ben", PASSWORD).await;
+    let (a2, r2) = login(&stack, "ben", PASSWORD).await;
+    let (a3, r3) = login(&stack, "ben", PASSWORD).await;
+
+    let (status, body) = stack.call("POST", "/auth/logout", Some(&a1), None).await;
+    assert_eq!(
+        (status, &body),
+        (StatusCode::OK, &json!({"sessions_revoked": "current"}))
+    );
+    assert_ended(&stack, &a1, &r1).await;
+    // Logging out again with the dead token: 401.
+    let (status, _) = stack.call("POST", "/auth/logout", Some(&a1), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_status(&stack, &a2).await, StatusCode::OK);
+
+    let epoch = stack.user_item("acme", &ben_id).await.unwrap().token_epoch;
+    let (status, body) = stack
+        .call("POST", "/auth/logout-all", Some(&a2), None)
+        .await;
+    assert_eq!(
+        (status, &body),
+        (StatusCode::OK, &json!({"sessions_revoked": "all"}))
+    );
+    assert_eq!(
+        stack.user_item("acme", &ben_id).await.unwrap().token_epoch,
+        epoch + 1
+    );
+    assert_ended(&stack, &a2, &r2).await;
+    assert_ended(&stack, &a3, &r3).await;
+    assert_eq!(
+        stack
+            .audit_actions("acme", &ben_id)
+            .await
+            .first()
+            .map(String::as_str),
+        Some("auth.logout_all")
+    );
+    // A new login works at once.
+    let (a4, _) = login(&stack, "ben", PASSWORD).await;
+    assert_eq!(me_status(&stack, &a4).await, StatusCode::OK);
+    let violations = tenantry_tests::invariants::check(
+        &tenantry_tests::invariants::TableDump::read(&stack.store).await,
+    );
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_role_change_and_password_change_end_every_session_at_once() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
+    let path = format!("/tenants/acme/users/{ben_id}");
+
+    // Delete, then restore: the sessions from before stay dead.
+    let (access, refresh_token) = login(&stack, "ben", PASSWORD).await;
+    assert_eq!(
+        stack.delete("acme", &ben_id, &owner).await.0,
+        StatusCode::OK
+    );
+    assert_ended(&stack, &access, &refresh_token).await;
+    assert_eq!(
+        stack.restore("acme", &ben_id, &owner).await.0,
+        StatusCode::OK
+    );
+    assert_ended(&stack, &access, &refresh_token).await;
+
+    // A role change.
+    let (access, refresh_token) = login(&stack, "ben", PASSWORD).await;
+    let (status, body) = stack
+        .call("PATCH", &path, Some(&owner), Some(json!({"role": "agent"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_ended(&stack, &access, &refresh_token).await;
+
+    // A password reset by an admin.
+    let (access, refresh_token) = login(&stack, "ben", PASSWORD).await;
+    let (status, body) = stack
+        .call(
+            "POST",
+            &format!("{path}/password"),
+            Some(&owner),
+            Some(json!({"new_password": "a-brand-new-long-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": ben_id, "password_changed": true, "sessions_revoked": true})
+    );
+    assert_ended(&stack, &access, &refresh_token).await;
+    // An email change is not a security event: sessions live on.
+    let (access, refresh_token) = login(&stack, "ben", "a-brand-new-long-password").await;
+    let (status, _) = stack
+        .call(
+            "PATCH",
+            &path,
+            Some(&owner),
+            Some(json!({"email": "ben2@acme.test"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me_status(&stack, &access).await, StatusCode::OK);
+    refreshed(&stack, &refresh_token).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_cannot_refresh_nor_act() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (access, refresh_token) = login(&stack, "ben", PASSWORD).await;
+    let id = refresh_token.split('.').next().unwrap();
+    stack
+        .store
+        .client()
+        .update_item()
+        .table_name(stack.store.table())
+        .key("PK", AttributeValue::S(format!("SESSION#{id}")))
+        .key("SK", AttributeValue::S("SESSION".into()))
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(":past", AttributeValue::S(LONG_AGO.into()))
+        .send()
+        .await
+        .unwrap();
+    assert_ended(&stack, &access, &refresh_token).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn your_own_password_needs_the_current_one_and_others_follow_the_rank_rules() {
+    let stack = Stack::new().await;
+    let (owner_id, owner) = stack.tenant("acme").await;
+    let (ben_id, ben) = stack.user("acme", &owner, "ben", "user").await;
+    let (ada_id, ada) = stack.user("acme", &owner, "ada", "admin").await;
+    let (_, cyd) = stack.user("acme", &owner, "cyd", "agent").await;
+    let (_, other_owner) = stack.tenant("globex").await;
+    let set = |token: String, user: String, body: Value| {
+        let stack = &stack;
+        async move {
+            stack
+                .call(
+                    "POST",
+                    &format!("/tenants/acme/users/{user}/password"),
+                    Some(&token),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let new = "a-brand-new-long-password";
+    let cases = [
+        // (who, whose, body, status, code)
+        (
+            &ben,
+            &ben_id,
+            json!({"new_password": new}),
+            400,
+            "validation_failed",
+        ),
+        (
+            &ben,
+            &ben_id,
+            json!({"new_password": new, "current_password": "wrong-password"}),
+            403,
+            "wrong_password",
+        ),
+        (
+            &ben,
+            &ben_id,
+            json!({"new_password": "short", "current_password": PASSWORD}),
+            400,
+            "validation_failed",
+        ),
+        (
+            &ben,
+            &ben_id,
+            json!({"new_password": "ben-is-in-here-12", "current_password": PASSWORD}),
+            400,
+            "validation_failed",
+        ),
+        (
+            &ben,
+            &ben_id,
+            json!({"new_password": new, "current_password": PASSWORD, "role": "admin"}),
+            400,
+            "validation_failed",
+        ),
+        (
+            &ada,
+            &ben_id,
+            json!({"new_password": new, "current_password": PASSWORD}),
+            400,
+            "validation_failed",
+        ),
+        (
+            &cyd,
+            &ben_id,
+            json!({"new_password": new}),
+            403,
+            "insufficient_role",
+        ),
+        (
+            &ada,
+            &owner_id,
+            json!({"new_password": new}),
+            403,
+            "owner_protected",
+        ),
+        (
+            &stack.root_token,
+            &owner_id,
+            json!({"new_password": new}),
+            403,
+            "owner_protected",
+        ),
+        (
+            &other_owner,
+            &ben_id,
+            json!({"new_password": new}),
+            404,
+            "user_not_found",
+        ),
+    ];
+    for (who, whose, body, status, code) in cases {
+        let (got, answer) = set(who.clone(), whose.clone(), body.clone()).await;
+        assert_eq!(
+            (got.as_u16(), answer["code"].as_str()),
+            (status, Some(code)),
+            "{body}: {answer}"
+        );
+    }
+    // An admin resets no other admin; a super admin does.
+    let (_, other_admin) = stack.user("acme", &owner, "adele", "admin").await;
+    let (got, answer) = set(other_admin, ada_id.clone(), json!({"new_password": new})).await;
+    assert_eq!(
+        (got, answer["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("admin_cannot_change_admin"))
+    );
+    let (got, _) = set(
+        stack.root_token.clone(),
+        ada_id.clone(),
+        json!({"new_password": new}),
+    )
+    .await;
+    assert_eq!(got, StatusCode::OK);
+    assert_eq!(me_status(&stack, &ada).await, StatusCode::UNAUTHORIZED);
+
+    // Ben changes his own: the old password stops working, the new one logs in.
+    let (got, answer) = set(
+        ben.clone(),
+        ben_id.clone(),
+        json!({"new_password": new, "current_password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(got, StatusCode::OK, "{answer}");
+    assert_eq!(me_status(&stack, &ben).await, StatusCode::UNAUTHORIZED);
+    let (status, body) = stack
+        .call(
+            "POST",
+            "/auth/login",
+            None,
+            Some(json!({"tenant": "acme", "username": "ben", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_credentials"))
+    );
+    login(&stack, "ben", new).await;
+    assert!(
+        stack
+            .audit_actions("acme", &ben_id)
+            .await
+            .contains(&"user.set_password".to_owned())
+    );
+    let violations = tenantry_tests::invariants::check(
+        &tenantry_tests::invariants::TableDump::read(&stack.store).await,
+    );
+    assert!(violations.is_empty(), "{violations:?}");
+}
