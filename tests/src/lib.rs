@@ -281,13 +281,25 @@ pub const LONG_AGO: &str = "2000-01-01T00:00:00.000Z";
 /// Moves a deleted user's purge date to [`LONG_AGO`], as time would: its restore window is
 /// closed and the purge finds it due.
 pub async fn backdate_purge(store: &Store, tenant: &str, user_id: &str) {
+    backdate(
+        store,
+        &format!("TENANT#{tenant}"),
+        &format!("USER#{user_id}"),
+        "purge_after",
+    )
+    .await;
+}
+
+/// Moves the time `attribute` of the item `pk`/`sk` to [`LONG_AGO`], as time would.
+pub async fn backdate(store: &Store, pk: &str, sk: &str, attribute: &str) {
     store
         .client()
         .update_item()
         .table_name(store.table())
-        .key("PK", AttributeValue::S(format!("TENANT#{tenant}")))
-        .key("SK", AttributeValue::S(format!("USER#{user_id}")))
-        .update_expression("SET purge_after = :p")
+        .key("PK", AttributeValue::S(pk.to_owned()))
+        .key("SK", AttributeValue::S(sk.to_owned()))
+        .update_expression("SET #a = :p")
+        .expression_attribute_names("#a", attribute)
         .expression_attribute_values(":p", AttributeValue::S(LONG_AGO.into()))
         .send()
         .await

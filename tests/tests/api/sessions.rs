@@ -3,11 +3,10 @@
 //! password change) kills every access and refresh token at once. Password changes and
 //! resets follow the rank rules.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_tests::invariants::scan_all;
-use tenantry_tests::{LONG_AGO, PASSWORD, Stack};
+use tenantry_tests::{PASSWORD, Stack};
 
 /// A login's answer: (access token, refresh token).
 async fn login(stack: &Stack, username: &str, password: &str) -> (String, String) {
@@ -311,18 +310,13 @@ async fn an_ended_session_cannot_refresh_nor_act() {
     stack.user("acme", &owner, "ben", "user").await;
     let (access, refresh_token) = login(&stack, "ben", PASSWORD).await;
     let id = refresh_token.split('.').next().unwrap();
-    stack
-        .store
-        .client()
-        .update_item()
-        .table_name(stack.store.table())
-        .key("PK", AttributeValue::S(format!("SESSION#{id}")))
-        .key("SK", AttributeValue::S("SESSION".into()))
-        .update_expression("SET expires_at = :past")
-        .expression_attribute_values(":past", AttributeValue::S(LONG_AGO.into()))
-        .send()
-        .await
-        .unwrap();
+    tenantry_tests::backdate(
+        &stack.store,
+        &format!("SESSION#{id}"),
+        "SESSION",
+        "expires_at",
+    )
+    .await;
     assert_ended(&stack, &access, &refresh_token).await;
 }
 
