@@ -230,6 +230,8 @@ async fn start(subject: &Subject, env: &Env<'_>) -> Running {
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_SESSION_TOKEN", "local")
         .env("LAMBDA_TASK_ROOT", &task_root)
+        // Lambda's task root is read-only: Python finds no bytecode cache for the handler there.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("TABLE_NAME", env.table)
         .env("DYNAMODB_ENDPOINT", env.endpoint)
         .env("TENANTRY_SIGNING_KEYS", SIGNING_KEYS)
