@@ -227,3 +227,138 @@ async fn serve(
     }
     Ok(reply(StatusCode::NOT_FOUND, "{}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
+
+    use super::*;
+
+    type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+    fn client() -> HttpClient {
+        Client::builder(TokioExecutor::new()).build_http()
+    }
+
+    async fn send(
+        client: &HttpClient,
+        method: Method,
+        url: String,
+        body: &'static str,
+    ) -> (StatusCode, hyper::HeaderMap, Bytes) {
+        let req = Request::builder()
+            .method(method)
+            .uri(url)
+            .body(Full::new(Bytes::from_static(body.as_bytes())))
+            .unwrap();
+        let response = client.request(req).await.unwrap();
+        let (parts, body) = response.into_parts();
+        (
+            parts.status,
+            parts.headers,
+            body.collect().await.unwrap().to_bytes(),
+        )
+    }
+
+    /// A runtime that takes one event and answers it on `kind` (`response` or `error`),
+    /// returning what it saw.
+    async fn one_invocation(address: String, kind: &'static str) -> (hyper::HeaderMap, Bytes) {
+        let client = client();
+        let base = format!("http://{address}{PREFIX}");
+        let (status, headers, event) =
+            send(&client, Method::GET, format!("{base}/invocation/next"), "").await;
+        assert_eq!(status, StatusCode::OK);
+        let id = headers["lambda-runtime-aws-request-id"].to_str().unwrap();
+        let (status, _, _) = send(
+            &client,
+            Method::POST,
+            format!("{base}/invocation/{id}/{kind}"),
+            r#"{"answer":42}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        (headers, event)
+    }
+
+    #[tokio::test]
+    async fn an_event_goes_to_the_runtime_and_its_response_comes_back() {
+        let mut api = RuntimeApi::start().await.unwrap();
+        let runtime = tokio::spawn(one_invocation(api.address().to_owned(), "response"));
+        assert!(api.next_poll(Duration::from_secs(5)).await.is_some());
+        let outcome = api
+            .invoke(br#"{"event":1}"#.to_vec(), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(outcome.ok);
+        assert_eq!(&outcome.body[..], br#"{"answer":42}"#);
+        assert!(outcome.duration > Duration::ZERO);
+        let (headers, event) = runtime.await.unwrap();
+        assert_eq!(&event[..], br#"{"event":1}"#);
+        assert_eq!(headers["lambda-runtime-invoked-function-arn"], FUNCTION_ARN);
+        assert!(headers.contains_key("lambda-runtime-trace-id"));
+        let deadline: u128 = headers["lambda-runtime-deadline-ms"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        assert!(
+            deadline > now && deadline <= now + 30_000,
+            "{deadline} vs {now}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_invocation_as_failed() {
+        let api = RuntimeApi::start().await.unwrap();
+        let runtime = tokio::spawn(one_invocation(api.address().to_owned(), "error"));
+        let outcome = api
+            .invoke(b"{}".to_vec(), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(!outcome.ok);
+        assert_eq!(&outcome.body[..], br#"{"answer":42}"#);
+        runtime.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unknown_ids_and_paths_are_refused_and_init_errors_kept() {
+        let api = RuntimeApi::start().await.unwrap();
+        let client = client();
+        let base = format!("http://{}{PREFIX}", api.address());
+        let (status, _, _) = send(
+            &client,
+            Method::POST,
+            format!("{base}/invocation/nope/response"),
+            "{}",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _, _) = send(&client, Method::GET, format!("{base}/nothing"), "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = send(
+            &client,
+            Method::POST,
+            format!("{base}/init/error"),
+            r#"{"errorType":"Bad"}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(api.init_errors(), vec![r#"{"errorType":"Bad"}"#.to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn an_invocation_nobody_takes_times_out() {
+        let api = RuntimeApi::start().await.unwrap();
+        let err = api
+            .invoke(b"{}".to_vec(), Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert!(err.contains("no answer"), "{err}");
+    }
+}
