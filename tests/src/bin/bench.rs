@@ -1324,15 +1324,27 @@ fn report(args: &Args, r: &Results) -> String {
     let _ = writeln!(
         w,
         "## 6. Making it lean: each change, before and after\n\n\
-         The `get-user` builds of section 1, from the least tuned to the shipped one, measured \
-         in the same interleaved rounds:\n\n\
+         The `get-user` builds of section 1, from the least tuned to the shipped one, in the \
+         same interleaved rounds; their warm gets interleaved too, one process each. Built by \
+         `infra/scripts/bench.sh`: *default-profile* is cargo's own release settings \
+         (`profile.untuned`: no LTO, 16 codegen units, unwinding); *tuned-profile-o3* is thin \
+         LTO, one codegen unit, `panic = \"abort\"`, stripped (`profile.release-o3`); \
+         *sdk-defaults* turns aws-config's and aws-sdk-dynamodb's default features back on \
+         (SSO, process credentials, the default HTTP client on aws-lc-rs and a legacy one on \
+         rustls 0.21); *trimmed-sdk-on-ring* is what ships: no default features, one HTTP \
+         client, rustls on ring; *shipped* adds `opt-level = \"z\"` (argon2 and blake2 kept \
+         at 3).\n\n\
          | build | file (MiB, x86_64, stripped) | init median (ms) | peak RSS median (MiB) | first invocation median (ms) | warm get p50 (ms) | warm get p99 (ms) |\n|---|---:|---:|---:|---:|---:|---:|"
     );
     for ((subject, c), warm) in r.cold.iter().skip(1).zip(&r.builds_warm) {
+        let label = if subject.label == shipped.label {
+            format!("{}-shipped (profile.release)", r.cold.len() - 1)
+        } else {
+            subject.label.clone()
+        };
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            subject.label,
+            "| {label} | {} | {} | {} | {} | {} | {} |",
             subject.size.map_or("—".into(), mib),
             ms(percentile(&c.init, 50.0)),
             mib(median_u64(&c.rss)),
