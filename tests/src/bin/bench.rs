@@ -1327,13 +1327,14 @@ fn report(args: &Args, r: &Results) -> String {
          The `get-user` builds of section 1, from the least tuned to the shipped one, in the \
          same interleaved rounds; their warm gets interleaved too, one process each. Built by \
          `infra/scripts/bench.sh`: *default-profile* is cargo's own release settings \
-         (`profile.untuned`: no LTO, 16 codegen units, unwinding); *tuned-profile-o3* is thin \
-         LTO, one codegen unit, `panic = \"abort\"`, stripped (`profile.release-o3`); \
+         (`profile.untuned`: no LTO, 16 codegen units, unwinding); *tuned-profile* is \
+         `profile.release`: thin LTO, one codegen unit, `panic = \"abort\"`, stripped; \
          *sdk-defaults* turns aws-config's and aws-sdk-dynamodb's default features back on \
          (SSO, process credentials, the default HTTP client on aws-lc-rs and a legacy one on \
-         rustls 0.21); *trimmed-sdk-on-ring* is what ships: no default features, one HTTP \
-         client, rustls on ring; *shipped* adds `opt-level = \"z\"` (argon2 and blake2 kept \
-         at 3).\n\n\
+         rustls 0.21), where *trimmed-sdk* has none of them, one HTTP client, rustls on ring; \
+         *opt-level-z* is the size-optimised alternative (`profile.release-z`, argon2 and \
+         blake2 kept at 3), measured and not shipped; *shipped* is trimmed-sdk on \
+         `profile.release`.\n\n\
          | build | file (MiB, x86_64, stripped) | init median (ms) | peak RSS median (MiB) | first invocation median (ms) | warm get p50 (ms) | warm get p99 (ms) |\n|---|---:|---:|---:|---:|---:|---:|"
     );
     for ((subject, c), warm) in r.cold.iter().skip(1).zip(&r.builds_warm) {
