@@ -304,68 +304,51 @@ fn create(actor: &Actor, role: Role) -> Result<(), Denial> {
     }
 }
 
+/// Where every action on another person starts: only managers act on others, and nobody
+/// acts on a super admin through the API (peer protection; an operator command does).
+fn acts_on_others(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    require(actor.role.manages(), Denial::InsufficientRole)?;
+    require(target.role != Role::SuperAdmin, Denial::SuperAdminProtected)
+}
+
+/// Admins are acted on by super admins only; `denial` says so for the action at hand.
+fn admins_by_super_admins(actor: &Actor, target: &Member, denial: Denial) -> Result<(), Denial> {
+    require(
+        target.role != Role::Admin || actor.role == Role::SuperAdmin,
+        denial,
+    )
+}
+
 fn delete(actor: &Actor, target: &Member) -> Result<(), Denial> {
-    if actor.id == target.id {
-        return Err(Denial::CannotDeleteSelf);
-    }
-    if !actor.role.manages() {
-        return Err(Denial::InsufficientRole);
-    }
-    if target.role == Role::SuperAdmin {
-        return Err(Denial::SuperAdminProtected);
-    }
-    if target.is_owner {
-        return Err(Denial::OwnerProtected);
-    }
-    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
-        return Err(Denial::AdminCannotDeleteAdmin);
-    }
-    Ok(())
+    require(actor.id != target.id, Denial::CannotDeleteSelf)?;
+    acts_on_others(actor, target)?;
+    require(!target.is_owner, Denial::OwnerProtected)?;
+    admins_by_super_admins(actor, target, Denial::AdminCannotDeleteAdmin)
 }
 
 /// Restore follows the rank logic of delete: you may bring back whom you may remove.
 /// The owner is never deleted, so restoring one only happens after an operator's fix;
 /// it is left to super admins like any admin.
 fn restore(actor: &Actor, target: &Member) -> Result<(), Denial> {
-    if actor.id == target.id {
-        return Err(Denial::CannotRestoreSelf);
-    }
-    if !actor.role.manages() {
-        return Err(Denial::InsufficientRole);
-    }
-    if target.role == Role::SuperAdmin {
-        return Err(Denial::SuperAdminProtected);
-    }
-    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
-        return Err(Denial::RequiresSuperAdmin);
-    }
-    Ok(())
+    require(actor.id != target.id, Denial::CannotRestoreSelf)?;
+    acts_on_others(actor, target)?;
+    admins_by_super_admins(actor, target, Denial::RequiresSuperAdmin)
 }
 
 /// Role changes follow the rank logic of delete: nobody changes their own role, nobody
 /// grants super admin, the owner keeps its role until ownership moves, only super admins
 /// change admins, and only the owner or a super admin makes someone an admin.
 fn change_role(actor: &Actor, target: &Member, role: Role) -> Result<(), Denial> {
-    if actor.id == target.id {
-        return Err(Denial::CannotChangeOwnRole);
-    }
-    if !actor.role.manages() {
-        return Err(Denial::InsufficientRole);
-    }
-    if target.role == Role::SuperAdmin {
-        return Err(Denial::SuperAdminProtected);
-    }
-    if role == Role::SuperAdmin {
-        return Err(Denial::CannotGrantSuperAdmin);
-    }
-    if target.is_owner {
-        return Err(Denial::OwnerProtected);
-    }
-    if target.role == Role::Admin && actor.role != Role::SuperAdmin {
-        return Err(Denial::AdminCannotChangeAdmin);
-    }
-    if role == Role::Admin && !(actor.role == Role::SuperAdmin || actor.is_owner) {
-        return Err(Denial::RequiresOwner);
+    require(actor.id != target.id, Denial::CannotChangeOwnRole)?;
+    acts_on_others(actor, target)?;
+    require(role != Role::SuperAdmin, Denial::CannotGrantSuperAdmin)?;
+    require(!target.is_owner, Denial::OwnerProtected)?;
+    admins_by_super_admins(actor, target, Denial::AdminCannotChangeAdmin)?;
+    if role == Role::Admin {
+        require(
+            actor.role == Role::SuperAdmin || actor.is_owner,
+            Denial::RequiresOwner,
+        )?;
     }
     require(!target.deleted, Denial::UserDeleted)
 }
@@ -374,15 +357,8 @@ fn change_role(actor: &Actor, target: &Member, role: Role) -> Result<(), Denial>
 /// except that a super admin may change the owner's.
 fn change_email(actor: &Actor, target: &Member) -> Result<(), Denial> {
     if actor.id != target.id {
-        if !actor.role.manages() {
-            return Err(Denial::InsufficientRole);
-        }
-        if target.role == Role::SuperAdmin {
-            return Err(Denial::SuperAdminProtected);
-        }
-        if target.role == Role::Admin && actor.role != Role::SuperAdmin {
-            return Err(Denial::AdminCannotChangeAdmin);
-        }
+        acts_on_others(actor, target)?;
+        admins_by_super_admins(actor, target, Denial::AdminCannotChangeAdmin)?;
     }
     require(!target.deleted, Denial::UserDeleted)
 }
@@ -391,18 +367,9 @@ fn change_email(actor: &Actor, target: &Member) -> Result<(), Denial> {
 /// follows the rank logic of delete: not the owner's, and only super admins reset an admin's.
 fn set_password(actor: &Actor, target: &Member) -> Result<(), Denial> {
     if actor.id != target.id {
-        if !actor.role.manages() {
-            return Err(Denial::InsufficientRole);
-        }
-        if target.role == Role::SuperAdmin {
-            return Err(Denial::SuperAdminProtected);
-        }
-        if target.is_owner {
-            return Err(Denial::OwnerProtected);
-        }
-        if target.role == Role::Admin && actor.role != Role::SuperAdmin {
-            return Err(Denial::AdminCannotChangeAdmin);
-        }
+        acts_on_others(actor, target)?;
+        require(!target.is_owner, Denial::OwnerProtected)?;
+        admins_by_super_admins(actor, target, Denial::AdminCannotChangeAdmin)?;
     }
     require(!target.deleted, Denial::UserDeleted)
 }
