@@ -3,16 +3,16 @@
 //! from these.
 
 mod app;
-mod keys;
 pub mod log;
 mod problem;
 pub mod request;
+mod signing_keys;
 mod token;
 
 pub use app::{App, Config, Reply, call, json, run, session_reply};
-pub use keys::{KeySetError, SigningKeys};
 pub use log::init_tracing;
 pub use problem::Problem;
+pub use signing_keys::{KeySetError, SigningKeys};
 pub use token::Tokens;
 
 /// What handlers need, in one import.

@@ -108,21 +108,6 @@ impl Problem {
         problem
     }
 
-    /// One of each problem the HTTP layer answers by itself, not converted from an `Error`:
-    /// with `Error::every_kind`, every code the API can answer (the spec's drift test reads
-    /// both). A constructor added above belongs here too.
-    pub fn http_layer() -> Vec<Problem> {
-        vec![
-            Problem::invalid("body", "a JSON object is required"),
-            Problem::unauthenticated(),
-            Problem::route_not_found(),
-            Problem::method_not_allowed(&Method::TRACE, &["GET"]),
-            Problem::payload_too_large(crate::request::MAX_BODY_BYTES),
-            Problem::unsupported_media_type(),
-            Problem::internal("example"),
-        ]
-    }
-
     pub fn cause(&self) -> Option<&str> {
         self.cause.as_deref()
     }

@@ -1,11 +1,11 @@
 //! Reading requests: bodies (size, media type, strict JSON), path and query parameters, and
 //! the bearer token.
 
-use lambda_http::http::header;
+use lambda_http::http::{Method, header};
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use crate::Problem;
+use crate::problem::Problem;
 
 /// API Gateway accepts up to 10 MB; no body of this API needs more than this.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -130,6 +130,24 @@ pub fn bearer(req: &Request) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
+}
+
+impl Problem {
+    /// One of each problem the HTTP layer answers by itself, not converted from an `Error`:
+    /// with `Error::every_kind`, every code the API can answer (the spec's drift test reads
+    /// both). A constructor added to `problem.rs` belongs here too. (Here, beside the request
+    /// limits it names, so that `problem.rs` needs nothing from this module.)
+    pub fn http_layer() -> Vec<Problem> {
+        vec![
+            Problem::invalid("body", "a JSON object is required"),
+            Problem::unauthenticated(),
+            Problem::route_not_found(),
+            Problem::method_not_allowed(&Method::TRACE, &["GET"]),
+            Problem::payload_too_large(MAX_BODY_BYTES),
+            Problem::unsupported_media_type(),
+            Problem::internal("example"),
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, Header, Validation, decode, decode_header, encode}
 use serde::{Deserialize, Serialize};
 use tenantry_accounts::Principal;
 
-use crate::SigningKeys;
+use crate::signing_keys::SigningKeys;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
