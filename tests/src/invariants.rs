@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use tenantry_accounts::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};
 use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
 use tenantry_store::{
-    AuditItem, ClaimItem, Item, LoginGuardItem, SessionItem, Store, TenantItem, UserItem, from_item,
+    AuditItem, ClaimItem, FailedLoginsItem, Item, SessionItem, Store, TenantItem, UserItem,
+    from_item,
 };
 
 /// Everything on the table, by kind.
@@ -28,7 +29,7 @@ pub struct TableDump {
     pub claims: Vec<ClaimItem>,
     pub audit: Vec<AuditItem>,
     pub sessions: Vec<SessionItem>,
-    pub login_guards: Vec<LoginGuardItem>,
+    pub failed_logins: Vec<FailedLoginsItem>,
 }
 
 impl TableDump {
@@ -49,7 +50,7 @@ impl TableDump {
             } else if sk == "SESSION" {
                 dump.sessions.push(from_item(item).unwrap());
             } else if sk == "GUARD" {
-                dump.login_guards.push(from_item(item).unwrap());
+                dump.failed_logins.push(from_item(item).unwrap());
             } else {
                 panic!("unknown item {pk} {sk}");
             }

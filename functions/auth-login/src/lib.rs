@@ -4,7 +4,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "auth.login";
+pub const ACTION: &str = AuditAction::Login.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

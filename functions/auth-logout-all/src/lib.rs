@@ -4,7 +4,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name (the audit log's name).
-pub const ACTION: &str = "auth.logout_all";
+pub const ACTION: &str = AuditAction::LogoutAll.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;

@@ -3,7 +3,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name.
-pub const ACTION: &str = "auth.logout";
+pub const ACTION: &str = AuditAction::Logout.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;

@@ -4,7 +4,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name.
-pub const ACTION: &str = "auth.refresh";
+pub const ACTION: &str = AuditAction::Refresh.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use tenantry_accounts::NewTenant;
 use tenantry_accounts::input::{Email, Password, TenantId, TenantName, Username};
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "tenant.create";
+pub const ACTION: &str = AuditAction::TenantCreate.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

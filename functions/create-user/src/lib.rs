@@ -7,7 +7,7 @@ use tenantry_accounts::input::{Email, Password, Username};
 use tenantry_policy::Role;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "user.create";
+pub const ACTION: &str = AuditAction::UserCreate.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "user.delete";
+pub const ACTION: &str = AuditAction::UserDelete.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     let principal = app.principal(&req)?;

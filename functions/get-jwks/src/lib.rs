@@ -7,7 +7,7 @@ use lambda_http::http::header::CACHE_CONTROL;
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "auth.jwks";
+pub const ACTION: &str = AuditAction::Jwks.as_str();
 
 /// How long verifiers may cache the set: publish a new key at least this long before it signs.
 pub const CACHE_CONTROL_VALUE: &str = "public, max-age=300";

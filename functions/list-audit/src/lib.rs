@@ -5,7 +5,7 @@ use tenantry_http::prelude::*;
 use tenantry_accounts::AuditListing;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "audit.list";
+pub const ACTION: &str = AuditAction::AuditList.as_str();
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;

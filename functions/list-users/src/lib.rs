@@ -6,7 +6,7 @@ use tenantry_accounts::UserListing;
 use tenantry_policy::ListScope;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "user.list";
+pub const ACTION: &str = AuditAction::UserList.as_str();
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;

@@ -16,7 +16,7 @@ use tenantry_store::{Store, StoreConfig};
 use tracing::Instrument;
 
 /// The action its log lines name: the audit log's name for the tombstones it writes.
-pub const ACTION: &str = "user.purge";
+pub const ACTION: &str = tenantry_http::AuditAction::UserPurge.as_str();
 
 /// Settings read from the environment at start-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

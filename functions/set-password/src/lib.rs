@@ -7,7 +7,7 @@ use tenantry_http::prelude::*;
 use tenantry_accounts::PasswordChange;
 
 /// The action this function's log lines name (the audit log's name).
-pub const ACTION: &str = "user.set_password";
+pub const ACTION: &str = AuditAction::UserSetPassword.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 use tenantry_http::prelude::*;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "tenant.transfer";
+pub const ACTION: &str = AuditAction::TenantTransfer.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

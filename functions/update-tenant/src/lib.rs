@@ -6,7 +6,7 @@ use tenantry_http::prelude::*;
 use tenantry_accounts::input::RetentionDays;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "tenant.update";
+pub const ACTION: &str = AuditAction::TenantUpdate.as_str();
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ use tenantry_accounts::input::Email;
 use tenantry_policy::Role;
 
 /// The action this function's log lines name (the audit log's name for mutations).
-pub const ACTION: &str = "user.update";
+pub const ACTION: &str = AuditAction::UserUpdate.as_str();
 
 /// Server-owned fields (`is_owner`, `deleted_at`, `tenant_id`...) are unknown here: 400.
 #[derive(Deserialize)]

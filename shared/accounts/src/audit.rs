@@ -2,11 +2,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use tenantry_policy::{Action, Target, decide};
+use tenantry_policy::Action;
 
-use crate::users::{not_found_as_tenant, possible};
-use crate::views::{AuditEventView, AuditPage, actor_of};
-use crate::{Accounts, Error, Principal, authenticated, principal_key, session_of};
+use crate::error::Error;
+use crate::service::Accounts;
+use crate::snapshot::{Principal, possible};
+use crate::views::{AuditEventView, AuditPage};
 
 /// A page request on the audit log (`cursor` is still the client's opaque string).
 #[derive(Clone, Debug)]
@@ -26,28 +27,15 @@ impl Accounts {
         possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         // The page is read alongside the snapshot and shown only if the decision allows it.
-        let (snap, page) = tokio::join!(
-            self.store.snapshot(
-                principal_key(principal),
-                session_of(principal),
-                None,
-                Some(tenant_id)
-            ),
-            self.store
-                .audit_page(tenant_id, listing.limit, after.as_deref()),
-        );
-        let snap = snap?;
-        let actor = authenticated(principal, snap.actor, snap.session)?;
-        decide(
-            &actor_of(&actor)?,
-            Action::ViewAudit,
-            &Target::Tenant(tenant_id),
-        )
-        .map_err(not_found_as_tenant)?;
-        if snap.tenant.is_none() {
-            return Err(Error::TenantNotFound);
-        }
-        let page = page?;
+        let page = self
+            .tenant_page(
+                principal,
+                tenant_id,
+                Action::ViewAudit,
+                self.store
+                    .audit_page(tenant_id, listing.limit, after.as_deref()),
+            )
+            .await?;
         Ok(AuditPage {
             items: page.items.iter().map(AuditEventView::from).collect(),
             next_cursor: page.next_after.map(|sk| URL_SAFE_NO_PAD.encode(sk)),

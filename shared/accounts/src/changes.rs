@@ -2,12 +2,17 @@
 
 use serde_json::json;
 use tenantry_policy::{Action, Role, Target, decide};
-use tenantry_store::{TenantItem, UserChange, UserItem, UserKey};
+use tenantry_store::{ActorCheck, TenantItem, UserChange, UserItem, UserKey};
 
+use crate::action::AuditAction;
+use crate::clock;
+use crate::error::Error;
 use crate::input::Email;
-use crate::users::{audit_item, claim_conflict, guard, not_found_as_tenant, not_found_as_user};
+use crate::mutation::{Claims, Decision};
+use crate::records::{AuditActor, audit_item};
+use crate::service::Accounts;
+use crate::snapshot::{Principal, not_found_as_tenant, not_found_as_user};
 use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of};
-use crate::{Accounts, Error, Principal, backoff, clock, read_again, retry_or};
 
 /// What a `PATCH` of a user asks for, already parsed. A field equal to its current value is
 /// not a change: it needs no permission and writes nothing.
@@ -33,8 +38,8 @@ impl Accounts {
                 "must set `role` or `email`: there is nothing to change",
             ));
         }
-        let mut attempt = 0;
-        loop {
+        let update = &update;
+        self.mutate(Claims::Explain { tenant_id }, move || async move {
             // Viewing is the least a change needs: deleted users stay invisible to those who
             // may not see the trash.
             let (actor, target, _) = self
@@ -56,7 +61,7 @@ impl Accounts {
                 decide(&policy_actor, action, &Target::User(member)).map_err(not_found_as_user)?;
             }
             if role.is_none() && email.is_none() {
-                return Ok(UserView::from(&target));
+                return Ok(Decision::Answer(UserView::from(&target)));
             }
             let now = clock::format(clock::now());
             let change = UserChange {
@@ -73,41 +78,31 @@ impl Accounts {
             });
             let audit = audit_item(
                 &now,
-                &actor,
-                "user.update",
-                &target.id,
-                target.version,
-                details,
                 tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::UserUpdate,
+                (&target.id, target.version),
+                details,
             );
             // Changing yourself: your own write checks you (one transaction may not touch an
             // item twice).
-            let actor_guard = (actor.id != target.id).then(|| guard(&actor));
-            match self
+            let check = (actor.id != target.id).then(|| ActorCheck::of(&actor));
+            let tx = self
                 .store
-                .update_user(actor_guard.as_ref(), &target, &change, &audit)
-                .await
-            {
-                Ok(()) => {
-                    let mut updated = target;
-                    if let Some(role) = role {
-                        updated.role = role.as_str().to_owned();
-                        updated.token_epoch += 1;
-                    }
-                    if let Some(email) = email {
-                        updated.email = email.to_owned();
-                    }
-                    updated.version += 1;
-                    updated.updated_at = now;
-                    return Ok(UserView::from(&updated));
-                }
-                Err(err) => {
-                    claim_conflict(&self.store, tenant_id, &err).await?;
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
+                .update_user(check.as_ref(), &target, &change, &audit)?;
+            let mut updated = target;
+            if let Some(role) = role {
+                updated.role = role.as_str().to_owned();
+                updated.token_epoch += 1;
             }
-        }
+            if let Some(email) = email {
+                updated.email = email.to_owned();
+            }
+            updated.version += 1;
+            updated.updated_at = now;
+            Ok(Decision::Commit(tx, UserView::from(&updated)))
+        })
+        .await
     }
 
     /// Hands the tenant to `new_owner_id`, an active admin of it. One transaction updates the
@@ -118,8 +113,7 @@ impl Accounts {
         tenant_id: &str,
         new_owner_id: &str,
     ) -> Result<OwnershipView, Error> {
-        let mut attempt = 0;
-        loop {
+        self.mutate(Claims::None, move || async move {
             let (actor, target, tenant) = self
                 .member_snapshot(principal, tenant_id, new_owner_id, not_found_as_tenant)
                 .await?;
@@ -146,9 +140,7 @@ impl Accounts {
             // Reads of several items are not one snapshot: an owner that is not the tenant's
             // (or no longer one) means a transfer is under way. Read again.
             let Some(previous) = previous.filter(|p| p.is_owner && !p.is_deleted()) else {
-                attempt = read_again(attempt)?;
-                backoff(attempt).await;
-                continue;
+                return Ok(Decision::ReadAgain);
             };
             let now = clock::format(clock::now());
             let details = json!({
@@ -158,47 +150,39 @@ impl Accounts {
             });
             let audit = audit_item(
                 &now,
-                &actor,
-                "tenant.transfer",
-                &new_owner.id,
-                new_owner.version,
-                details,
                 tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::TenantTransfer,
+                (&new_owner.id, new_owner.version),
+                details,
             );
             // When the owner hands over, its own write checks it: one transaction may not
             // touch an item twice.
-            let actor_guard = (previous.id != actor.id).then(|| guard(&actor));
-            match self
-                .store
-                .transfer_ownership(
-                    actor_guard.as_ref(),
-                    &tenant,
-                    &previous,
-                    &new_owner,
-                    &now,
-                    &audit,
-                )
-                .await
-            {
-                Ok(()) => {
-                    let tenant = TenantItem {
-                        owner_id: new_owner.id.clone(),
-                        version: tenant.version + 1,
-                        updated_at: now.clone(),
-                        ..tenant
-                    };
-                    return Ok(OwnershipView {
-                        tenant: TenantView::from(&tenant),
-                        previous_owner: UserView::from(&moved(previous, false, &now)),
-                        new_owner: UserView::from(&moved(new_owner, true, &now)),
-                    });
-                }
-                Err(err) => {
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
-            }
-        }
+            let check = (previous.id != actor.id).then(|| ActorCheck::of(&actor));
+            let tx = self.store.transfer_ownership(
+                check.as_ref(),
+                &tenant,
+                &previous,
+                &new_owner,
+                &now,
+                &audit,
+            )?;
+            let tenant = TenantItem {
+                owner_id: new_owner.id.clone(),
+                version: tenant.version + 1,
+                updated_at: now.clone(),
+                ..tenant
+            };
+            Ok(Decision::Commit(
+                tx,
+                OwnershipView {
+                    tenant: TenantView::from(&tenant),
+                    previous_owner: UserView::from(&moved(previous, false, &now)),
+                    new_owner: UserView::from(&moved(new_owner, true, &now)),
+                },
+            ))
+        })
+        .await
     }
 }
 

@@ -2,6 +2,15 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// A user to create, already parsed.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub email: Email,
+    pub password: Password,
+    pub role: tenantry_policy::Role,
+}
+
 /// The tenant of the platform's super admins; no tenant can be created with this id.
 pub const PLATFORM_TENANT: &str = "platform";
 

@@ -3,7 +3,7 @@
 //! `LOCKOUT_SECONDS`. The count is kept per requested name, whether or not an account has it,
 //! so a lockout answers the same for every name and reveals nothing.
 
-use tenantry_store::{LoginGuardItem, keys};
+use tenantry_store::{FailedLoginsItem, keys};
 use time::{Duration, OffsetDateTime};
 
 use crate::clock;
@@ -18,7 +18,7 @@ const WINDOW_SECONDS: i64 = 15 * 60;
 const KEEP_SECONDS: i64 = 24 * 60 * 60;
 
 /// Seconds left until the name may log in again, when it is locked at `now`.
-pub(crate) fn locked_for(guard: Option<&LoginGuardItem>, now: OffsetDateTime) -> Option<u64> {
+pub(crate) fn locked_for(guard: Option<&FailedLoginsItem>, now: OffsetDateTime) -> Option<u64> {
     let until = clock::parse(guard?.locked_until.as_deref()?)?;
     let left = until - now;
     // Rounded up, so that a client waiting that long is never refused again.
@@ -29,11 +29,11 @@ pub(crate) fn locked_for(guard: Option<&LoginGuardItem>, now: OffsetDateTime) ->
 /// The guard after one more failure at `now`: counted, and locked when the count reaches
 /// `MAX_FAILURES` (the count then starts again).
 pub(crate) fn after_failure(
-    previous: Option<&LoginGuardItem>,
+    previous: Option<&FailedLoginsItem>,
     tenant_id: &str,
     normalized: &str,
     now: OffsetDateTime,
-) -> LoginGuardItem {
+) -> FailedLoginsItem {
     let recent = previous
         .and_then(|g| clock::parse(&g.last_failure_at))
         .is_some_and(|last| now - last <= Duration::seconds(WINDOW_SECONDS));
@@ -50,9 +50,9 @@ pub(crate) fn after_failure(
     } else {
         None
     };
-    LoginGuardItem {
-        pk: keys::login_guard_pk(tenant_id, normalized),
-        sk: keys::LOGIN_GUARD_SK.to_owned(),
+    FailedLoginsItem {
+        pk: keys::failed_logins_pk(tenant_id, normalized),
+        sk: keys::FAILED_LOGINS_SK.to_owned(),
         failures: if locks { 0 } else { failures },
         last_failure_at: clock::format(now),
         locked_until,
@@ -69,7 +69,7 @@ mod tests {
 
     const T0: OffsetDateTime = datetime!(2026-11-24 10:00:00 UTC);
 
-    fn fail_times(times: &[i64]) -> Option<LoginGuardItem> {
+    fn fail_times(times: &[i64]) -> Option<FailedLoginsItem> {
         let mut guard = None;
         for &t in times {
             guard = Some(after_failure(

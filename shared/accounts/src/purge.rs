@@ -9,20 +9,23 @@ use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
-use serde_json::json;
 use tenantry_policy::Action;
 use tenantry_store::{
-    AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
+    ActorCheck, AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
 
-use crate::users::{audit_item, guard};
-use crate::views::PurgedView;
-use crate::{Accounts, Error, Principal, backoff, clock, new_id, retry_or};
+use crate::action::AuditAction;
+use crate::clock;
+use crate::context::tenant_span;
 
-/// The actor named by the tombstones of the scheduled purge.
-pub const PURGE_ACTOR: &str = "system:purge";
+use crate::error::Error;
+use crate::mutation::{Claims, Decision, backoff};
+use crate::records::{AuditActor, PURGE_ACTOR, audit_item, tombstone_details};
+use crate::service::Accounts;
+use crate::snapshot::Principal;
+use crate::views::PurgedView;
 
 /// How a purge engine works, whatever it is asked to purge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,7 +195,7 @@ impl Purger {
                 } else {
                     // Its store and SDK lines name its tenant.
                     self.purge_one(&user)
-                        .instrument(crate::tenant_span(&user.tenant_id))
+                        .instrument(tenant_span(&user.tenant_id))
                         .await
                 };
                 (user, outcome)
@@ -272,6 +275,10 @@ impl Purger {
 
     /// One user, one transaction (retried on conflicts only). The tombstone is the same on
     /// every attempt, so an attempt whose answer was lost is recognized by it.
+    ///
+    /// Its own loop, not `mutate`'s: the engine acts for no user and decides nothing, so a
+    /// failed condition on the user is the outcome to report (restored, or already gone),
+    /// and only a conflict with another transaction is worth another attempt.
     async fn purge_one(&self, user: &UserItem) -> Outcome {
         let Some(deleted_at) = user.deleted_at.as_deref() else {
             return Outcome::Restored;
@@ -279,7 +286,11 @@ impl Purger {
         let tombstone = tombstone(user, deleted_at);
         let mut attempt = 0;
         loop {
-            let err = match self.store.purge_user(None, user, &tombstone).await {
+            let committed = match self.store.purge_user(None, user, &tombstone) {
+                Ok(tx) => self.store.commit(tx).await,
+                Err(err) => Err(err),
+            };
+            let err = match committed {
                 Ok(()) => return Outcome::Purged,
                 Err(err) => err,
             };
@@ -297,29 +308,14 @@ impl Purger {
 
 /// The audit event of a scheduled purge: ids and times only.
 fn tombstone(user: &UserItem, deleted_at: &str) -> AuditItem {
-    let at = clock::format(clock::now());
-    let id = new_id();
-    AuditItem {
-        pk: keys::audit_pk(&user.tenant_id),
-        sk: keys::audit_sk(&at, &id),
-        id,
-        at,
-        tenant_id: user.tenant_id.clone(),
-        actor_id: PURGE_ACTOR.to_owned(),
-        actor_version: 0,
-        action: "user.purge".to_owned(),
-        target_id: user.id.clone(),
-        target_version: user.version,
-        details: tombstone_details(user, deleted_at),
-    }
-}
-
-fn tombstone_details(user: &UserItem, deleted_at: &str) -> serde_json::Value {
-    json!({
-        "deleted_at": deleted_at,
-        "purge_after": user.purge_after,
-        "role": user.role,
-    })
+    audit_item(
+        &clock::format(clock::now()),
+        &user.tenant_id,
+        AuditActor::system(PURGE_ACTOR),
+        AuditAction::UserPurge,
+        (&user.id, user.version),
+        tombstone_details(user, deleted_at),
+    )
 }
 
 /// What a failed condition on the user says: it is gone, or it is no longer the deletion
@@ -351,8 +347,7 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<PurgedView, Error> {
-        let mut attempt = 0;
-        loop {
+        self.mutate(Claims::None, move || async move {
             let (actor, target, _) = self
                 .snapshot_for(principal, tenant_id, user_id, Action::Purge)
                 .await?;
@@ -362,30 +357,24 @@ impl Accounts {
             let now = clock::format(clock::now());
             let audit = audit_item(
                 &now,
-                &actor,
-                "user.purge",
-                &target.id,
-                target.version,
-                tombstone_details(&target, deleted_at),
                 tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::UserPurge,
+                (&target.id, target.version),
+                tombstone_details(&target, deleted_at),
             );
-            match self
+            let tx = self
                 .store
-                .purge_user(Some(&guard(&actor)), &target, &audit)
-                .await
-            {
-                Ok(()) => {
-                    return Ok(PurgedView {
-                        id: target.id,
-                        state: "purged",
-                        purged_at: now,
-                    });
-                }
-                Err(err) => {
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
-            }
-        }
+                .purge_user(Some(&ActorCheck::of(&actor)), &target, &audit)?;
+            Ok(Decision::Commit(
+                tx,
+                PurgedView {
+                    id: target.id,
+                    state: "purged",
+                    purged_at: now,
+                },
+            ))
+        })
+        .await
     }
 }

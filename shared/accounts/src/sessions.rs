@@ -12,15 +12,14 @@ use sha2::{Digest, Sha256};
 use tenantry_store::{SessionItem, UserChange, UserItem, UserKey, keys};
 use time::{Duration, OffsetDateTime};
 
+use crate::action::AuditAction;
+use crate::clock;
+use crate::error::Error;
 use crate::input::could_be_user_id;
-use crate::users::audit_item;
-use crate::{
-    Accounts, Error, Principal, authenticated, backoff, clock, new_id, principal_key, retry_or,
-    session_of,
-};
-
-/// Days a session lasts from its login, unless configured otherwise.
-pub const DEFAULT_SESSION_DAYS: u32 = 30;
+use crate::mutation::{Claims, Decision};
+use crate::records::{AuditActor, audit_item, new_id};
+use crate::service::Accounts;
+use crate::snapshot::{Principal, is_live};
 
 /// A session just opened or refreshed: what the client needs to use it.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,11 +51,9 @@ pub enum SessionsEnded {
     All,
 }
 
-pub(crate) fn is_live(session: &SessionItem, now: OffsetDateTime) -> bool {
-    session.revoked_at.is_none() && clock::parse(&session.expires_at).is_some_and(|end| now < end)
-}
-
-fn hash(secret: &str) -> String {
+/// A refresh token's SHA-256, in hex: what the table keeps instead of the token. (Passwords
+/// are hashed with argon2id instead, in `password_hash`: they are chosen by people.)
+fn token_digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -67,7 +64,7 @@ fn hash(secret: &str) -> String {
 fn new_refresh_token(session_id: &str) -> (String, String) {
     let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let token = format!("{session_id}.{secret}");
-    let hashed = hash(&token);
+    let hashed = token_digest(&token);
     (token, hashed)
 }
 
@@ -119,7 +116,7 @@ impl Accounts {
     pub async fn refresh(&self, refresh_token: &str) -> Result<NewSession, Error> {
         let ended = || Error::SessionEnded;
         let id = session_id_of(refresh_token).ok_or_else(ended)?;
-        let presented = hash(refresh_token);
+        let presented = token_digest(refresh_token);
         let session = self.store.get_session(id).await?.ok_or_else(ended)?;
         let now = clock::now();
         if session.rotated.contains(&presented) {
@@ -175,11 +172,7 @@ impl Accounts {
 
     /// Ends the caller's session: its refresh token and every access token issued for it.
     pub async fn logout(&self, principal: &Principal) -> Result<SessionsEnded, Error> {
-        let snap = self
-            .store
-            .snapshot(principal_key(principal), session_of(principal), None, None)
-            .await?;
-        authenticated(principal, snap.actor, snap.session)?;
+        self.authenticate(principal).await?;
         // Revoked meanwhile by another logout or a reuse: ended all the same.
         self.store
             .revoke_session(
@@ -193,13 +186,8 @@ impl Accounts {
 
     /// Ends every session of the caller by bumping its token epoch, with an audit event.
     pub async fn logout_all(&self, principal: &Principal) -> Result<SessionsEnded, Error> {
-        let mut attempt = 0;
-        loop {
-            let snap = self
-                .store
-                .snapshot(principal_key(principal), session_of(principal), None, None)
-                .await?;
-            let actor = authenticated(principal, snap.actor, snap.session)?;
+        self.mutate(Claims::None, move || async move {
+            let actor = self.authenticate(principal).await?;
             let now = clock::format(clock::now());
             let change = UserChange {
                 role: None,
@@ -210,21 +198,17 @@ impl Accounts {
             };
             let audit = audit_item(
                 &now,
-                &actor,
-                "auth.logout_all",
-                &actor.id,
-                actor.version,
-                json!({}),
                 &actor.tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::LogoutAll,
+                (&actor.id, actor.version),
+                json!({}),
             );
-            match self.store.update_user(None, &actor, &change, &audit).await {
-                Ok(()) => return Ok(SessionsEnded::All),
-                Err(err) => {
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
-            }
-        }
+            // The actor's own write checks it.
+            let tx = self.store.update_user(None, &actor, &change, &audit)?;
+            Ok(Decision::Commit(tx, SessionsEnded::All))
+        })
+        .await
     }
 }
 
@@ -246,7 +230,7 @@ mod tests {
         assert_eq!(session_id_of(&a), Some(id));
         assert_eq!(a_hash.len(), 64);
         assert!(!a_hash.contains(a.split('.').nth(1).unwrap()));
-        assert_eq!(hash(&a), a_hash);
+        assert_eq!(token_digest(&a), a_hash);
         for bad in [
             "",
             ".",

@@ -1,17 +1,24 @@
-//! Tenants: creation with their owner, and the platform's first super admin.
+//! Tenants: creation with their owner, retention, and the platform's first super admin.
 
 use serde_json::json;
 use tenantry_policy::{Action, Role};
-use tenantry_store::{Part, TenantItem, keys};
+use tenantry_store::{ActorCheck, Part, TenantItem, keys};
 
+use crate::action::AuditAction;
+use crate::clock;
+use crate::error::Error;
 use crate::input::{
-    Email, PLATFORM_TENANT, Password, RetentionDays, TenantId, TenantName, Username,
+    Email, NewUser, PLATFORM_TENANT, Password, RetentionDays, TenantId, TenantName, Username,
 };
-use crate::users::{NewUser, audit_item, guard, new_user_item, possible};
+use crate::mutation::{Claims, Decision};
+use crate::password_hash;
+use crate::records::{AuditActor, DEFAULT_RETENTION_DAYS, audit_item, new_user_item};
+use crate::service::Accounts;
+use crate::snapshot::{Principal, possible};
 use crate::views::{CreatedTenant, TenantView, UserView};
-use crate::{
-    Accounts, DEFAULT_RETENTION_DAYS, Error, Principal, backoff, clock, passwords, retry_or,
-};
+
+/// The actor named by the audit event of the platform's first super admin.
+const BOOTSTRAP_ACTOR: &str = "system:bootstrap";
 
 /// A tenant to create with its owner, already parsed.
 #[derive(Clone, Debug)]
@@ -37,69 +44,52 @@ impl Accounts {
             password: new.owner_password,
             role: Role::Admin,
         };
-        let mut password_hash = None;
-        let mut attempt = 0;
-        loop {
+        let name = new.name.as_str();
+        let owner = &owner;
+        let password_hash = &tokio::sync::OnceCell::new();
+        self.mutate(Claims::NewTenant, move || async move {
             let (actor, tenant) = self
                 .tenant_snapshot(principal, tenant_id, Action::CreateTenant)
                 .await?;
             if tenant.is_some() {
                 return Err(Error::TenantExists);
             }
-            let hash = match &password_hash {
-                Some(hash) => hash,
-                None => password_hash.insert(passwords::hash(&owner.password).await?),
-            };
+            let hash = password_hash
+                .get_or_try_init(|| password_hash::hash(&owner.password))
+                .await?;
             let now = clock::format(clock::now());
-            let user = new_user_item(tenant_id, &owner, hash.clone(), true, &now);
+            let user = new_user_item(tenant_id, owner, hash.clone(), true, &now);
             let tenant = TenantItem {
                 pk: keys::tenant_pk(tenant_id),
                 sk: keys::TENANT_SK.to_owned(),
                 id: tenant_id.to_owned(),
-                name: new.name.as_str().to_owned(),
+                name: name.to_owned(),
                 owner_id: user.id.clone(),
                 retention_days: DEFAULT_RETENTION_DAYS,
                 version: 1,
                 created_at: now.clone(),
                 updated_at: now.clone(),
             };
-            let details = json!({"owner_id": user.id});
             let audit = audit_item(
                 &now,
-                &actor,
-                "tenant.create",
                 tenant_id,
-                0,
-                details,
-                tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::TenantCreate,
+                (tenant_id, 0),
+                json!({"owner_id": user.id}),
             );
-            match self
+            let tx = self
                 .store
-                .create_tenant(&guard(&actor), &tenant, &user, &audit)
-                .await
-            {
-                Ok(()) => {
-                    return Ok(CreatedTenant {
-                        tenant: TenantView::from(&tenant),
-                        owner: UserView::from(&user),
-                    });
-                }
-                Err(err) if err.reason_for(Part::Tenant).is_some() => {
-                    return Err(Error::TenantExists);
-                }
-                // A brand-new tenant has no deleted users to hold a name; a taken claim is taken.
-                Err(err) if err.reason_for(Part::UsernameClaim).is_some() => {
-                    return Err(Error::UsernameTaken);
-                }
-                Err(err) if err.reason_for(Part::EmailClaim).is_some() => {
-                    return Err(Error::EmailTaken);
-                }
-                Err(err) => {
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
-            }
-        }
+                .create_tenant(&ActorCheck::of(&actor), &tenant, &user, &audit)?;
+            Ok(Decision::Commit(
+                tx,
+                CreatedTenant {
+                    tenant: TenantView::from(&tenant),
+                    owner: UserView::from(&user),
+                },
+            ))
+        })
+        .await
     }
 
     /// Sets how many days a user deleted from now on stays restorable (1 to 365), for the
@@ -113,51 +103,41 @@ impl Accounts {
     ) -> Result<TenantView, Error> {
         possible(tenant_id, None)?;
         let days = retention_days.get();
-        let mut attempt = 0;
-        loop {
+        self.mutate(Claims::None, move || async move {
             let (actor, tenant) = self
                 .tenant_snapshot(principal, tenant_id, Action::ConfigureTenant)
                 .await?;
             let tenant = tenant.ok_or(Error::TenantNotFound)?;
             if tenant.retention_days == days {
-                return Ok(TenantView::from(&tenant));
+                return Ok(Decision::Answer(TenantView::from(&tenant)));
             }
             let now = clock::format(clock::now());
-            let details = json!({
-                "previous_retention_days": tenant.retention_days,
-                "retention_days": days,
-            });
             let audit = audit_item(
                 &now,
-                &actor,
-                "tenant.update",
                 tenant_id,
-                tenant.version,
-                details,
-                tenant_id,
+                AuditActor::user(&actor),
+                AuditAction::TenantUpdate,
+                (tenant_id, tenant.version),
+                json!({
+                    "previous_retention_days": tenant.retention_days,
+                    "retention_days": days,
+                }),
             );
-            match self
-                .store
-                .set_retention(&guard(&actor), &tenant, days, &now, &audit)
-                .await
-            {
-                Ok(()) => {
-                    let mut updated = tenant;
-                    updated.retention_days = days;
-                    updated.version += 1;
-                    updated.updated_at = now;
-                    return Ok(TenantView::from(&updated));
-                }
-                Err(err) => {
-                    attempt = retry_or(err, attempt)?;
-                    backoff(attempt).await;
-                }
-            }
-        }
+            let tx =
+                self.store
+                    .set_retention(&ActorCheck::of(&actor), &tenant, days, &now, &audit)?;
+            let mut updated = tenant;
+            updated.retention_days = days;
+            updated.version += 1;
+            updated.updated_at = now;
+            Ok(Decision::Commit(tx, TenantView::from(&updated)))
+        })
+        .await
     }
 
     /// Creates the platform super admin if no account holds that username yet.
-    /// Conditional and idempotent: returns `false` when it already exists.
+    /// Conditional and idempotent: returns `false` when it already exists. It acts for no
+    /// user, so it has no actor to check and no snapshot to decide on: one attempt, no loop.
     pub async fn bootstrap_super_admin(
         &self,
         username: &str,
@@ -180,30 +160,25 @@ impl Accounts {
         {
             return Ok(false);
         }
-        let hash = passwords::hash(&new.password).await?;
+        let hash = password_hash::hash(&new.password).await?;
         let now = clock::format(clock::now());
         let user = new_user_item(PLATFORM_TENANT, &new, hash, false, &now);
-        let mut audit = audit_item(
+        let audit = audit_item(
             &now,
-            &user,
-            "user.bootstrap",
-            &user.id,
-            0,
-            json!({"role": "super_admin"}),
             PLATFORM_TENANT,
+            AuditActor::system(BOOTSTRAP_ACTOR),
+            AuditAction::UserBootstrap,
+            (&user.id, 0),
+            json!({"role": "super_admin"}),
         );
-        audit.actor_id = "system:bootstrap".into();
-        audit.actor_version = 0;
-        match self.store.bootstrap_user(&user, &audit).await {
+        match self
+            .store
+            .commit(self.store.bootstrap_user(&user, &audit)?)
+            .await
+        {
             Ok(()) => Ok(true),
             // Someone else bootstrapped in between: the claim is taken, which is what we wanted.
-            Err(err)
-                if err
-                    .reason_for(tenantry_store::Part::UsernameClaim)
-                    .is_some() =>
-            {
-                Ok(false)
-            }
+            Err(err) if err.reason_for(Part::UsernameClaim).is_some() => Ok(false),
             Err(err) => Err(err.into()),
         }
     }

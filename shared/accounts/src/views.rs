@@ -4,7 +4,7 @@ use serde::Serialize;
 use tenantry_policy::{Actor, Member, Role};
 use tenantry_store::{AuditItem, TenantItem, UserItem};
 
-use crate::Error;
+use crate::error::Error;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserView {

@@ -13,6 +13,7 @@ pub use app::{App, Config, Reply, call, json, run, session_reply};
 pub use log::init_tracing;
 pub use problem::Problem;
 pub use signing_keys::{KeySetError, SigningKeys};
+pub use tenantry_accounts::AuditAction;
 pub use token::Tokens;
 
 /// What handlers need, in one import.
@@ -24,5 +25,5 @@ pub mod prelude {
     pub use serde::Deserialize;
 
     pub use crate::request::{field, json_body, limit_param, path_param, query_params};
-    pub use crate::{App, Problem, Reply, json};
+    pub use crate::{App, AuditAction, Problem, Reply, json};
 }

@@ -1,11 +1,8 @@
 //! Store errors keep the DynamoDB cause and answer the questions callers ask.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
 
-pub type Item = HashMap<String, AttributeValue>;
+use crate::attrs::Item;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -32,8 +29,8 @@ pub enum Part {
     EmailClaim,
     /// A claim given up by its user (the old email, when the email changes).
     ReleasedClaim,
-    /// A username's failed-login count, cleared with its user.
-    LoginGuard,
+    /// A username's failed-login counter, cleared with its user.
+    FailedLogins,
     Audit,
 }
 
@@ -99,6 +96,12 @@ const THROTTLING: [&str; 6] = [
     "ServiceUnavailable",
     "LimitExceededException",
 ];
+
+/// Any error that is not DynamoDB's: a request that could not be built, an item that does
+/// not read as its type. A bug, never worth a retry.
+pub(crate) fn other(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(err.to_string())
+}
 
 /// Classifies any SDK error: transport failures and throttling are `Unavailable`.
 pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> StoreError
@@ -169,6 +172,10 @@ pub(crate) fn cancellation(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use aws_sdk_dynamodb::types::AttributeValue;
+
     use super::*;
 
     #[test]

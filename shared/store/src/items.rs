@@ -1,6 +1,19 @@
 //! The items of the table as Rust types. Attribute names here are the stored names.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::attrs::Item;
+use crate::error::{StoreError, other};
+
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(other)
+}
+
+/// Reads an item returned by DynamoDB (also used on cancellation reasons' items).
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(other)
+}
 
 /// A user account. `role` is the stored role name; the store gives it no meaning. Its
 /// `Debug` withholds the password hash.
@@ -184,10 +197,10 @@ impl std::fmt::Debug for SessionItem {
     }
 }
 
-/// Failed logins of one tenant and username, whether or not such an account exists, so that
-/// a lockout says nothing about existence.
+/// The failed-login counter of one tenant and username, whether or not such an account
+/// exists, so that a lockout says nothing about existence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoginGuardItem {
+pub struct FailedLoginsItem {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]

@@ -1,4 +1,9 @@
-//! Every key of the single table, built in one place (see the table in README.md).
+//! Every key of the single table, built in one place (see the table in docs/design.md): the
+//! key strings, and the item keys that reads and writes address items by.
+
+use std::collections::HashMap;
+
+use crate::attrs::{Item, s};
 
 /// Number of partitions the sparse purge index is spread over.
 pub const PURGE_SHARDS: u32 = 8;
@@ -10,7 +15,8 @@ pub const TENANT_SK: &str = "TENANT";
 pub const CLAIM_SK: &str = "CLAIM";
 pub const USER_SK_PREFIX: &str = "USER#";
 pub const SESSION_SK: &str = "SESSION";
-pub const LOGIN_GUARD_SK: &str = "GUARD";
+/// The sort key of a failed-login counter (stored as `GUARD`, its name in earlier releases).
+pub const FAILED_LOGINS_SK: &str = "GUARD";
 
 pub fn tenant_pk(tenant_id: &str) -> String {
     format!("TENANT#{tenant_id}")
@@ -34,8 +40,8 @@ pub fn session_pk(session_id: &str) -> String {
     format!("SESSION#{session_id}")
 }
 
-/// `normalized` is the canonical username: one guard per name a login can ask for.
-pub fn login_guard_pk(tenant_id: &str, normalized: &str) -> String {
+/// `normalized` is the canonical username: one failed-login counter per name a login can ask for.
+pub fn failed_logins_pk(tenant_id: &str, normalized: &str) -> String {
     format!("LOGIN#{tenant_id}#{normalized}")
 }
 
@@ -65,6 +71,55 @@ pub fn purge_shard_name(shard: u32) -> String {
     format!("PURGE#{shard}")
 }
 
+/// Identifies a user item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey<'a> {
+    pub tenant_id: &'a str,
+    pub user_id: &'a str,
+}
+
+impl<'a> UserKey<'a> {
+    /// The key of a user item read before.
+    pub fn of(user: &'a crate::items::UserItem) -> UserKey<'a> {
+        UserKey {
+            tenant_id: &user.tenant_id,
+            user_id: &user.id,
+        }
+    }
+}
+
+fn item_key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+pub(crate) fn user_key(key: UserKey) -> Item {
+    item_key(tenant_pk(key.tenant_id), user_sk(key.user_id))
+}
+
+pub(crate) fn tenant_key(tenant_id: &str) -> Item {
+    item_key(tenant_pk(tenant_id), TENANT_SK)
+}
+
+pub(crate) fn username_claim_key(tenant_id: &str, normalized: &str) -> Item {
+    item_key(username_claim_pk(tenant_id, normalized), CLAIM_SK)
+}
+
+pub(crate) fn email_claim_key(tenant_id: &str, normalized: &str) -> Item {
+    item_key(email_claim_pk(tenant_id, normalized), CLAIM_SK)
+}
+
+pub(crate) fn session_key(session_id: &str) -> Item {
+    item_key(session_pk(session_id), SESSION_SK)
+}
+
+pub(crate) fn failed_logins_key(tenant_id: &str, normalized: &str) -> Item {
+    item_key(failed_logins_pk(tenant_id, normalized), FAILED_LOGINS_SK)
+}
+
+pub(crate) fn audit_key(pk: &str, sk: &str) -> Item {
+    item_key(pk.to_owned(), sk)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,11 +132,31 @@ mod tests {
         assert_eq!(email_claim_pk("acme", "ben@x.io"), "EMAIL#acme#ben@x.io");
         assert_eq!(audit_pk("acme"), "AUDIT#acme");
         assert_eq!(session_pk("s1"), "SESSION#s1");
-        assert_eq!(login_guard_pk("acme", "ben"), "LOGIN#acme#ben");
+        assert_eq!(failed_logins_pk("acme", "ben"), "LOGIN#acme#ben");
         assert_eq!(
             audit_sk("2026-01-02T03:04:05.006Z", "e1"),
             "2026-01-02T03:04:05.006Z#e1"
         );
+    }
+
+    #[test]
+    fn item_keys_name_the_partition_and_sort_keys() {
+        let key = user_key(UserKey {
+            tenant_id: "acme",
+            user_id: "u1",
+        });
+        assert_eq!(key["PK"], s("TENANT#acme"));
+        assert_eq!(key["SK"], s("USER#u1"));
+        assert_eq!(tenant_key("acme")["SK"], s("TENANT"));
+        assert_eq!(username_claim_key("acme", "ben")["SK"], s("CLAIM"));
+        assert_eq!(
+            email_claim_key("acme", "b@x.io")["PK"],
+            s("EMAIL#acme#b@x.io")
+        );
+        assert_eq!(session_key("s1")["SK"], s("SESSION"));
+        assert_eq!(failed_logins_key("acme", "ben")["SK"], s("GUARD"));
+        assert_eq!(audit_key("AUDIT#acme", "t#e")["SK"], s("t#e"));
+        assert_eq!(key.len(), 2);
     }
 
     #[test]

@@ -1,17 +1,28 @@
-//! The DynamoDB single table of tenantry: keys, items, reads and conditional transactions.
-//! It knows no permission rules; callers decide, the store commits only if the snapshot holds.
+//! The DynamoDB single table of tenantry: keys, items, reads, and conditional transactions
+//! built as values and run by one `commit`. It knows no permission rules; callers decide, the
+//! store commits only if the snapshot the decision was made on still holds.
 
+mod attrs;
+mod client;
+mod commit;
 mod error;
 pub mod items;
 pub mod keys;
+mod parts;
+mod reads;
 mod schema;
 mod sessions;
-mod table;
+mod writes;
 
-pub use error::{Cancel, Item, Part, Reason, StoreError};
-pub use items::{AuditItem, ClaimItem, LoginGuardItem, SessionItem, TenantItem, UserItem};
-pub use schema::{IndexSpec, TableSpec};
-pub use table::{
-    Deletion, DueCursor, DuePage, Guard, Page, Snapshot, Store, StoreConfig, UserChange,
-    UserFilter, UserKey, from_item, https_client,
+pub use attrs::Item;
+pub use client::{Store, StoreConfig, https_client};
+pub use commit::Transaction;
+pub use error::{Cancel, Part, Reason, StoreError};
+pub use items::{
+    AuditItem, ClaimItem, FailedLoginsItem, SessionItem, TenantItem, UserItem, from_item,
 };
+pub use keys::UserKey;
+pub use parts::ActorCheck;
+pub use reads::{DueCursor, DuePage, Page, Snapshot, UserFilter};
+pub use schema::{IndexSpec, TableSpec};
+pub use writes::{Deletion, UserChange};

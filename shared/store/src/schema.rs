@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 
+use crate::client::Store;
 use crate::error::{StoreError, classify};
-use crate::table::Store;
 
 /// A table's keys and indexes, as declared.
 #[derive(Clone, Debug, PartialEq, Eq)]

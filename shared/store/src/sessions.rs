@@ -1,32 +1,15 @@
-//! Login sessions (refresh-token families) and login guards (failed-login counters). Every
-//! write here is conditioned on the item as it was read, like the transactions of `table.rs`.
-
-use std::collections::HashMap;
+//! Single-item writes of login sessions (refresh-token families) and failed-login counters.
+//! Each is conditioned on the item as it was read, like the transactions of `writes.rs`, but
+//! touches one item and writes no audit event, so it needs no transaction.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::{Item, StoreError, classify};
-use crate::items::{ClaimItem, LoginGuardItem, SessionItem};
-use crate::keys;
-use crate::table::{Store, claim_key, from_item, n, other, s, same_key, to_item};
-
-pub(crate) fn session_key(session_id: &str) -> Item {
-    HashMap::from([
-        ("PK".to_owned(), s(keys::session_pk(session_id))),
-        ("SK".to_owned(), s(keys::SESSION_SK)),
-    ])
-}
-
-pub(crate) fn guard_key(tenant_id: &str, normalized: &str) -> Item {
-    HashMap::from([
-        (
-            "PK".to_owned(),
-            s(keys::login_guard_pk(tenant_id, normalized)),
-        ),
-        ("SK".to_owned(), s(keys::LOGIN_GUARD_SK)),
-    ])
-}
+use crate::attrs::{n, s};
+use crate::client::Store;
+use crate::error::{StoreError, classify, other};
+use crate::items::{FailedLoginsItem, SessionItem, to_item};
+use crate::keys::{failed_logins_key, session_key};
 
 /// `Ok(false)` when the write's condition did not hold.
 fn held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
@@ -65,10 +48,6 @@ impl Store {
         }
     }
 
-    pub async fn get_session(&self, session_id: &str) -> Result<Option<SessionItem>, StoreError> {
-        self.get(session_key(session_id)).await
-    }
-
     /// Replaces the session's refresh token hash with `new_hash`, if the session is still as
     /// read (same current hash, not revoked). `Ok(false)` when another exchange or a logout
     /// came first.
@@ -79,10 +58,7 @@ impl Store {
         now: &str,
     ) -> Result<bool, StoreError> {
         held(
-            self.client()
-                .update_item()
-                .table_name(self.table())
-                .set_key(Some(session_key(&session.id)))
+            self.update_session(&session.id)
                 .update_expression(
                     "SET refresh_hash = :new, refreshed_at = :now, \
                      rotated = list_append(if_not_exists(rotated, :none), :old)",
@@ -111,10 +87,7 @@ impl Store {
         now: &str,
     ) -> Result<bool, StoreError> {
         held(
-            self.client()
-                .update_item()
-                .table_name(self.table())
-                .set_key(Some(session_key(session_id)))
+            self.update_session(session_id)
                 .update_expression("SET revoked_at = :now, revoked_reason = :reason")
                 .condition_expression("attribute_exists(PK) AND attribute_not_exists(revoked_at)")
                 .expression_attribute_values(":now", s(now))
@@ -124,34 +97,18 @@ impl Store {
         )
     }
 
-    /// One consistent read of what a login needs first: the username's claim and its guard.
-    pub async fn login_snapshot(
+    /// Writes a failed-login counter's new state if it is still the version read (`seen`,
+    /// `None` when there was none). `Ok(false)`: another login changed it first; read again.
+    pub async fn save_failed_logins(
         &self,
-        tenant_id: &str,
-        normalized: &str,
-    ) -> Result<(Option<ClaimItem>, Option<LoginGuardItem>), StoreError> {
-        let claim = claim_key(keys::username_claim_pk(tenant_id, normalized));
-        let guard = guard_key(tenant_id, normalized);
-        let found = self.batch_get(vec![claim.clone(), guard.clone()]).await?;
-        let pick = |key: &Item| found.iter().find(|item| same_key(item, key)).cloned();
-        Ok((
-            pick(&claim).map(from_item).transpose()?,
-            pick(&guard).map(from_item).transpose()?,
-        ))
-    }
-
-    /// Writes a guard's new state if it is still the version read (`seen`, `None` when there
-    /// was none). `Ok(false)`: another login changed it first; read again.
-    pub async fn save_login_guard(
-        &self,
-        guard: &LoginGuardItem,
+        counter: &FailedLoginsItem,
         seen: Option<u64>,
     ) -> Result<bool, StoreError> {
         let put = self
             .client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(to_item(guard)?));
+            .set_item(Some(to_item(counter)?));
         let put = match seen {
             Some(version) => put
                 .condition_expression("version = :seen")
@@ -161,8 +118,8 @@ impl Store {
         held(put.send().await)
     }
 
-    /// Clears a guard after a successful login, if it is still the version read.
-    pub async fn clear_login_guard(
+    /// Clears a failed-login counter after a successful login, if it is still the version read.
+    pub async fn clear_failed_logins(
         &self,
         tenant_id: &str,
         normalized: &str,
@@ -172,11 +129,21 @@ impl Store {
             self.client()
                 .delete_item()
                 .table_name(self.table())
-                .set_key(Some(guard_key(tenant_id, normalized)))
+                .set_key(Some(failed_logins_key(tenant_id, normalized)))
                 .condition_expression("version = :seen")
                 .expression_attribute_values(":seen", n(seen))
                 .send()
                 .await,
         )
+    }
+
+    fn update_session(
+        &self,
+        session_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)))
     }
 }

@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde_json::{Value, json};
 use tenantry_accounts::{Principal, format_time};
 use tenantry_store::{
-    AuditItem, Deletion, Guard, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
+    ActorCheck, AuditItem, Deletion, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
 };
 use tenantry_tests::runtime_api::RuntimeApi;
 use tenantry_tests::{SIGNING_KEYS, Stack, endpoint, purge_bench, seed};
@@ -551,7 +551,7 @@ impl Floor {
             "user.delete",
             json!({"purge_after": purge_after, "role": target.role}),
         );
-        let guard = Guard {
+        let check = ActorCheck {
             actor: self.actor(),
             version: actor.version,
         };
@@ -560,10 +560,11 @@ impl Floor {
             deleted_by: &actor.id,
             purge_after: &purge_after,
         };
-        self.store
-            .delete_user(&guard, &target, &deletion, &audit)
-            .await
-            .expect("delete");
+        let tx = self
+            .store
+            .delete_user(&check, &target, &deletion, &audit)
+            .expect("a delete transaction");
+        self.store.commit(tx).await.expect("delete");
         started.elapsed()
     }
 
@@ -573,14 +574,15 @@ impl Floor {
         let (actor, target) = self.snapshot_of(user_id).await;
         let at = format_time(OffsetDateTime::now_utc());
         let audit = Floor::audit(&actor, &target, &at, "user.restore", json!({}));
-        let guard = Guard {
+        let check = ActorCheck {
             actor: self.actor(),
             version: actor.version,
         };
-        self.store
-            .restore_user(&guard, &target, &at, &audit)
-            .await
-            .expect("restore");
+        let tx = self
+            .store
+            .restore_user(&check, &target, &at, &audit)
+            .expect("a restore transaction");
+        self.store.commit(tx).await.expect("restore");
         started.elapsed()
     }
 }

@@ -1,7 +1,7 @@
 //! Races with real concurrency on DynamoDB Local, repeated, checked on the table itself.
 
 use lambda_http::http::StatusCode;
-use tenantry_store::{Deletion, Guard, Part, UserKey};
+use tenantry_store::{ActorCheck, Deletion, Part, UserKey};
 use tenantry_tests::Stack;
 
 const ROUNDS: usize = 40;
@@ -226,22 +226,22 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
         stack.delete("acme", &a_id, &stack.root_token).await.0,
         StatusCode::OK
     );
-    let guard = Guard {
+    let check = ActorCheck {
         actor: key(&a_id),
         version: actor.version,
     };
-    let err = stack
+    let tx = stack
         .store
-        .delete_user(&guard, &stale_target, &deletion, &audit)
-        .await
-        .unwrap_err();
+        .delete_user(&check, &stale_target, &deletion, &audit)
+        .unwrap();
+    let err = stack.store.commit(tx).await.unwrap_err();
     assert!(err.reason_for(Part::Actor).is_some(), "{err:?}");
     assert!(err.reason_for(Part::Target).is_none(), "{err:?}");
     assert_eq!(stack.get("acme", &u_id, &owner).await.1["state"], "active");
 
     // Between the owner's snapshot and commit, the target changes (someone else deletes it).
     let owner_item = stack.store.get_user(key(&owner_id)).await.unwrap().unwrap();
-    let owner_guard = Guard {
+    let owner_check = ActorCheck {
         actor: key(&owner_id),
         version: owner_item.version,
     };
@@ -250,11 +250,11 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
         stack.delete("acme", &u_id, &other_admin).await.0,
         StatusCode::OK
     );
-    let err = stack
+    let tx = stack
         .store
-        .delete_user(&owner_guard, &stale_target, &deletion, &audit)
-        .await
-        .unwrap_err();
+        .delete_user(&owner_check, &stale_target, &deletion, &audit)
+        .unwrap();
+    let err = stack.store.commit(tx).await.unwrap_err();
     assert!(err.reason_for(Part::Target).is_some(), "{err:?}");
     assert!(err.reason_for(Part::Actor).is_none(), "{err:?}");
     // Neither stale attempt left an audit event.

@@ -1,0 +1,151 @@
+//! The name of every action, once: the audit log's events, each function's log lines, and
+//! the events published downstream all name actions with these strings.
+
+/// Every action tenantry names. The mutations (`is_audited`) write one audit event each, in
+/// their own transaction; every request's log lines name its action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    Health,
+    Jwks,
+    Login,
+    Refresh,
+    Logout,
+    LogoutAll,
+    TenantCreate,
+    TenantUpdate,
+    TenantTransfer,
+    AuditList,
+    UserCreate,
+    UserBootstrap,
+    UserList,
+    UserGet,
+    MeGet,
+    UserUpdate,
+    UserSetPassword,
+    UserDelete,
+    UserRestore,
+    UserPurge,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 20] = [
+        AuditAction::Health,
+        AuditAction::Jwks,
+        AuditAction::Login,
+        AuditAction::Refresh,
+        AuditAction::Logout,
+        AuditAction::LogoutAll,
+        AuditAction::TenantCreate,
+        AuditAction::TenantUpdate,
+        AuditAction::TenantTransfer,
+        AuditAction::AuditList,
+        AuditAction::UserCreate,
+        AuditAction::UserBootstrap,
+        AuditAction::UserList,
+        AuditAction::UserGet,
+        AuditAction::MeGet,
+        AuditAction::UserUpdate,
+        AuditAction::UserSetPassword,
+        AuditAction::UserDelete,
+        AuditAction::UserRestore,
+        AuditAction::UserPurge,
+    ];
+
+    /// The stored and logged name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Health => "health",
+            AuditAction::Jwks => "auth.jwks",
+            AuditAction::Login => "auth.login",
+            AuditAction::Refresh => "auth.refresh",
+            AuditAction::Logout => "auth.logout",
+            AuditAction::LogoutAll => "auth.logout_all",
+            AuditAction::TenantCreate => "tenant.create",
+            AuditAction::TenantUpdate => "tenant.update",
+            AuditAction::TenantTransfer => "tenant.transfer",
+            AuditAction::AuditList => "audit.list",
+            AuditAction::UserCreate => "user.create",
+            AuditAction::UserBootstrap => "user.bootstrap",
+            AuditAction::UserList => "user.list",
+            AuditAction::UserGet => "user.get",
+            AuditAction::MeGet => "me.get",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::UserSetPassword => "user.set_password",
+            AuditAction::UserDelete => "user.delete",
+            AuditAction::UserRestore => "user.restore",
+            AuditAction::UserPurge => "user.purge",
+        }
+    }
+
+    /// Whether the action is a mutation, committed with its audit event.
+    pub const fn is_audited(self) -> bool {
+        matches!(
+            self,
+            AuditAction::LogoutAll
+                | AuditAction::TenantCreate
+                | AuditAction::TenantUpdate
+                | AuditAction::TenantTransfer
+                | AuditAction::UserCreate
+                | AuditAction::UserBootstrap
+                | AuditAction::UserUpdate
+                | AuditAction::UserSetPassword
+                | AuditAction::UserDelete
+                | AuditAction::UserRestore
+                | AuditAction::UserPurge
+        )
+    }
+
+    /// The action a stored or logged name stands for.
+    pub fn parse(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_one_name_and_reads_back_from_it() {
+        let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert_eq!(action.to_string(), action.as_str());
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::parse("user.erase"), None);
+    }
+
+    #[test]
+    fn the_mutations_are_the_audited_actions() {
+        let audited: Vec<&str> = AuditAction::ALL
+            .into_iter()
+            .filter(|a| a.is_audited())
+            .map(AuditAction::as_str)
+            .collect();
+        assert_eq!(
+            audited,
+            [
+                "auth.logout_all",
+                "tenant.create",
+                "tenant.update",
+                "tenant.transfer",
+                "user.create",
+                "user.bootstrap",
+                "user.update",
+                "user.set_password",
+                "user.delete",
+                "user.restore",
+                "user.purge",
+            ]
+        );
+    }
+}
