@@ -1,4 +1,4 @@
-//! Every key of the single table, built in one place (see the table in README.md).
+//! Every key of the single table, built in one place (see the table in docs/design.md).
 
 /// Number of partitions the sparse purge index is spread over.
 pub const PURGE_SHARDS: u32 = 8;
