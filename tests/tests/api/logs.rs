@@ -208,13 +208,13 @@ fn keys_of(line: &str) -> Vec<String> {
     serde_json::from_str::<Keys>(line).unwrap().0
 }
 
-/// The example line of the README's "Logs" section.
+/// The example line of the "Logs" section of docs/operations.md.
 fn readme_line() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/operations.md");
     let readme = std::fs::read_to_string(path).unwrap();
     let logs = &readme[readme
         .find("\n## Logs\n")
-        .expect("README has a Logs section")..];
+        .expect("docs/operations.md has a Logs section")..];
     let (_, block) = logs.split_once("```json\n").expect("a json block");
     block.split_once("\n```").unwrap().0.to_owned()
 }
@@ -815,7 +815,7 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     });
     has("of the 503", &|l| l["status"] == 503);
 
-    // The README shows a delete's line as it is.
+    // docs/operations.md shows a delete's line as it is.
     let delete = lines
         .iter()
         .zip(&parsed)
