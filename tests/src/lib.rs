@@ -3,9 +3,7 @@
 
 pub mod invariants;
 pub mod proxy;
-pub mod purge_bench;
 pub mod race;
-pub mod runtime_api;
 pub mod seed;
 
 use std::collections::HashMap;

@@ -4,12 +4,12 @@
 //!
 //! 1. Cold start of `get-user` (and of the builds given by `--variant`) next to a Python
 //!    function doing the same work (boto3 and `awslambdaric`), each run as its own process on
-//!    a Lambda Runtime API (`tenantry_tests::runtime_api`): from spawning the process to its
+//!    a Lambda Runtime API (`tenantry_bench::runtime_api`): from spawning the process to its
 //!    first request for an event, then one invocation; peak RSS from `/proc/PID/status`.
 //! 2. Warm latency of get, list, delete and restore through that Runtime API, each invocation
 //!    followed by the same DynamoDB calls issued bare (the floor).
 //! 3. list-users with 1,000 and with 100,000 users in the tenant.
-//! 4. The purge against raw conditional `DeleteItem`s (`tenantry_tests::purge_bench`).
+//! 4. The purge against raw conditional `DeleteItem`s (`tenantry_bench::purge_bench`).
 //! 5. Sizes of the arm64 packages (`make package`'s sizes.tsv).
 //!
 //! bench --bin-dir DIR --python PYTHON --python-dir DIR [--variant LABEL=PATH]... \
@@ -27,11 +27,12 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde_json::{Value, json};
 use tenantry_accounts::{Principal, format_time};
+use tenantry_bench::purge_bench;
+use tenantry_bench::runtime_api::RuntimeApi;
 use tenantry_store::{
     AuditItem, Deletion, Guard, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
 };
-use tenantry_tests::runtime_api::RuntimeApi;
-use tenantry_tests::{SIGNING_KEYS, Stack, endpoint, purge_bench, seed};
+use tenantry_tests::{SIGNING_KEYS, Stack, endpoint, seed};
 use time::OffsetDateTime;
 
 const USAGE: &str = "usage: bench --bin-dir DIR --python PYTHON --python-dir DIR \
@@ -1144,7 +1145,7 @@ fn report(args: &Args, r: &Results) -> String {
         w,
         "## 1. Cold start: `get-user` against Python\n\n\
          Each function runs as its own process on a Lambda Runtime API served by the bench \
-         (`tests/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
+         (`infra/bench/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
          spawning the process to its first `GET /runtime/invocation/next`; then one `GET \
          /tenants/{{t}}/users/{{u}}` is invoked (*first invocation*), and the peak RSS is read \
          from `/proc/PID/status` (`VmHWM`). {} cold starts of each, interleaved (`--cold`), after \
@@ -1275,7 +1276,7 @@ fn report(args: &Args, r: &Results) -> String {
     let _ = writeln!(
         w,
         "## 4. Purge\n\n\
-         `tenantry_tests::purge_bench` (also `make bench-purge`): {} deleted users due for \
+         `tenantry_bench::purge_bench` (also `make bench-purge`): {} deleted users due for \
          purge over {} tenants (`--purge-users`), purged by the engine at concurrency {}; then \
          the same number of plain items deleted by one conditional `DeleteItem` each, and bare \
          transactions of the purge's shape (3 conditional deletes and 1 put), at the same \
