@@ -1,6 +1,7 @@
 //! `make bench`: the functions measured side by side in one run, against the DynamoDB Local at
 //! `TENANTRY_TEST_DYNAMODB_ENDPOINT` (the make target starts one and builds what is measured).
-//! Prints a table and writes BENCHMARKS.md.
+//! Prints a table and writes BENCHMARKS.md, keeping its hand-written notes: everything from
+//! the line `<!-- notes: written by hand, kept by make bench -->` to the end (`tenantry_bench::notes`).
 //!
 //! 1. Cold start of `get-user` (and of the builds given by `--variant`) next to a Python
 //!    function doing the same work (boto3 and `awslambdaric`), each run as its own process on
@@ -27,8 +28,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde_json::{Value, json};
 use tenantry_accounts::{Principal, format_time};
-use tenantry_bench::purge_bench;
 use tenantry_bench::runtime_api::RuntimeApi;
+use tenantry_bench::{notes, purge_bench};
 use tenantry_store::{
     AuditItem, Deletion, Guard, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
 };
@@ -712,7 +713,9 @@ async fn main() -> ExitCode {
     };
     let report = report(&bench.args, &results);
     println!("\n{report}");
-    fs::write(&bench.args.out, &report).expect("write the report");
+    let existing = fs::read_to_string(&bench.args.out).ok();
+    let written = notes::keep_notes(&report, existing.as_deref());
+    fs::write(&bench.args.out, written).expect("write the report");
     println!("bench: wrote {}", bench.args.out.display());
     let _ = fs::remove_dir_all(&bench.logs);
     ExitCode::SUCCESS
