@@ -481,6 +481,10 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
     );
 }
 
+/// What `matrix` cannot reach (its targets live in the tenant of the path, and are no super
+/// admins): a change through another tenant's path, on another super admin, on a super admin
+/// through the platform's path, on ids that are not there. Then the changes the rules allow:
+/// applied, answered as stored, and only a role change ends its user's sessions.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_and_email_changes_follow_the_rank_rules() {
     let stack = Stack::new().await;
@@ -492,13 +496,7 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     let (aggie_id, aggie) = stack.user("acme", &owner, "aggie", "agent").await;
     let (ursula_id, ursula) = stack.user("acme", &owner, "ursula", "user").await;
     let (ulla_id, ulla) = stack.user("acme", &owner, "ulla", "user").await;
-    let (dora_id, _) = stack.user("acme", &owner, "dora", "user").await;
-    assert_eq!(
-        stack.delete("acme", &dora_id, &owner).await.0,
-        StatusCode::OK
-    );
     let (_, globex_owner) = stack.tenant("globex").await;
-    let (_, globex_admin) = stack.user("globex", &globex_owner, "gina", "admin").await;
     let nobody = uuid::Uuid::now_v7().to_string();
     // A second super admin, as an operator would bootstrap it.
     assert!(
@@ -516,258 +514,6 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     let email = || json!({"email": "changed@acme.test"});
     let cases: Vec<(&str, &str, &str, &str, Value, StatusCode, &str)> = vec![
         // (what, token, tenant, target, body, status, code)
-        (
-            "owner changes own role",
-            &owner,
-            "acme",
-            &owner_id,
-            role("agent"),
-            StatusCode::FORBIDDEN,
-            "cannot_change_own_role",
-        ),
-        (
-            "admin changes own role",
-            &alice,
-            "acme",
-            &alice_id,
-            role("user"),
-            StatusCode::FORBIDDEN,
-            "cannot_change_own_role",
-        ),
-        (
-            "agent promotes themself",
-            &aggie,
-            "acme",
-            &aggie_id,
-            role("admin"),
-            StatusCode::FORBIDDEN,
-            "cannot_change_own_role",
-        ),
-        (
-            "root changes own role",
-            &root,
-            "platform",
-            &root_id,
-            role("admin"),
-            StatusCode::FORBIDDEN,
-            "cannot_change_own_role",
-        ),
-        (
-            "agent changes a user's role",
-            &aggie,
-            "acme",
-            &ursula_id,
-            role("agent"),
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "agent changes a user's email",
-            &aggie,
-            "acme",
-            &ursula_id,
-            email(),
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user changes an agent's role",
-            &ursula,
-            "acme",
-            &aggie_id,
-            role("user"),
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user promotes another user",
-            &ursula,
-            "acme",
-            &ulla_id,
-            role("admin"),
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user changes the owner's email",
-            &ursula,
-            "acme",
-            &owner_id,
-            email(),
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "owner grants super_admin",
-            &owner,
-            "acme",
-            &ursula_id,
-            role("super_admin"),
-            StatusCode::FORBIDDEN,
-            "cannot_grant_super_admin",
-        ),
-        (
-            "root grants super_admin",
-            &root,
-            "acme",
-            &alice_id,
-            role("super_admin"),
-            StatusCode::FORBIDDEN,
-            "cannot_grant_super_admin",
-        ),
-        (
-            "admin demotes the owner",
-            &alice,
-            "acme",
-            &owner_id,
-            role("agent"),
-            StatusCode::FORBIDDEN,
-            "owner_protected",
-        ),
-        (
-            "root demotes the owner",
-            &root,
-            "acme",
-            &owner_id,
-            role("user"),
-            StatusCode::FORBIDDEN,
-            "owner_protected",
-        ),
-        (
-            "admin changes an admin's role",
-            &alice,
-            "acme",
-            &bob_id,
-            role("agent"),
-            StatusCode::FORBIDDEN,
-            "admin_cannot_change_admin",
-        ),
-        (
-            "admin changes an admin's email",
-            &alice,
-            "acme",
-            &bob_id,
-            email(),
-            StatusCode::FORBIDDEN,
-            "admin_cannot_change_admin",
-        ),
-        (
-            "admin changes the owner's email",
-            &alice,
-            "acme",
-            &owner_id,
-            email(),
-            StatusCode::FORBIDDEN,
-            "admin_cannot_change_admin",
-        ),
-        (
-            "admin promotes a user to admin",
-            &alice,
-            "acme",
-            &ursula_id,
-            role("admin"),
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "admin promotes an agent to admin",
-            &bob,
-            "acme",
-            &aggie_id,
-            role("admin"),
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "owner changes an admin's role",
-            &owner,
-            "acme",
-            &alice_id,
-            role("agent"),
-            StatusCode::FORBIDDEN,
-            "admin_cannot_change_admin",
-        ),
-        (
-            "owner changes an admin's email",
-            &owner,
-            "acme",
-            &bob_id,
-            email(),
-            StatusCode::FORBIDDEN,
-            "admin_cannot_change_admin",
-        ),
-        (
-            "owner changes a deleted user's role",
-            &owner,
-            "acme",
-            &dora_id,
-            role("agent"),
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "owner changes a deleted user's email",
-            &owner,
-            "acme",
-            &dora_id,
-            email(),
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "root changes a deleted user's role",
-            &root,
-            "acme",
-            &dora_id,
-            role("agent"),
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "admin changes a deleted user's email",
-            &alice,
-            "acme",
-            &dora_id,
-            email(),
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "agent changes a deleted user's email",
-            &aggie,
-            "acme",
-            &dora_id,
-            email(),
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-        ),
-        (
-            "user changes a deleted user's role",
-            &ursula,
-            "acme",
-            &dora_id,
-            role("agent"),
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-        ),
-        (
-            "another tenant's owner changes a role",
-            &globex_owner,
-            "acme",
-            &ursula_id,
-            role("agent"),
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-        ),
-        (
-            "another tenant's admin changes an email",
-            &globex_admin,
-            "acme",
-            &ursula_id,
-            email(),
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-        ),
         (
             "another tenant's owner, through its own tenant",
             &globex_owner,
@@ -824,7 +570,7 @@ async fn role_and_email_changes_follow_the_rank_rules() {
         ),
     ];
     let ids = [
-        &owner_id, &alice_id, &bob_id, &aggie_id, &ursula_id, &ulla_id, &dora_id,
+        &owner_id, &alice_id, &bob_id, &aggie_id, &ursula_id, &ulla_id,
     ];
     let mut before = Vec::new();
     for id in ids {
@@ -844,20 +590,6 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     for token in [&owner, &alice, &bob, &aggie, &ursula, &ulla] {
         assert_eq!(me_status(&stack, token).await, StatusCode::OK);
     }
-    let (status, body) = stack.call("GET", "/me", None, None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    let (status, body) = stack
-        .call(
-            "PATCH",
-            &format!("/tenants/acme/users/{ulla_id}"),
-            None,
-            Some(role("agent")),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
 
     // What is allowed.
     let allowed: Vec<(&str, &str, &str, Value, &str, &str)> = vec![
@@ -1166,124 +898,23 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
     assert_eq!(me_status(&stack, &bob).await, StatusCode::OK);
 }
 
+/// What `matrix` cannot reach (its new owners live in the tenant of the path): a transfer to
+/// an id that is not there, or to another tenant's admin, or on a tenant that does not exist.
+/// Bodies are strict. Nothing moves; a deleted admin, once restored, may take the tenant.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
     let stack = Stack::new().await;
     let root = stack.root_token.clone();
     let (owner_id, owner) = stack.tenant("acme").await;
-    let (alice_id, alice) = stack.user("acme", &owner, "alice", "admin").await;
-    let (carol_id, _) = stack.user("acme", &owner, "carol", "admin").await;
+    let (alice_id, _) = stack.user("acme", &owner, "alice", "admin").await;
     let (bob_id, _) = stack.user("acme", &owner, "bob", "admin").await;
-    let (aggie_id, aggie) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (ursula_id, ursula) = stack.user("acme", &owner, "ursula", "user").await;
-    let (dora_id, _) = stack.user("acme", &owner, "dora", "agent").await;
     assert_eq!(stack.delete("acme", &bob_id, &root).await.0, StatusCode::OK);
-    assert_eq!(
-        stack.delete("acme", &dora_id, &owner).await.0,
-        StatusCode::OK
-    );
     let (_, globex_owner) = stack.tenant("globex").await;
-    let (gina_id, gina) = stack.user("globex", &globex_owner, "gina", "admin").await;
+    let (gina_id, _) = stack.user("globex", &globex_owner, "gina", "admin").await;
     let nobody = uuid::Uuid::now_v7().to_string();
 
     let cases: Vec<(&str, &str, &str, &str, StatusCode, &str)> = vec![
         // (what, token, tenant, new owner, status, code)
-        (
-            "a plain admin hands over",
-            &alice,
-            "acme",
-            &carol_id,
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "a plain admin crowns themself",
-            &alice,
-            "acme",
-            &alice_id,
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "an agent hands over",
-            &aggie,
-            "acme",
-            &alice_id,
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "a user hands over",
-            &ursula,
-            "acme",
-            &alice_id,
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        (
-            "the owner to an agent",
-            &owner,
-            "acme",
-            &aggie_id,
-            StatusCode::CONFLICT,
-            "new_owner_not_admin",
-        ),
-        (
-            "the owner to a user",
-            &owner,
-            "acme",
-            &ursula_id,
-            StatusCode::CONFLICT,
-            "new_owner_not_admin",
-        ),
-        (
-            "root to a user",
-            &root,
-            "acme",
-            &ursula_id,
-            StatusCode::CONFLICT,
-            "new_owner_not_admin",
-        ),
-        (
-            "the owner to themself",
-            &owner,
-            "acme",
-            &owner_id,
-            StatusCode::CONFLICT,
-            "already_owner",
-        ),
-        (
-            "root to the owner",
-            &root,
-            "acme",
-            &owner_id,
-            StatusCode::CONFLICT,
-            "already_owner",
-        ),
-        (
-            "the owner to a deleted admin",
-            &owner,
-            "acme",
-            &bob_id,
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "root to a deleted admin",
-            &root,
-            "acme",
-            &bob_id,
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
-        (
-            "the owner to a deleted agent",
-            &owner,
-            "acme",
-            &dora_id,
-            StatusCode::CONFLICT,
-            "user_deleted",
-        ),
         (
             "the owner to an unknown id",
             &owner,
@@ -1315,22 +946,6 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
             &gina_id,
             StatusCode::NOT_FOUND,
             "user_not_found",
-        ),
-        (
-            "another tenant's owner",
-            &globex_owner,
-            "acme",
-            &alice_id,
-            StatusCode::NOT_FOUND,
-            "tenant_not_found",
-        ),
-        (
-            "another tenant's admin",
-            &gina,
-            "acme",
-            &alice_id,
-            StatusCode::NOT_FOUND,
-            "tenant_not_found",
         ),
         (
             "root on a tenant that does not exist",
@@ -1368,18 +983,6 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
             "{body}: {answer}"
         );
     }
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/tenants/acme/ownership",
-            None,
-            Some(json!({"new_owner_id": alice_id})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
 
     // Nothing moved and nothing was written.
     assert_eq!(event_count(&stack, "acme").await, events);
@@ -1544,62 +1147,16 @@ async fn the_audit_log_is_for_the_tenants_admins_and_super_admins() {
     let root = stack.root_token.clone();
     let (_, owner) = stack.tenant("acme").await;
     let (_, alice) = stack.user("acme", &owner, "alice", "admin").await;
-    let (_, aggie) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (_, ursula) = stack.user("acme", &owner, "ursula", "user").await;
-    let (gone_id, gone) = stack.user("acme", &owner, "gone", "admin").await;
-    assert_eq!(
-        stack.delete("acme", &gone_id, &root).await.0,
-        StatusCode::OK
-    );
     let (_, globex_owner) = stack.tenant("globex").await;
     let (_, gina) = stack.user("globex", &globex_owner, "gina", "admin").await;
 
+    // Who else is refused is `matrix`'s (agents, users, other tenants) and `contract`'s (no
+    // token, a deleted admin's token); here, readers see their own tenant's log, and a tenant
+    // that is not there is not found, for a super admin too.
     let cases: Vec<(&str, Option<&str>, &str, StatusCode, &str)> = vec![
         ("owner", Some(&owner), "acme", StatusCode::OK, ""),
         ("admin", Some(&alice), "acme", StatusCode::OK, ""),
         ("super admin", Some(&root), "acme", StatusCode::OK, ""),
-        (
-            "agent",
-            Some(&aggie),
-            "acme",
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user",
-            Some(&ursula),
-            "acme",
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "another tenant's owner",
-            Some(&globex_owner),
-            "acme",
-            StatusCode::NOT_FOUND,
-            "tenant_not_found",
-        ),
-        (
-            "another tenant's admin",
-            Some(&gina),
-            "acme",
-            StatusCode::NOT_FOUND,
-            "tenant_not_found",
-        ),
-        (
-            "a deleted admin",
-            Some(&gone),
-            "acme",
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-        ),
-        (
-            "nobody",
-            None,
-            "acme",
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-        ),
         (
             "super admin, unknown tenant",
             Some(&root),

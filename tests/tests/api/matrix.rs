@@ -11,7 +11,10 @@
 //! to (allowed: the endpoint's success; `NotFound`: 404; a conflict: 409; any other denial:
 //! 403) and the problem's `code` the denial's. On top of the table, independently of it:
 //! another tenant's data is 404 for everyone but super admins, with a body that is exactly
-//! the one for something that does not exist; and a refused call changes nothing.
+//! the one for something that does not exist; a success answers about its target (a created
+//! user has the role asked for and is no owner, a role change answers the new role); and a
+//! refused call changes nothing: not the target, not the actor, not the tenant, no name is
+//! claimed and no audit event is written.
 //!
 //! Each actor kind has its own stack. Targets are written straight to the table (no argon2),
 //! one fresh target per case, so that a mutation never leaks into the next case; a transfer
@@ -453,6 +456,7 @@ impl World {
             );
         }
         let tenant_before = stack.store.get_tenant(case.tenant).await.unwrap();
+        let events_before = stack.store.list_audit(case.tenant).await.unwrap().len();
         let expected = expected(&actor, case.call, case.tenant, target.as_ref());
 
         let target_id = target.as_ref().map_or("", |t| t.id.as_str());
@@ -513,6 +517,18 @@ impl World {
             if stack.store.get_tenant(case.tenant).await.unwrap() != tenant_before {
                 wrong.push(format!(
                     "{what}: refused with {}, but the tenant changed",
+                    status.as_u16()
+                ));
+            }
+            if stack.user_item(&actor.tenant_id, &actor.id).await.as_ref() != Some(&actor) {
+                wrong.push(format!(
+                    "{what}: refused with {}, but the actor changed",
+                    status.as_u16()
+                ));
+            }
+            if stack.store.list_audit(case.tenant).await.unwrap().len() != events_before {
+                wrong.push(format!(
+                    "{what}: refused with {}, but an audit event was written",
                     status.as_u16()
                 ));
             }
@@ -590,15 +606,16 @@ impl World {
     ) -> Vec<String> {
         let id = target.map(|t| t.id.as_str());
         let ok = match case.call {
-            Call::Get | Call::Restore | Call::PatchRole(_) | Call::PatchEmail => {
-                answer["id"].as_str() == id
-            }
+            Call::Get | Call::Restore | Call::PatchEmail => answer["id"].as_str() == id,
+            Call::PatchRole(role) => answer["id"].as_str() == id && answer["role"] == role.as_str(),
             Call::Delete => answer["id"].as_str() == id && answer["state"] == "deleted",
             Call::Purge => answer["id"].as_str() == id && answer["state"] == "purged",
             Call::Transfer => answer["new_owner"]["id"].as_str() == id,
             Call::SetPassword => answer["id"].as_str() == id && answer["sessions_revoked"] == true,
             Call::Create(role) => {
-                answer["role"] == role.as_str() && answer["tenant_id"] == case.tenant
+                answer["role"] == role.as_str()
+                    && answer["tenant_id"] == case.tenant
+                    && answer["is_owner"] == false
             }
             Call::List(_) | Call::Audit => answer["items"].is_array(),
             Call::Retention => answer["id"] == case.tenant,

@@ -10,25 +10,22 @@ fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or("")
 }
 
+/// Office politics in one tenant: an admin cannot remove a rival admin nor the owner, and
+/// neither can a super admin remove the owner; a super admin removes the admin, and admins
+/// clear out agents and users. (`matrix` holds every actor and target kind; this is the story
+/// as a tenant lives it.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletion_rules_of_the_office_politics_story_hold() {
     let stack = Stack::new().await;
     let (owner_id, owner) = stack.tenant("acme").await;
-    let (admin_id, admin) = stack.user("acme", &owner, "alice", "admin").await;
+    let (_, admin) = stack.user("acme", &owner, "alice", "admin").await;
     let (admin2_id, _) = stack.user("acme", &owner, "bob", "admin").await;
-    let (agent_id, agent) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (user_id, user) = stack.user("acme", &owner, "ursula", "user").await;
+    let (agent_id, _) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (user_id, _) = stack.user("acme", &owner, "ursula", "user").await;
     let root = stack.root_token.clone();
 
     let cases: Vec<(&str, &str, &str, StatusCode, &str)> = vec![
         // (who, token, target, status, code)
-        (
-            "admin deletes themself",
-            &admin,
-            &admin_id,
-            StatusCode::FORBIDDEN,
-            "cannot_delete_self",
-        ),
         (
             "admin deletes an admin",
             &admin,
@@ -50,48 +47,6 @@ async fn deletion_rules_of_the_office_politics_story_hold() {
             StatusCode::FORBIDDEN,
             "owner_protected",
         ),
-        (
-            "owner deletes themself",
-            &owner,
-            &owner_id,
-            StatusCode::FORBIDDEN,
-            "cannot_delete_self",
-        ),
-        (
-            "agent deletes the owner",
-            &agent,
-            &owner_id,
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "agent deletes a user",
-            &agent,
-            &user_id,
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "agent deletes an admin",
-            &agent,
-            &admin_id,
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user deletes an agent",
-            &user,
-            &agent_id,
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "agent deletes themself",
-            &agent,
-            &agent_id,
-            StatusCode::FORBIDDEN,
-            "cannot_delete_self",
-        ),
     ];
     for (what, token, target, status, expected) in cases {
         let (got, body) = stack.delete("acme", target, token).await;
@@ -102,9 +57,10 @@ async fn deletion_rules_of_the_office_politics_story_hold() {
         stack.list_ids("acme", "deleted", &owner).await,
         Vec::<String>::new()
     );
-    for id in [&admin_id, &admin2_id, &agent_id, &user_id] {
-        assert_eq!(stack.audit_actions("acme", id).await, vec!["user.create"]);
-    }
+    assert_eq!(
+        stack.audit_actions("acme", &admin2_id).await,
+        vec!["user.create"]
+    );
     // The owner came with the tenant; its only event is the tenant's creation.
     assert!(stack.audit_actions("acme", &owner_id).await.is_empty());
 
@@ -304,147 +260,6 @@ async fn restore_after_the_purge_date_is_refused() {
         (StatusCode::CONFLICT, "restore_window_closed")
     );
     assert_eq!(body["purge_after"], tenantry_tests::LONG_AGO);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_follows_the_rank_rules() {
-    let stack = Stack::new().await;
-    let (_, owner) = stack.tenant("acme").await;
-    let (admin_id, admin) = stack.user("acme", &owner, "alice", "admin").await;
-    let (agent_id, agent) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (user_id, _) = stack.user("acme", &owner, "ursula", "user").await;
-    let root = stack.root_token.clone();
-    assert_eq!(
-        stack.delete("acme", &admin_id, &root).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        stack.delete("acme", &user_id, &owner).await.0,
-        StatusCode::OK
-    );
-
-    let (status, body) = stack.restore("acme", &admin_id, &owner).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::FORBIDDEN, "requires_super_admin")
-    );
-    let (status, body) = stack.restore("acme", &user_id, &agent).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::NOT_FOUND, "user_not_found")
-    );
-    let (status, _) = stack.restore("acme", &admin_id, &root).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = stack.restore("acme", &user_id, &admin).await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "alice's old token died with her deletion"
-    );
-    let admin = stack.login("acme", "alice", PASSWORD).await;
-    let (status, _) = stack.restore("acme", &user_id, &admin).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(stack.list_ids("acme", "deleted", &owner).await.is_empty());
-    let _ = agent_id;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn who_creates_whom_follows_the_role_table() {
-    let stack = Stack::new().await;
-    let (_, owner) = stack.tenant("acme").await;
-    let (_, admin) = stack.user("acme", &owner, "alice", "admin").await;
-    let (_, agent) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (_, user) = stack.user("acme", &owner, "ursula", "user").await;
-    let root = stack.root_token.clone();
-    let cases: Vec<(&str, &str, &str, StatusCode, &str)> = vec![
-        ("root", &root, "admin", StatusCode::CREATED, ""),
-        (
-            "root",
-            &root,
-            "super_admin",
-            StatusCode::FORBIDDEN,
-            "cannot_create_super_admin",
-        ),
-        ("owner", &owner, "admin", StatusCode::CREATED, ""),
-        (
-            "owner",
-            &owner,
-            "super_admin",
-            StatusCode::FORBIDDEN,
-            "cannot_create_super_admin",
-        ),
-        (
-            "admin",
-            &admin,
-            "admin",
-            StatusCode::FORBIDDEN,
-            "requires_owner",
-        ),
-        ("admin", &admin, "agent", StatusCode::CREATED, ""),
-        ("admin", &admin, "user", StatusCode::CREATED, ""),
-        (
-            "agent",
-            &agent,
-            "user",
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-        (
-            "user",
-            &user,
-            "user",
-            StatusCode::FORBIDDEN,
-            "insufficient_role",
-        ),
-    ];
-    for (i, (who, token, role, status, expected)) in cases.into_iter().enumerate() {
-        let (got, body) = stack
-            .create_user("acme", token, &format!("new{i}"), role)
-            .await;
-        assert_eq!(
-            (got, code(&body)),
-            (status, expected),
-            "{who} creates {role}: {body}"
-        );
-        if got == StatusCode::CREATED {
-            assert_eq!(
-                (body["role"].as_str(), body["is_owner"].as_bool()),
-                (Some(role), Some(false))
-            );
-        }
-    }
-    // Only super admins create tenants.
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/tenants",
-            Some(&owner),
-            Some(serde_json::json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::FORBIDDEN, "requires_super_admin")
-    );
-    // A tenant id is taken once.
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/tenants",
-            Some(&root),
-            Some(serde_json::json!({"id": "acme", "name": "Acme again", "owner": {"username": "x-owner", "email": "x@acme.test", "password": PASSWORD}})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "tenant_exists")
-    );
-    // An active name is simply taken.
-    let (status, body) = stack.create_user("acme", &owner, "alice", "user").await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "username_taken")
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
