@@ -5,15 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tenantry_tests::{PASSWORD, Stack};
-
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("")
-}
-
-fn field(body: &Value) -> &str {
-    body["field"].as_str().unwrap_or("")
-}
+use tenantry_tests::{Answer, PASSWORD, Request, Stack};
 
 fn keys(value: &Value) -> BTreeSet<&str> {
     value
@@ -36,47 +28,30 @@ const USER_KEYS: [&str; 9] = [
     "updated_at",
 ];
 
-async fn patch(
-    stack: &Stack,
-    tenant: &str,
-    user_id: &str,
-    token: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    stack
-        .call(
-            "PATCH",
-            &format!("/tenants/{tenant}/users/{user_id}"),
-            Some(token),
-            Some(body),
-        )
+async fn patch(stack: &Stack, tenant: &str, user_id: &str, token: &str, body: Value) -> Answer {
+    Request::patch(format!("/tenants/{tenant}/users/{user_id}"))
+        .token(token)
+        .json(body)
+        .send(stack)
         .await
 }
 
-async fn transfer(
-    stack: &Stack,
-    tenant: &str,
-    new_owner_id: &str,
-    token: &str,
-) -> (StatusCode, Value) {
-    stack
-        .call(
-            "POST",
-            &format!("/tenants/{tenant}/ownership"),
-            Some(token),
-            Some(json!({ "new_owner_id": new_owner_id })),
-        )
+async fn transfer(stack: &Stack, tenant: &str, new_owner_id: &str, token: &str) -> Answer {
+    Request::post(format!("/tenants/{tenant}/ownership"))
+        .token(token)
+        .json(json!({ "new_owner_id": new_owner_id }))
+        .send(stack)
         .await
 }
 
 /// `GET /tenants/{tenant}/audit` with `query` (without the `?`).
-async fn audit(stack: &Stack, tenant: &str, query: &str, token: &str) -> (StatusCode, Value) {
+async fn audit(stack: &Stack, tenant: &str, query: &str, token: &str) -> Answer {
     let path = if query.is_empty() {
         format!("/tenants/{tenant}/audit")
     } else {
         format!("/tenants/{tenant}/audit?{query}")
     };
-    stack.call("GET", &path, Some(token), None).await
+    Request::get(path).token(token).send(stack).await
 }
 
 /// Every audit event of `tenant` in the table.
@@ -91,27 +66,41 @@ async fn create_with_email(
     token: &str,
     username: &str,
     email: &str,
-) -> (StatusCode, Value) {
-    stack
-        .call(
-            "POST",
-            &format!("/tenants/{tenant}/users"),
-            Some(token),
-            Some(
-                json!({"username": username, "email": email, "password": PASSWORD, "role": "user"}),
-            ),
-        )
+) -> Answer {
+    Request::post(format!("/tenants/{tenant}/users"))
+        .token(token)
+        .json(json!({"username": username, "email": email, "password": PASSWORD, "role": "user"}))
+        .send(stack)
         .await
 }
 
 async fn view(stack: &Stack, tenant: &str, user_id: &str, token: &str) -> Value {
-    let (status, body) = stack.get(tenant, user_id, token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
+    stack
+        .get(tenant, user_id, token)
+        .await
+        .expect(StatusCode::OK)
+        .body
 }
 
 async fn me_status(stack: &Stack, token: &str) -> StatusCode {
-    stack.call("GET", "/me", Some(token), None).await.0
+    Request::get("/me").token(token).send(stack).await.status
+}
+
+/// The owners of a tenant's listing (`state=all`), as `token` sees it.
+async fn owners(stack: &Stack, tenant: &str, token: &str) -> Vec<String> {
+    let all = Request::get(format!("/tenants/{tenant}/users?state=all&limit=100"))
+        .token(token)
+        .send(stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
+    all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["is_owner"] == true)
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// URL-safe base64 without padding, as the API's cursors are written (for forged cursors).
@@ -162,8 +151,10 @@ async fn a_role_change_ends_the_targets_sessions_and_an_email_change_does_not() 
     let before = view(&stack, "acme", &ben_id, &owner).await;
 
     // A role change answers the user as it is now...
-    let (status, changed) = patch(&stack, "acme", &ben_id, &owner, json!({"role": "agent"})).await;
-    assert_eq!(status, StatusCode::OK, "{changed}");
+    let changed = patch(&stack, "acme", &ben_id, &owner, json!({"role": "agent"}))
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(keys(&changed), BTreeSet::from(USER_KEYS));
     assert_eq!(changed["id"], ben_id.as_str());
     assert_eq!(changed["role"], "agent");
@@ -180,24 +171,25 @@ async fn a_role_change_ends_the_targets_sessions_and_an_email_change_does_not() 
     assert_eq!(view(&stack, "acme", &ben_id, &owner).await, changed);
 
     // Every session of ben from before the change is dead; a fresh login shows the new role.
-    let (status, body) = stack.call("GET", "/me", Some(&ben), None).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "unauthenticated")
-    );
+    Request::get("/me")
+        .token(&ben)
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::UNAUTHORIZED, "unauthenticated");
     let ben = stack.login("acme", "ben", PASSWORD).await;
     assert_eq!(stack.me(&ben).await["role"], "agent");
 
     // An email change alone keeps every session.
-    let (status, changed) = patch(
+    let changed = patch(
         &stack,
         "acme",
         &ben_id,
         &owner,
         json!({"email": "ben.new@acme.test"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{changed}");
+    .await
+    .expect(StatusCode::OK)
+    .body;
     assert_eq!(
         (changed["email"].as_str(), changed["role"].as_str()),
         (Some("ben.new@acme.test"), Some("agent"))
@@ -209,15 +201,16 @@ async fn a_role_change_ends_the_targets_sessions_and_an_email_change_does_not() 
     );
 
     // Both at once: one event, and the role part ends the sessions again.
-    let (status, changed) = patch(
+    let changed = patch(
         &stack,
         "acme",
         &ben_id,
         &owner,
         json!({"role": "user", "email": "ben@acme.test"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{changed}");
+    .await
+    .expect(StatusCode::OK)
+    .body;
     assert_eq!(
         (changed["email"].as_str(), changed["role"].as_str()),
         (Some("ben@acme.test"), Some("user"))
@@ -298,26 +291,22 @@ async fn a_patch_body_is_strict_and_a_refused_one_changes_nothing() {
         (json!({"role": "root", "email": "ben2@acme.test"}), "role"),
     ];
     for (body, expected) in cases {
-        let (status, answer) = patch(&stack, "acme", &ben_id, &owner, body.clone()).await;
+        let answer = patch(&stack, "acme", &ben_id, &owner, body.clone()).await;
         assert_eq!(
-            (status, code(&answer), field(&answer)),
+            (answer.status, answer.code(), answer.field()),
             (StatusCode::BAD_REQUEST, "validation_failed", expected),
             "{body}: {answer}"
         );
     }
     // Not JSON at all, or not an object.
     for raw in ["not json", "[]", "{\"role\": \"agent\"} trailing"] {
-        let (status, answer) = stack
-            .raw(
-                "PATCH",
-                &format!("/tenants/acme/users/{ben_id}"),
-                Some(&owner),
-                raw.as_bytes().to_vec(),
-                Some("application/json"),
-            )
+        let answer = Request::patch(format!("/tenants/acme/users/{ben_id}"))
+            .token(&owner)
+            .body(Some("application/json"), raw)
+            .send(&stack)
             .await;
         assert_eq!(
-            (status, code(&answer)),
+            (answer.status, answer.code()),
             (StatusCode::BAD_REQUEST, "validation_failed"),
             "{raw}: {answer}"
         );
@@ -327,10 +316,14 @@ async fn a_patch_body_is_strict_and_a_refused_one_changes_nothing() {
     assert_eq!(event_count(&stack, "acme").await, events);
     assert_eq!(me_status(&stack, &ben).await, StatusCode::OK);
     // The email ben would have got is still free, and his own is still his.
-    let (status, body) = create_with_email(&stack, "acme", &owner, "benny", "ben2@acme.test").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = create_with_email(&stack, "acme", &owner, "benno", "ben@acme.test").await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "email_taken"));
+    create_with_email(&stack, "acme", &owner, "benny", "ben2@acme.test")
+        .await
+        .expect(StatusCode::CREATED);
+    let answer = create_with_email(&stack, "acme", &owner, "benno", "ben@acme.test").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::CONFLICT, "email_taken")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,88 +334,99 @@ async fn an_email_change_moves_the_claim() {
     let (carl_id, _) = stack.user("acme", &owner, "carl", "user").await;
     let (dora_id, _) = stack.user("acme", &owner, "dora", "user").await;
 
-    let (status, body) = patch(
+    patch(
         &stack,
         "acme",
         &ben_id,
         &owner,
         json!({"email": "ben.new@acme.test"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    .await
+    .expect(StatusCode::OK);
     // The old address is free at once; the new one is taken, in any case.
-    let (status, body) = create_with_email(&stack, "acme", &owner, "benny", "ben@acme.test").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) =
-        create_with_email(&stack, "acme", &owner, "benno", "BEN.NEW@acme.test").await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "email_taken"));
+    create_with_email(&stack, "acme", &owner, "benny", "ben@acme.test")
+        .await
+        .expect(StatusCode::CREATED);
+    let answer = create_with_email(&stack, "acme", &owner, "benno", "BEN.NEW@acme.test").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::CONFLICT, "email_taken")
+    );
 
     // Moving onto an address an active user holds is refused, and changes nothing.
     let carl_before = view(&stack, "acme", &carl_id, &owner).await;
     let events = event_count(&stack, "acme").await;
     for taken in ["ben.new@acme.test", "Ben.New@ACME.test", "BEN@acme.test"] {
-        let (status, body) = patch(&stack, "acme", &carl_id, &owner, json!({"email": taken})).await;
+        let answer = patch(&stack, "acme", &carl_id, &owner, json!({"email": taken})).await;
         assert_eq!(
-            (status, code(&body)),
+            (answer.status, answer.code()),
             (StatusCode::CONFLICT, "email_taken"),
-            "{taken}: {body}"
+            "{taken}: {answer}"
         );
     }
 
     // Onto an address a deleted user holds: refused, saying whose and until when.
-    let (status, deleted) = stack.delete("acme", &dora_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{deleted}");
+    let deleted = stack
+        .delete("acme", &dora_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let events = events + 1;
     for held in ["dora@acme.test", "DORA@acme.test"] {
-        let (status, body) = patch(&stack, "acme", &carl_id, &owner, json!({"email": held})).await;
+        let answer = patch(&stack, "acme", &carl_id, &owner, json!({"email": held})).await;
         assert_eq!(
-            (status, code(&body)),
+            (answer.status, answer.code()),
             (StatusCode::CONFLICT, "email_held_by_deleted_user"),
-            "{held}: {body}"
+            "{held}: {answer}"
         );
-        assert_eq!(body["frees_at"], deleted["purge_after"]);
-        assert_eq!(body["deleted_user_id"], dora_id.as_str());
+        assert_eq!(answer.body["frees_at"], deleted["purge_after"]);
+        assert_eq!(answer.body["deleted_user_id"], dora_id.as_str());
     }
     assert_eq!(view(&stack, "acme", &carl_id, &owner).await, carl_before);
     assert_eq!(event_count(&stack, "acme").await, events);
     // Carl's address is still his: the refused moves released nothing.
-    let (status, body) = create_with_email(&stack, "acme", &owner, "carlo", "carl@acme.test").await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "email_taken"));
+    let answer = create_with_email(&stack, "acme", &owner, "carlo", "carl@acme.test").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::CONFLICT, "email_taken")
+    );
 
     // Changing only the case is a change of the address, not of the claim.
-    let (status, body) = patch(
+    let body = patch(
         &stack,
         "acme",
         &carl_id,
         &owner,
         json!({"email": "Carl@Acme.TEST"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    .await
+    .expect(StatusCode::OK)
+    .body;
     assert_eq!(body["email"], "Carl@Acme.TEST");
     assert_eq!(
         view(&stack, "acme", &carl_id, &owner).await["email"],
         "Carl@Acme.TEST"
     );
     assert_eq!(event_count(&stack, "acme").await, events + 1);
-    let (status, body) = create_with_email(&stack, "acme", &owner, "carlo", "carl@acme.test").await;
+    let answer = create_with_email(&stack, "acme", &owner, "carlo", "carl@acme.test").await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::CONFLICT, "email_taken"),
         "the claim stays carl's after a case-only change"
     );
     // Moving away from the mixed-case address frees its (lowercase) claim.
-    let (status, body) = patch(
+    patch(
         &stack,
         "acme",
         &carl_id,
         &owner,
         json!({"email": "carl2@acme.test"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = create_with_email(&stack, "acme", &owner, "carlo", "CARL@acme.test").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    .await
+    .expect(StatusCode::OK);
+    create_with_email(&stack, "acme", &owner, "carlo", "CARL@acme.test")
+        .await
+        .expect(StatusCode::CREATED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,10 +443,10 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
         json!({"email": "ben@acme.test"}),
         json!({"role": "user", "email": " ben@acme.test "}),
     ] {
-        let (status, answer) = patch(&stack, "acme", &ben_id, &owner, body.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+        let answer = patch(&stack, "acme", &ben_id, &owner, body.clone()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}: {answer}");
         assert_eq!(
-            answer, before,
+            answer.body, before,
             "{body}: nothing changed, updated_at included"
         );
     }
@@ -454,20 +458,21 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
         "a role set to itself is no role change: sessions live"
     );
     // As documented in changes.rs, a no-op needs no permission: an agent's no-op is a 200 too.
-    let (status, answer) = patch(&stack, "acme", &ben_id, &agent, json!({"role": "user"})).await;
-    assert_eq!((status, &answer), (StatusCode::OK, &before));
+    let answer = patch(&stack, "acme", &ben_id, &agent, json!({"role": "user"})).await;
+    assert_eq!((answer.status, &answer.body), (StatusCode::OK, &before));
     assert_eq!(event_count(&stack, "acme").await, events);
 
     // The role part of a real email change is still a no-op: one event, sessions live.
-    let (status, answer) = patch(
+    let answer = patch(
         &stack,
         "acme",
         &ben_id,
         &owner,
         json!({"role": "user", "email": "ben2@acme.test"}),
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    .await
+    .expect(StatusCode::OK)
+    .body;
     assert_eq!(answer["email"], "ben2@acme.test");
     assert_eq!(me_status(&stack, &ben).await, StatusCode::OK);
     assert_eq!(
@@ -578,8 +583,12 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     }
     let events = event_count(&stack, "acme").await;
     for (what, token, tenant, target, body, status, expected) in cases {
-        let (got, answer) = patch(&stack, tenant, target, token, body).await;
-        assert_eq!((got, code(&answer)), (status, expected), "{what}: {answer}");
+        let answer = patch(&stack, tenant, target, token, body).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, expected),
+            "{what}: {answer}"
+        );
     }
     // Refusals change nobody, write no event, and end no session.
     for (id, was) in ids.iter().zip(&before) {
@@ -653,15 +662,15 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     ];
     let count = allowed.len();
     for (what, token, target, body, role_after, email_after) in allowed {
-        let (status, answer) = patch(&stack, "acme", target, token, body).await;
-        assert_eq!(status, StatusCode::OK, "{what}: {answer}");
+        let answer = patch(&stack, "acme", target, token, body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{what}: {answer}");
         let shown = view(&stack, "acme", target, &owner).await;
         assert_eq!(
             (shown["role"].as_str(), shown["email"].as_str()),
             (Some(role_after), Some(email_after)),
             "{what}"
         );
-        assert_eq!(answer, shown, "{what}: the answer is the stored user");
+        assert_eq!(answer.body, shown, "{what}: the answer is the stored user");
     }
     assert_eq!(event_count(&stack, "acme").await, events + count);
     // Role changes ended the sessions of those whose role changed, and only theirs.
@@ -673,9 +682,9 @@ async fn role_and_email_changes_follow_the_rank_rules() {
     assert_eq!(me_status(&stack, &owner).await, StatusCode::OK);
     // The demoted admin lost its power at once: bob, now an agent, changes nobody.
     let bob = stack.login("acme", "bob", PASSWORD).await;
-    let (status, body) = patch(&stack, "acme", &ulla_id, &bob, role("user")).await;
+    let answer = patch(&stack, "acme", &ulla_id, &bob, role("user")).await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::FORBIDDEN, "insufficient_role")
     );
 }
@@ -699,10 +708,14 @@ async fn everyone_may_change_their_own_email() {
     for (who, tenant, id, token, role) in people {
         let new = format!("{}.self@{tenant}.test", who.replace(' ', "-"));
         let events = event_count(&stack, tenant).await;
-        let (status, body) = patch(&stack, tenant, id, token, json!({ "email": new })).await;
-        assert_eq!(status, StatusCode::OK, "{who} changes own email: {body}");
+        let answer = patch(&stack, tenant, id, token, json!({ "email": new })).await;
         assert_eq!(
-            (body["email"].as_str(), body["role"].as_str()),
+            answer.status,
+            StatusCode::OK,
+            "{who} changes own email: {answer}"
+        );
+        assert_eq!(
+            (answer.body["email"].as_str(), answer.body["role"].as_str()),
             (Some(new.as_str()), Some(role)),
             "{who}"
         );
@@ -727,8 +740,10 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
     let (bob_id, bob) = stack.user("acme", &owner, "bob", "admin").await;
     let owner_before = view(&stack, "acme", &owner_id, &owner).await;
 
-    let (status, moved) = transfer(&stack, "acme", &alice_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{moved}");
+    let moved = transfer(&stack, "acme", &alice_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(
         keys(&moved),
         BTreeSet::from(["tenant", "previous_owner", "new_owner"])
@@ -766,23 +781,7 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
     assert_eq!(&view(&stack, "acme", &alice_id, &bob).await, new);
 
     // Exactly one owner, at every moment the table is read.
-    let (status, all) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=all&limit=100",
-            Some(&bob),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{all}");
-    let owners: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["is_owner"] == true)
-        .map(|u| u["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(owners, [alice_id.as_str()]);
+    assert_eq!(owners(&stack, "acme", &bob).await, [alice_id.as_str()]);
 
     // is_owner is not a role: no session ends, but the power moves at once (read from the table).
     let me = stack.me(&owner).await;
@@ -791,46 +790,46 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
         (Some(false), Some("admin"))
     );
     assert_eq!(stack.me(&alice).await["is_owner"], true);
-    let (status, body) = stack.create_user("acme", &alice, "carol", "admin").await;
+    let answer = stack.create_user("acme", &alice, "carol", "admin").await;
     assert_eq!(
-        status,
+        answer.status,
         StatusCode::CREATED,
-        "the new owner creates admins: {body}"
+        "the new owner creates admins: {answer}"
     );
-    let (status, body) = stack.create_user("acme", &owner, "dave", "admin").await;
+    let answer = stack.create_user("acme", &owner, "dave", "admin").await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::FORBIDDEN, "requires_owner")
     );
-    let (status, body) = stack.create_user("acme", &owner, "dave", "agent").await;
+    let answer = stack.create_user("acme", &owner, "dave", "agent").await;
     assert_eq!(
-        status,
+        answer.status,
         StatusCode::CREATED,
-        "the former owner is still an admin: {body}"
+        "the former owner is still an admin: {answer}"
     );
-    let (status, body) = transfer(&stack, "acme", &bob_id, &owner).await;
+    let answer = transfer(&stack, "acme", &bob_id, &owner).await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::FORBIDDEN, "requires_owner")
     );
 
     // The new owner is protected; the former one is an ordinary admin.
     for (who, token) in [("admin", &bob), ("root", &root), ("former owner", &owner)] {
-        let (status, body) = stack.delete("acme", &alice_id, token).await;
+        let answer = stack.delete("acme", &alice_id, token).await;
         assert_eq!(
-            (status, code(&body)),
+            (answer.status, answer.code()),
             (StatusCode::FORBIDDEN, "owner_protected"),
             "{who} deletes the new owner"
         );
     }
-    let (status, body) = patch(&stack, "acme", &alice_id, &root, json!({"role": "agent"})).await;
+    let answer = patch(&stack, "acme", &alice_id, &root, json!({"role": "agent"})).await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::FORBIDDEN, "owner_protected")
     );
-    let (status, body) = stack.delete("acme", &owner_id, &bob).await;
+    let answer = stack.delete("acme", &owner_id, &bob).await;
     assert_eq!(
-        (status, code(&body)),
+        (answer.status, answer.code()),
         (StatusCode::FORBIDDEN, "admin_cannot_delete_admin")
     );
 
@@ -851,8 +850,10 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
     assert_eq!(handover[0].details["previous_owner_id"], owner_id.as_str());
 
     // A super admin can move it again, and now delete the former owner.
-    let (status, moved) = transfer(&stack, "acme", &bob_id, &root).await;
-    assert_eq!(status, StatusCode::OK, "{moved}");
+    let moved = transfer(&stack, "acme", &bob_id, &root)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(
         (
             moved["tenant"]["owner_id"].as_str(),
@@ -875,25 +876,11 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
         stack.store.list_audit("acme").await.unwrap()[0].actor_id,
         stack.root_id
     );
-    let (status, body) = stack.delete("acme", &owner_id, &root).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, all) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=all&limit=100",
-            Some(&bob),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let owners: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["is_owner"] == true)
-        .map(|u| u["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(owners, [bob_id.as_str()]);
+    stack
+        .delete("acme", &owner_id, &root)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(owners(&stack, "acme", &bob).await, [bob_id.as_str()]);
     assert_eq!(me_status(&stack, &alice).await, StatusCode::OK);
     assert_eq!(me_status(&stack, &bob).await, StatusCode::OK);
 }
@@ -908,7 +895,10 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
     let (owner_id, owner) = stack.tenant("acme").await;
     let (alice_id, _) = stack.user("acme", &owner, "alice", "admin").await;
     let (bob_id, _) = stack.user("acme", &owner, "bob", "admin").await;
-    assert_eq!(stack.delete("acme", &bob_id, &root).await.0, StatusCode::OK);
+    stack
+        .delete("acme", &bob_id, &root)
+        .await
+        .expect(StatusCode::OK);
     let (_, globex_owner) = stack.tenant("globex").await;
     let (gina_id, _) = stack.user("globex", &globex_owner, "gina", "admin").await;
     let nobody = uuid::Uuid::now_v7().to_string();
@@ -959,8 +949,12 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
     let events = event_count(&stack, "acme").await;
     let globex_events = event_count(&stack, "globex").await;
     for (what, token, tenant, new_owner, status, expected) in cases {
-        let (got, body) = transfer(&stack, tenant, new_owner, token).await;
-        assert_eq!((got, code(&body)), (status, expected), "{what}: {body}");
+        let answer = transfer(&stack, tenant, new_owner, token).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, expected),
+            "{what}: {answer}"
+        );
     }
     // Bodies are strict.
     for (body, expected) in [
@@ -969,16 +963,13 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
         (json!({"new_owner_id": alice_id, "force": true}), "force"),
         (json!({"owner_id": alice_id}), "owner_id"),
     ] {
-        let (status, answer) = stack
-            .call(
-                "POST",
-                "/tenants/acme/ownership",
-                Some(&owner),
-                Some(body.clone()),
-            )
+        let answer = Request::post("/tenants/acme/ownership")
+            .token(&owner)
+            .json(body.clone())
+            .send(&stack)
             .await;
         assert_eq!(
-            (status, code(&answer), field(&answer)),
+            (answer.status, answer.code(), answer.field()),
             (StatusCode::BAD_REQUEST, "validation_failed", expected),
             "{body}: {answer}"
         );
@@ -987,30 +978,17 @@ async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
     // Nothing moved and nothing was written.
     assert_eq!(event_count(&stack, "acme").await, events);
     assert_eq!(event_count(&stack, "globex").await, globex_events);
-    let (_, all) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=all&limit=100",
-            Some(&owner),
-            None,
-        )
-        .await;
-    let owners: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["is_owner"] == true)
-        .map(|u| u["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(owners, [owner_id.as_str()]);
+    assert_eq!(owners(&stack, "acme", &owner).await, [owner_id.as_str()]);
     assert_eq!(stack.me(&owner).await["is_owner"], true);
     // A deleted admin restored is an active admin again, and may then receive the tenant.
-    assert_eq!(
-        stack.restore("acme", &bob_id, &root).await.0,
-        StatusCode::OK
-    );
-    let (status, moved) = transfer(&stack, "acme", &bob_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{moved}");
+    stack
+        .restore("acme", &bob_id, &root)
+        .await
+        .expect(StatusCode::OK);
+    let moved = transfer(&stack, "acme", &bob_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(moved["tenant"]["owner_id"], bob_id.as_str());
 }
 
@@ -1024,7 +1002,7 @@ async fn the_audit_log_tells_the_story_newest_first_with_ids_only() {
     let (owner_id, owner) = stack.tenant("acme").await;
     let (alice_id, alice) = stack.user("acme", &owner, "alice", "admin").await;
     let (bruno_id, _) = stack.user("acme", &owner, "bruno", "user").await;
-    let ok = |(status, body): (StatusCode, Value)| assert!(status.is_success(), "{body}");
+    let ok = |answer: Answer| assert!(answer.status.is_success(), "{answer}");
     ok(patch(&stack, "acme", &bruno_id, &owner, json!({"role": "agent"})).await);
     ok(patch(
         &stack,
@@ -1061,13 +1039,15 @@ async fn the_audit_log_tells_the_story_newest_first_with_ids_only() {
         stack.create_user("acme", &bruno, "zed", "user").await,
         audit(&stack, "acme", "limit=100", &bruno).await,
     ];
-    for (status, body) in &denied {
-        assert!(status.is_client_error(), "{body}");
+    for answer in &denied {
+        assert!(answer.status.is_client_error(), "{answer}");
     }
     assert_eq!(event_count(&stack, "acme").await, events);
 
-    let (status, page) = audit(&stack, "acme", "limit=100", &alice).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    let page = audit(&stack, "acme", "limit=100", &alice)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(keys(&page), BTreeSet::from(["items", "next_cursor"]));
     assert_eq!(page["next_cursor"], Value::Null);
     assert_eq!(
@@ -1116,8 +1096,8 @@ async fn the_audit_log_tells_the_story_newest_first_with_ids_only() {
     assert_eq!(shown, stored);
     // The owner (now an ordinary admin) and a super admin read the same page.
     for token in [&owner, &root] {
-        let (status, same) = audit(&stack, "acme", "limit=100", token).await;
-        assert_eq!((status, &same), (StatusCode::OK, &page));
+        let same = audit(&stack, "acme", "limit=100", token).await;
+        assert_eq!((same.status, &same.body), (StatusCode::OK, &page));
     }
 
     // No personal data anywhere in the page.
@@ -1180,29 +1160,31 @@ async fn the_audit_log_is_for_the_tenants_admins_and_super_admins() {
         ),
     ];
     for (who, token, tenant, status, expected) in cases {
-        let (got, body) = stack
-            .call(
-                "GET",
-                &format!("/tenants/{tenant}/audit?limit=10"),
-                token,
-                None,
-            )
+        let answer = Request::get(format!("/tenants/{tenant}/audit?limit=10"))
+            .maybe_token(token)
+            .send(&stack)
             .await;
-        assert_eq!((got, code(&body)), (status, expected), "{who}: {body}");
-        if got == StatusCode::OK {
-            let targets: Vec<&str> = body["items"]
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, expected),
+            "{who}: {answer}"
+        );
+        if answer.status == StatusCode::OK {
+            let targets: Vec<&str> = answer.body["items"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|e| e["target_id"].as_str().unwrap())
                 .collect();
-            assert_eq!(targets.last(), Some(&"acme"), "{who}: {body}");
-            assert!(!targets.contains(&"globex"), "{who}: {body}");
+            assert_eq!(targets.last(), Some(&"acme"), "{who}: {answer}");
+            assert!(!targets.contains(&"globex"), "{who}: {answer}");
         }
     }
     // Each tenant's log holds only its own events.
-    let (status, body) = audit(&stack, "globex", "", &gina).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = audit(&stack, "globex", "", &gina)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(
         triples(&body)
             .into_iter()
@@ -1226,14 +1208,17 @@ async fn audit_pages_walk_the_whole_log_without_gaps_or_repeats() {
         );
     }
     for id in &ids[..5] {
-        let (status, body) = patch(&stack, "acme", id, &owner, json!({"role": "agent"})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        patch(&stack, "acme", id, &owner, json!({"role": "agent"}))
+            .await
+            .expect(StatusCode::OK);
     }
     let total = 1 + 6 + 5;
     assert_eq!(event_count(&stack, "acme").await, total);
 
-    let (status, whole) = audit(&stack, "acme", "limit=100", &owner).await;
-    assert_eq!(status, StatusCode::OK, "{whole}");
+    let whole = audit(&stack, "acme", "limit=100", &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(whole["next_cursor"], Value::Null);
     let all = whole["items"].as_array().unwrap().clone();
     assert_eq!(all.len(), total);
@@ -1248,8 +1233,8 @@ async fn audit_pages_walk_the_whole_log_without_gaps_or_repeats() {
     let unique: HashSet<&str> = order.iter().map(|(_, id)| *id).collect();
     assert_eq!(unique.len(), total);
     // The default limit (50) covers it all too.
-    let (status, default) = audit(&stack, "acme", "", &owner).await;
-    assert_eq!((status, &default), (StatusCode::OK, &whole));
+    let default = audit(&stack, "acme", "", &owner).await;
+    assert_eq!((default.status, &default.body), (StatusCode::OK, &whole));
 
     for limit in [1, 2, 3, 5, total - 1, total, 100] {
         let mut walked: Vec<Value> = Vec::new();
@@ -1260,13 +1245,13 @@ async fn audit_pages_walk_the_whole_log_without_gaps_or_repeats() {
                 Some(c) => format!("limit={limit}&cursor={c}"),
                 None => format!("limit={limit}"),
             };
-            let (status, page) = audit(&stack, "acme", &query, &owner).await;
-            assert_eq!(status, StatusCode::OK, "limit {limit}: {page}");
+            let page = audit(&stack, "acme", &query, &owner).await;
+            assert_eq!(page.status, StatusCode::OK, "limit {limit}: {page}");
             pages += 1;
             assert!(pages <= total + 1, "limit {limit}: the walk does not end");
-            let items = page["items"].as_array().unwrap();
+            let items = page.body["items"].as_array().unwrap();
             walked.extend(items.iter().cloned());
-            match page["next_cursor"].as_str() {
+            match page.body["next_cursor"].as_str() {
                 Some(next) => {
                     assert_eq!(
                         items.len(),
@@ -1276,7 +1261,7 @@ async fn audit_pages_walk_the_whole_log_without_gaps_or_repeats() {
                     cursor = Some(next.to_owned());
                 }
                 None => {
-                    assert_eq!(page["next_cursor"], Value::Null);
+                    assert_eq!(page.body["next_cursor"], Value::Null);
                     assert!(
                         (1..=limit).contains(&items.len()),
                         "limit {limit}: last page of {}",
@@ -1291,20 +1276,22 @@ async fn audit_pages_walk_the_whole_log_without_gaps_or_repeats() {
     }
 
     // A cursor is a position: events written after it was issued appear at the head only.
-    let (_, first) = audit(&stack, "acme", "limit=4", &owner).await;
+    let first = audit(&stack, "acme", "limit=4", &owner).await.body;
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    let (status, body) = patch(&stack, "acme", &ids[5], &owner, json!({"role": "agent"})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, rest) = audit(
+    patch(&stack, "acme", &ids[5], &owner, json!({"role": "agent"}))
+        .await
+        .expect(StatusCode::OK);
+    let rest = audit(
         &stack,
         "acme",
         &format!("limit=100&cursor={cursor}"),
         &owner,
     )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{rest}");
+    .await
+    .expect(StatusCode::OK)
+    .body;
     assert_eq!(rest["items"].as_array().unwrap()[..], all[4..]);
-    let (_, head) = audit(&stack, "acme", "limit=1", &owner).await;
+    let head = audit(&stack, "acme", "limit=1", &owner).await.body;
     assert_eq!(head["items"][0]["target_id"], ids[5].as_str());
     assert_eq!(head["items"][0]["action"], "user.update");
 }
@@ -1318,14 +1305,18 @@ async fn audit_query_parameters_are_strict() {
             .user("acme", &owner, &format!("user{i}"), "user")
             .await;
     }
-    let (status, first) = audit(&stack, "acme", "limit=1", &owner).await;
-    assert_eq!(status, StatusCode::OK, "{first}");
+    let first = audit(&stack, "acme", "limit=1", &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    let (status, _) = audit(&stack, "acme", &format!("limit=1&cursor={cursor}"), &owner).await;
-    assert_eq!(status, StatusCode::OK, "the genuine cursor works");
-    let (_, users) = stack
-        .call("GET", "/tenants/acme/users?limit=1", Some(&owner), None)
-        .await;
+    let genuine = audit(&stack, "acme", &format!("limit=1&cursor={cursor}"), &owner).await;
+    assert_eq!(genuine.status, StatusCode::OK, "the genuine cursor works");
+    let users = Request::get("/tenants/acme/users?limit=1")
+        .token(&owner)
+        .send(&stack)
+        .await
+        .body;
     let user_cursor = users["next_cursor"].as_str().unwrap().to_owned();
     let sk = "2024-01-01T00:00:00.000Z";
 
@@ -1344,11 +1335,11 @@ async fn audit_query_parameters_are_strict() {
     ];
     cursors.push(base64url(&[0xff, 0xfe, 0x23, 0x00]));
     for bad in &cursors {
-        let (status, body) = audit(&stack, "acme", &format!("cursor={bad}"), &owner).await;
+        let answer = audit(&stack, "acme", &format!("cursor={bad}"), &owner).await;
         assert_eq!(
-            (status, code(&body), field(&body)),
+            (answer.status, answer.code(), answer.field()),
             (StatusCode::BAD_REQUEST, "validation_failed", "cursor"),
-            "cursor {bad:?}: {body}"
+            "cursor {bad:?}: {answer}"
         );
     }
     for bad in [
@@ -1361,11 +1352,11 @@ async fn audit_query_parameters_are_strict() {
         "10000",
         "99999999999999999999",
     ] {
-        let (status, body) = audit(&stack, "acme", &format!("limit={bad}"), &owner).await;
+        let answer = audit(&stack, "acme", &format!("limit={bad}"), &owner).await;
         assert_eq!(
-            (status, code(&body), field(&body)),
+            (answer.status, answer.code(), answer.field()),
             (StatusCode::BAD_REQUEST, "validation_failed", "limit"),
-            "limit {bad:?}: {body}"
+            "limit {bad:?}: {answer}"
         );
     }
     for (query, expected) in [
@@ -1374,17 +1365,19 @@ async fn audit_query_parameters_are_strict() {
         ("limit=5&offset=5", "offset"),
         ("limit=1&limit=2", "limit"),
     ] {
-        let (status, body) = audit(&stack, "acme", query, &owner).await;
+        let answer = audit(&stack, "acme", query, &owner).await;
         assert_eq!(
-            (status, code(&body), field(&body)),
+            (answer.status, answer.code(), answer.field()),
             (StatusCode::BAD_REQUEST, "validation_failed", expected),
-            "{query}: {body}"
+            "{query}: {answer}"
         );
     }
     // Limits at the edges are fine.
     for (limit, len) in [("1", 1), ("100", 4)] {
-        let (status, body) = audit(&stack, "acme", &format!("limit={limit}"), &owner).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let body = audit(&stack, "acme", &format!("limit={limit}"), &owner)
+            .await
+            .expect(StatusCode::OK)
+            .body;
         assert_eq!(body["items"].as_array().unwrap().len(), len);
     }
 }

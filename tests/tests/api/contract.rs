@@ -7,14 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lambda_http::Body;
-use lambda_http::http::{self, HeaderMap, StatusCode, header};
+use lambda_http::http::{StatusCode, header};
 use serde_json::{Value, json};
 use tenantry_accounts::Principal;
 use tenantry_dev::Router;
 use tenantry_dev::template::{self, RouteSpec, Template};
 use tenantry_http::{SigningKeys, Tokens};
-use tenantry_tests::{PASSWORD, ROOT_PASSWORD, SIGNING_KID, Stack, signing_keys};
+use tenantry_tests::{Answer, PASSWORD, ROOT_PASSWORD, Request, SIGNING_KID, Stack, signing_keys};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,63 +22,6 @@ const DEAD_ENDPOINT: &str = "http://127.0.0.1:9";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 // ------------------------------------------------------------------------------- helpers
-
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("")
-}
-
-/// A response seen whole: status, headers and the JSON body.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: header::HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-}
-
-/// One request through `Router::dispatch`, with exactly the headers given.
-async fn send(
-    router: &Router,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> Answer {
-    let mut builder = http::Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let response = router.dispatch(builder.body(body).unwrap()).await;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap(),
-        Body::Empty => Value::Null,
-        other => panic!("unexpected body {other:?}"),
-    };
-    if status.is_client_error() || status.is_server_error() {
-        assert_eq!(
-            headers.get(header::CONTENT_TYPE).unwrap(),
-            "application/problem+json",
-            "{method} {path}: {body}"
-        );
-        assert_eq!(body["status"], status.as_u16(), "{method} {path}: {body}");
-        assert_eq!(
-            body["type"],
-            format!("urn:tenantry:problem:{}", code(&body)),
-            "{method} {path}: {body}"
-        );
-    }
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
 
 /// A route's path with its parameters filled in.
 fn concrete(path: &str, tenant_id: &str, user_id: &str) -> String {
@@ -152,7 +94,7 @@ async fn table_keys(stack: &Stack) -> BTreeSet<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_ok_without_a_token() {
     let stack = Stack::new().await;
-    let answer = send(&stack.router, "GET", "/health", &[], Vec::new()).await;
+    let answer = Request::get("/health").send(&stack).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body, json!({"status": "ok"}));
     assert_eq!(
@@ -173,12 +115,15 @@ async fn send_to_every_authenticated_route(
     let mut answers = Vec::new();
     for spec in stack.router.routes().filter(|s| !is_public(s)) {
         let path = concrete(&spec.path, "acme", user_id);
-        let mut headers = vec![("content-type", "application/json")];
+        let mut request = Request::new(&spec.method, &path);
         if let Some(value) = authorization {
-            headers.push(("authorization", value));
+            request = request.header("authorization", value);
         }
         let body = valid_body(spec).map_or_else(Vec::new, |b| b.to_string().into_bytes());
-        let answer = send(&stack.router, &spec.method, &path, &headers, body).await;
+        let answer = request
+            .body(Some("application/json"), body)
+            .send(stack)
+            .await;
         answers.push((
             format!("{} {path} with {authorization:?}", spec.method),
             answer,
@@ -200,7 +145,7 @@ fn assert_unauthenticated(answer: &Answer, what: &str) {
         "{what}: {}",
         answer.body
     );
-    assert_eq!(code(&answer.body), "unauthenticated", "{what}");
+    assert_eq!(answer.code(), "unauthenticated", "{what}");
     assert_eq!(
         answer.header(header::WWW_AUTHENTICATE),
         Some("Bearer"),
@@ -283,8 +228,10 @@ async fn a_token_of_a_deleted_user_is_refused_on_every_authenticated_route() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ann_id, ann) = stack.user("acme", &owner, "ann", "admin").await;
-    let (status, body) = stack.delete("acme", &ann_id, &stack.root_token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &ann_id, &stack.root_token)
+        .await
+        .expect(StatusCode::OK);
     every_authenticated_route_refuses(&stack, &ann_id, Some(&format!("Bearer {ann}"))).await;
 }
 
@@ -295,15 +242,12 @@ async fn login_answers_a_bearer_token_that_expires_in_900_seconds() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     stack.user("acme", &owner, "ann", "user").await;
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = Request::post("/auth/login")
+        .json(json!({"tenant": "acme", "username": "ann", "password": PASSWORD}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let fields: BTreeSet<&str> = body
         .as_object()
         .unwrap()
@@ -335,8 +279,10 @@ async fn login_failures_are_indistinguishable() {
     let (_, owner) = stack.tenant("acme").await;
     stack.user("acme", &owner, "ann", "user").await;
     let (dora_id, _) = stack.user("acme", &owner, "dora", "user").await;
-    let (status, body) = stack.delete("acme", &dora_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &dora_id, &owner)
+        .await
+        .expect(StatusCode::OK);
 
     let cases = [
         ("wrong password", "acme", "ann", "wrong-password-123"),
@@ -348,23 +294,17 @@ async fn login_failures_are_indistinguishable() {
     ];
     let mut bodies = Vec::new();
     for (what, tenant, username, password) in cases {
-        let answer = send(
-            &stack.router,
-            "POST",
-            "/auth/login",
-            &[("content-type", "application/json")],
-            json!({"tenant": tenant, "username": username, "password": password})
-                .to_string()
-                .into_bytes(),
-        )
-        .await;
+        let answer = Request::post("/auth/login")
+            .json(json!({"tenant": tenant, "username": username, "password": password}))
+            .send(&stack)
+            .await;
         assert_eq!(
             answer.status,
             StatusCode::UNAUTHORIZED,
             "{what}: {}",
             answer.body
         );
-        assert_eq!(code(&answer.body), "invalid_credentials", "{what}");
+        assert_eq!(answer.code(), "invalid_credentials", "{what}");
         bodies.push((what, answer.body));
     }
     let (_, first) = &bodies[0];
@@ -424,21 +364,20 @@ async fn refuse_all(cases: Vec<Refusal>) {
         } else {
             &owner
         };
-        let (status, body) = stack
-            .raw(
-                "POST",
-                case.path,
-                Some(token),
-                case.body.clone(),
-                case.content_type,
-            )
+        let answer = Request::post(case.path)
+            .token(token)
+            .body(case.content_type, case.body.clone())
+            .send(&stack)
             .await;
         let what = format!("POST {} {}", case.path, case.what);
-        assert_eq!(status, case.status, "{what}: {body}");
-        assert_eq!(code(&body), case.code, "{what}: {body}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (case.status, case.code),
+            "{what}: {answer}"
+        );
         match case.field {
-            Field::Named(field) => assert_eq!(body["field"], field, "{what}: {body}"),
-            Field::Absent => assert!(body.get("field").is_none(), "{what}: {body}"),
+            Field::Named(field) => assert_eq!(answer.field(), field, "{what}: {answer}"),
+            Field::Absent => assert!(answer.body.get("field").is_none(), "{what}: {answer}"),
         }
         assert_eq!(
             stack.list_ids("acme", "all", &owner).await,
@@ -451,25 +390,24 @@ async fn refuse_all(cases: Vec<Refusal>) {
         keys_before,
         "a refused body wrote something"
     );
-    let (status, body) = stack
-        .call("GET", "/tenants/newco/users", Some(&stack.root_token), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert_eq!(code(&body), "tenant_not_found");
+    Request::get("/tenants/newco/users")
+        .token(&stack.root_token)
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::NOT_FOUND, "tenant_not_found");
     // The names every refused body carried are free: no partial claim survived.
-    let (status, body) = stack
-        .call("POST", USERS, Some(&owner), Some(user_body("ben")))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = stack
-        .call(
-            "POST",
-            TENANTS,
-            Some(&stack.root_token),
-            Some(tenant_body("newco")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Request::post(USERS)
+        .token(&owner)
+        .json(user_body("ben"))
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED);
+    Request::post(TENANTS)
+        .token(&stack.root_token)
+        .json(tenant_body("newco"))
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED);
 }
 
 fn with(mut base: Value, pointer: &str, value: Value) -> Vec<u8> {
@@ -563,18 +501,16 @@ async fn json_syntax_errors_between_members_name_the_body_not_a_question_mark() 
         } else {
             &owner
         };
-        let (status, body) = stack
-            .raw(
-                "POST",
-                path,
-                Some(token),
-                text.as_bytes().to_vec(),
-                Some("application/json"),
-            )
+        let answer = Request::post(path)
+            .token(token)
+            .body(Some("application/json"), text)
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{text}: {body}");
-        assert_eq!(code(&body), "validation_failed", "{text}");
-        assert_eq!(body["field"], field, "{text}: {body}");
+        assert_eq!(
+            (answer.status, answer.code(), answer.field()),
+            (StatusCode::BAD_REQUEST, "validation_failed", field),
+            "{text}: {answer}"
+        );
     }
 }
 
@@ -586,18 +522,16 @@ async fn duplicate_body_fields_are_rejected_naming_the_field() {
     let text = format!(
         r#"{{"username":"ben","username":"bob","email":"ben@acme.test","password":"{PASSWORD}","role":"user"}}"#
     );
-    let (status, body) = stack
-        .raw(
-            "POST",
-            USERS,
-            Some(&owner),
-            text.into_bytes(),
-            Some("application/json"),
-        )
+    let answer = Request::post(USERS)
+        .token(&owner)
+        .body(Some("application/json"), text)
+        .send(&stack)
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(code(&body), "validation_failed");
-    assert_eq!(body["field"], "username", "{body}");
+    assert_eq!(
+        (answer.status, answer.code(), answer.field()),
+        (StatusCode::BAD_REQUEST, "validation_failed", "username"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -908,11 +842,13 @@ async fn a_body_of_exactly_64_kib_is_still_read() {
     let mut bytes = user_body("ben").to_string().into_bytes();
     bytes.extend(std::iter::repeat_n(b' ', MAX_BODY_BYTES - bytes.len()));
     assert_eq!(bytes.len(), MAX_BODY_BYTES);
-    let (status, body) = stack
-        .raw("POST", USERS, Some(&owner), bytes, Some("application/json"))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["username"], "ben");
+    let answer = Request::post(USERS)
+        .token(&owner)
+        .body(Some("application/json"), bytes)
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(answer.body["username"], "ben");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -992,12 +928,20 @@ async fn login_bodies_are_validated_like_every_other_body() {
         ),
     ];
     for (what, body, kind, status, expected, field) in cases {
-        let (got, answer) = stack
-            .raw("POST", "/auth/login", None, body, Some(kind))
+        let answer = Request::post("/auth/login")
+            .body(Some(kind), body)
+            .send(&stack)
             .await;
-        assert_eq!(got, status, "{what}: {answer}");
-        assert_eq!(code(&answer), expected, "{what}");
-        assert_eq!(answer.get("field").and_then(Value::as_str), field, "{what}");
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, expected),
+            "{what}: {answer}"
+        );
+        assert_eq!(
+            answer.body.get("field").and_then(Value::as_str),
+            field,
+            "{what}"
+        );
     }
     // Media types with a +json suffix or parameters are JSON.
     for kind in [
@@ -1005,17 +949,12 @@ async fn login_bodies_are_validated_like_every_other_body() {
         "Application/JSON",
         "application/vnd.api+json",
     ] {
-        let (status, body) = stack
-            .raw(
-                "POST",
-                "/auth/login",
-                None,
-                login.to_string().into_bytes(),
-                Some(kind),
-            )
+        let answer = Request::post("/auth/login")
+            .body(Some(kind), login.to_string())
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::OK, "{kind}: {body}");
-        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(answer.status, StatusCode::OK, "{kind}: {answer}");
+        assert_eq!(answer.body["token_type"], "Bearer");
     }
 }
 
@@ -1051,12 +990,15 @@ async fn user_listing_refuses_bad_query_parameters_naming_them() {
         ),
     ];
     for (query, field) in cases {
-        let (status, body) = stack
-            .call("GET", &format!("{USERS}?{query}"), Some(&owner), None)
+        let answer = Request::get(format!("{USERS}?{query}"))
+            .token(&owner)
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "?{query}: {body}");
-        assert_eq!(code(&body), "validation_failed", "?{query}");
-        assert_eq!(body["field"], field, "?{query}: {body}");
+        assert_eq!(
+            (answer.status, answer.code(), answer.field()),
+            (StatusCode::BAD_REQUEST, "validation_failed", field),
+            "?{query}: {answer}"
+        );
     }
     // The bounds themselves are fine.
     for query in [
@@ -1066,11 +1008,12 @@ async fn user_listing_refuses_bad_query_parameters_naming_them() {
         "state=deleted",
         "state=all",
     ] {
-        let (status, body) = stack
-            .call("GET", &format!("{USERS}?{query}"), Some(&owner), None)
+        let answer = Request::get(format!("{USERS}?{query}"))
+            .token(&owner)
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::OK, "?{query}: {body}");
-        assert!(body["items"].is_array(), "?{query}: {body}");
+        assert_eq!(answer.status, StatusCode::OK, "?{query}: {answer}");
+        assert!(answer.body["items"].is_array(), "?{query}: {answer}");
     }
 }
 
@@ -1083,8 +1026,9 @@ async fn walk(stack: &Stack, token: &str, state: &str, limit: usize) -> Vec<Vec<
         if let Some(cursor) = &cursor {
             path.push_str(&format!("&cursor={cursor}"));
         }
-        let (status, body) = stack.call("GET", &path, Some(token), None).await;
-        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        let answer = Request::get(&path).token(token).send(stack).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {answer}");
+        let body = answer.body;
         let items = body["items"].as_array().unwrap().clone();
         assert!(items.len() <= limit, "{path}: {} items", items.len());
         pages.push(items);
@@ -1103,11 +1047,11 @@ async fn acme_with_seven_users(stack: &Stack) -> (String, Vec<String>) {
     let (owner_id, owner) = stack.tenant("acme").await;
     let mut created = vec![owner_id];
     for i in 1..=7 {
-        let (status, body) = stack
+        let user = stack
             .create_user("acme", &owner, &format!("user{i}"), "user")
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        created.push(body["id"].as_str().unwrap().to_owned());
+            .await
+            .expect(StatusCode::CREATED);
+        created.push(user.id());
     }
     (owner, created)
 }
@@ -1134,8 +1078,12 @@ async fn pagination_walks_every_active_user_exactly_once_in_order() {
         assert!(user.get("password_hash").is_none(), "{user}");
     }
     // The default listing is the active one.
-    let (status, body) = stack.call("GET", USERS, Some(&owner), None).await;
-    assert_eq!(status, StatusCode::OK);
+    let body = Request::get(USERS)
+        .token(&owner)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(ids(&[body["items"].as_array().unwrap().clone()]), created);
     assert_eq!(body["next_cursor"], Value::Null);
     // A page that ends exactly at the last user has no next page.
@@ -1152,8 +1100,10 @@ async fn deleted_users_appear_only_in_the_deleted_and_all_listings() {
     // deleted users it must skip.
     let deleted = [created[2].clone(), created[6].clone(), created[7].clone()];
     for id in &deleted {
-        let (status, body) = stack.delete("acme", id, &owner).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        stack
+            .delete("acme", id, &owner)
+            .await
+            .expect(StatusCode::OK);
     }
     let active: Vec<String> = created
         .iter()
@@ -1217,9 +1167,9 @@ async fn unknown_paths_answer_404_route_not_found() {
         ("GET", "/tenants//users"),
         ("GET", "/tenants//acme/users"),
     ] {
-        let answer = send(&stack.router, method, path, &[], Vec::new()).await;
+        let answer = Request::new(method, path).send(&stack).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
-        assert_eq!(code(&answer.body), "route_not_found", "{method} {path}");
+        assert_eq!(answer.code(), "route_not_found", "{method} {path}");
         assert!(answer.header(header::ALLOW).is_none(), "{method} {path}");
     }
 }
@@ -1240,14 +1190,14 @@ async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared
             if methods.contains(method) {
                 continue;
             }
-            let answer = send(&stack.router, method, path, &[], Vec::new()).await;
+            let answer = Request::new(method, path).send(&stack).await;
             assert_eq!(
                 answer.status,
                 StatusCode::METHOD_NOT_ALLOWED,
                 "{method} {path}: {}",
                 answer.body
             );
-            assert_eq!(code(&answer.body), "method_not_allowed", "{method} {path}");
+            assert_eq!(answer.code(), "method_not_allowed", "{method} {path}");
             let allow: BTreeSet<String> = answer
                 .header(header::ALLOW)
                 .unwrap_or_else(|| panic!("{method} {path}: no Allow header"))
@@ -1258,10 +1208,10 @@ async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared
         }
     }
     // The two the contract names.
-    let answer = send(&stack.router, "PUT", "/me", &[], Vec::new()).await;
+    let answer = Request::new("PUT", "/me").send(&stack).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(answer.header(header::ALLOW), Some("GET"));
-    let answer = send(&stack.router, "TRACE", "/health", &[], Vec::new()).await;
+    let answer = Request::new("TRACE", "/health").send(&stack).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(answer.header(header::ALLOW), Some("GET"));
     assert_eq!(
@@ -1438,7 +1388,7 @@ async fn the_dev_server_answers_health_over_tcp() {
     assert_eq!(raw.status, 404);
     assert_eq!(raw.headers["content-type"], "application/problem+json");
     let body: Value = serde_json::from_str(&raw.body).unwrap();
-    assert_eq!(code(&body), "route_not_found");
+    assert_eq!(body["code"], "route_not_found");
 
     let raw = over_tcp(
         addr,
@@ -1484,7 +1434,7 @@ async fn the_dev_server_logs_in_over_tcp() {
     let raw = over_tcp(addr, &post("/auth/login", "application/json", &big)).await;
     assert_eq!(raw.status, 413, "{}", raw.body);
     let body: Value = serde_json::from_str(&raw.body).unwrap();
-    assert_eq!(code(&body), "payload_too_large");
+    assert_eq!(body["code"], "payload_too_large");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1516,7 +1466,7 @@ async fn the_dev_server_percent_decodes_path_parameters() {
     let raw = over_tcp(addr, &get("/tenants/ac%20me/users", Some(&owner))).await;
     assert_eq!(raw.status, 404, "{}", raw.body);
     let body: Value = serde_json::from_str(&raw.body).unwrap();
-    assert_eq!(code(&body), "tenant_not_found");
+    assert_eq!(body["code"], "tenant_not_found");
 }
 
 // ------------------------------------------------------------------------------ outages
@@ -1535,9 +1485,11 @@ async fn an_unreachable_database_answers_503_with_retry_after_not_500() {
             session_id: String::new(),
         })
         .unwrap();
-    let (status, body) = stack.call("GET", "/me", Some(&token), None).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(code(&body), "service_unavailable");
+    Request::get("/me")
+        .token(&token)
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable");
 
     let authorization = format!("Bearer {token}");
     let unknown_user = "0199a000-0000-7000-8000-000000000000";
@@ -1550,7 +1502,7 @@ async fn an_unreachable_database_answers_503_with_retry_after_not_500() {
             "{what}: {}",
             answer.body
         );
-        assert_eq!(code(&answer.body), "service_unavailable", "{what}");
+        assert_eq!(answer.code(), "service_unavailable", "{what}");
         assert_eq!(answer.header(header::RETRY_AFTER), Some("1"), "{what}");
         // The cause stays in the log.
         let detail = answer.body["detail"].as_str().unwrap();
@@ -1558,31 +1510,27 @@ async fn an_unreachable_database_answers_503_with_retry_after_not_500() {
     }
 
     // Liveness does not depend on the table.
-    let (status, body) = stack.call("GET", "/health", None, None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"status": "ok"}));
+    let answer = Request::get("/health")
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(answer.body, json!({"status": "ok"}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_answers_503_when_the_database_is_unreachable() {
     let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
-    let answer = send(
-        &stack.router,
-        "POST",
-        "/auth/login",
-        &[("content-type", "application/json")],
-        json!({"tenant": "platform", "username": "root", "password": ROOT_PASSWORD})
-            .to_string()
-            .into_bytes(),
-    )
-    .await;
+    let answer = Request::post("/auth/login")
+        .json(json!({"tenant": "platform", "username": "root", "password": ROOT_PASSWORD}))
+        .send(&stack)
+        .await;
     assert_eq!(
         answer.status,
         StatusCode::SERVICE_UNAVAILABLE,
         "{}",
         answer.body
     );
-    assert_eq!(code(&answer.body), "service_unavailable");
+    assert_eq!(answer.code(), "service_unavailable");
     assert_eq!(answer.header(header::RETRY_AFTER), Some("1"));
 }
 
@@ -1594,8 +1542,10 @@ async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothi
     let (_, acme_owner) = stack.tenant("acme").await;
     let (ann_id, _) = stack.user("acme", &acme_owner, "ann", "user").await;
     let (dora_id, _) = stack.user("acme", &acme_owner, "dora", "user").await;
-    let (status, body) = stack.delete("acme", &dora_id, &acme_owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &dora_id, &acme_owner)
+        .await
+        .expect(StatusCode::OK);
     let (_, beta_owner) = stack.tenant("beta").await;
     let before = table_keys(&stack).await;
     let nobody = uuid::Uuid::now_v7().to_string();
@@ -1633,10 +1583,16 @@ async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothi
         let missing_tenant = format!("/tenants/nope/users/{nobody}{suffix}");
         let mut bodies = Vec::new();
         for path in [real, &missing_in_a, &missing_in_b, &missing_tenant] {
-            let (status, body) = stack.call(method, path, Some(&beta_owner), None).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{what} {path}: {body}");
-            assert_eq!(code(&body), "user_not_found", "{what} {path}");
-            bodies.push(body);
+            let answer = Request::new(method, path)
+                .token(&beta_owner)
+                .send(&stack)
+                .await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::NOT_FOUND, "user_not_found"),
+                "{what} {path}: {answer}"
+            );
+            bodies.push(answer.body);
         }
         assert!(bodies.iter().all(|b| *b == bodies[0]), "{what}: {bodies:?}");
     }
@@ -1645,11 +1601,14 @@ async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothi
         let mut bodies = Vec::new();
         for tenant in ["acme", "nope"] {
             let path = format!("/tenants/{tenant}/users?state={state}");
-            let (status, body) = stack.call("GET", &path, Some(&beta_owner), None).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
-            assert_eq!(code(&body), "tenant_not_found", "{path}");
-            assert!(body.get("items").is_none());
-            bodies.push(body);
+            let answer = Request::get(&path).token(&beta_owner).send(&stack).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::NOT_FOUND, "tenant_not_found"),
+                "{path}: {answer}"
+            );
+            assert!(answer.body.get("items").is_none());
+            bodies.push(answer.body);
         }
         assert_eq!(bodies[0], bodies[1], "state={state}");
     }
@@ -1659,29 +1618,33 @@ async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothi
         for tenant in ["acme", "nope"] {
             let mut new = user_body("mallory");
             new["role"] = json!(role);
-            let (status, body) = stack
-                .call(
-                    "POST",
-                    &format!("/tenants/{tenant}/users"),
-                    Some(&beta_owner),
-                    Some(new),
-                )
+            let answer = Request::post(format!("/tenants/{tenant}/users"))
+                .token(&beta_owner)
+                .json(new)
+                .send(&stack)
                 .await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{role} in {tenant}: {body}");
-            assert_eq!(code(&body), "tenant_not_found");
-            bodies.push(body);
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::NOT_FOUND, "tenant_not_found"),
+                "{role} in {tenant}: {answer}"
+            );
+            bodies.push(answer.body);
         }
         assert_eq!(bodies[0], bodies[1], "role {role}");
     }
 
     // Nothing happened to A.
     assert_eq!(table_keys(&stack).await, before);
-    let (status, body) = stack.get("acme", &ann_id, &acme_owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["state"], "active");
-    let (status, body) = stack.get("acme", &dora_id, &acme_owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["state"], "deleted");
+    let ann = stack
+        .get("acme", &ann_id, &acme_owner)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(ann.body["state"], "active");
+    let dora = stack
+        .get("acme", &dora_id, &acme_owner)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(dora.body["state"], "deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1693,19 +1656,22 @@ async fn a_plain_user_listing_another_or_a_missing_tenant_gets_the_same_404() {
     let mut bodies = Vec::new();
     for tenant in ["nope", "acme"] {
         let path = format!("/tenants/{tenant}/users");
-        let (status, body) = stack.call("GET", &path, Some(&bea), None).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
-        assert_eq!(code(&body), "tenant_not_found");
-        bodies.push(body);
+        let answer = Request::get(&path)
+            .token(&bea)
+            .send(&stack)
+            .await
+            .expect_code(StatusCode::NOT_FOUND, "tenant_not_found");
+        bodies.push(answer.body);
     }
     assert_eq!(bodies[0], bodies[1]);
     // Her own tenant lists fine, and a super admin gets the same 404 for a missing tenant.
     assert_eq!(stack.list_ids("beta", "active", &bea).await.len(), 2);
-    let (status, body) = stack
-        .call("GET", "/tenants/nope/users", Some(&stack.root_token), None)
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert_eq!(body, bodies[0]);
+    let answer = Request::get("/tenants/nope/users")
+        .token(&stack.root_token)
+        .send(&stack)
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    assert_eq!(answer.body, bodies[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1727,42 +1693,34 @@ async fn ids_that_cannot_exist_answer_404_or_401_without_reaching_the_table() {
             } else {
                 method
             };
-            let (status, body) = stack.call(method, &path, Some(token), None).await;
+            let answer = Request::new(method, &path).token(token).send(&stack).await;
             assert_eq!(
-                status,
+                answer.status,
                 StatusCode::NOT_FOUND,
-                "{method} {}: {body}",
+                "{method} {}: {answer}",
                 &path[..40]
             );
         }
         let restore = format!("{path}/restore");
         if !path.ends_with("/users") {
-            let (status, body) = stack.call("POST", &restore, Some(token), None).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{}: {body}", &restore[..40]);
+            let answer = Request::post(&restore).token(token).send(&stack).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::NOT_FOUND,
+                "{}: {answer}",
+                &restore[..40]
+            );
         }
     }
-    let (status, body) = stack
-        .call(
-            "POST",
-            &format!("/tenants/{long}/users"),
-            Some(&root),
-            Some(json!({"username": "carl", "email": "carl@acme.test", "password": PASSWORD, "role": "user"})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::NOT_FOUND, "tenant_not_found")
-    );
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"tenant": long, "username": "root", "password": ROOT_PASSWORD})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_credentials")
-    );
+    Request::post(format!("/tenants/{long}/users"))
+        .token(&root)
+        .json(json!({"username": "carl", "email": "carl@acme.test", "password": PASSWORD, "role": "user"}))
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::NOT_FOUND, "tenant_not_found");
+    Request::post("/auth/login")
+        .json(json!({"tenant": long, "username": "root", "password": ROOT_PASSWORD}))
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::UNAUTHORIZED, "invalid_credentials");
 }

@@ -27,7 +27,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
 use tenantry_store::UserItem;
-use tenantry_tests::{PASSWORD, Stack, seed};
+use tenantry_tests::{Answer, PASSWORD, Request, Stack, seed};
 
 /// The actor's own tenant; super admins live in `platform` and act on both.
 const OWN: &str = "acme";
@@ -465,7 +465,15 @@ impl World {
             let now = tenant_before.as_ref().map_or(30, |t| t.retention_days);
             body = Some(json!({"retention_days": if now == 7 { 8 } else { 7 }}));
         }
-        let (status, answer) = stack.call(method, &path, Some(&token), body.clone()).await;
+        let Answer {
+            status,
+            body: answer,
+            ..
+        } = Request::new(method, &path)
+            .token(&token)
+            .maybe_json(body.clone())
+            .send(stack)
+            .await;
         let what = format!("{:?} {case}", self.kind);
 
         if status != expected.status
@@ -586,7 +594,15 @@ impl World {
         let (method, path, body) = self.request(case, tenant, &nobody);
         let body =
             body.or_else(|| (case.call == Call::Retention).then(|| json!({"retention_days": 7})));
-        let (status, missing) = self.stack.call(method, &path, Some(token), body).await;
+        let Answer {
+            status,
+            body: missing,
+            ..
+        } = Request::new(method, path)
+            .token(token)
+            .maybe_json(body)
+            .send(&self.stack)
+            .await;
         if (status, &missing) != (StatusCode::NOT_FOUND, answer) {
             wrong.push(format!(
                 "{what}: the 404 {answer} differs from the answer for nothing: {} {missing}",
@@ -634,22 +650,18 @@ impl World {
     /// After a transfer went through, the super admin hands the tenant back to its owner.
     async fn hand_back(&self, tenant: &str) -> Vec<String> {
         let owner = self.owner_of(tenant);
-        let (status, answer) = self
-            .stack
-            .call(
-                "POST",
-                &format!("/tenants/{tenant}/ownership"),
-                Some(&self.stack.root_token),
-                Some(json!({"new_owner_id": owner})),
-            )
+        let answer = Request::post(format!("/tenants/{tenant}/ownership"))
+            .token(&self.stack.root_token)
+            .json(json!({"new_owner_id": owner}))
+            .send(&self.stack)
             .await;
-        if status == StatusCode::OK {
+        if answer.status == StatusCode::OK {
             Vec::new()
         } else {
             vec![format!(
                 "handing {tenant} back to {owner}: {} {}",
-                status.as_u16(),
-                short(&answer),
+                answer.status.as_u16(),
+                short(&answer.body),
             )]
         }
     }

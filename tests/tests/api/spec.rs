@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex};
 
 use jsonschema::Validator;
 use lambda_http::Body;
-use lambda_http::http::{self, HeaderMap, StatusCode, header};
+use lambda_http::http::{StatusCode, header};
 use serde_json::{Value, json};
 use tenantry_accounts::{Error, Principal};
 use tenantry_dev::template::{self, Template};
 use tenantry_http::Problem;
 use tenantry_policy::{Action, Actor, ListScope, Member, Role, Target, decide};
-use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Stack};
+use tenantry_tests::{Answer, PASSWORD, ROOT_PASSWORD, Request, Stack};
 
 /// Nothing listens here: the store's requests fail to connect at once.
 const DEAD_ENDPOINT: &str = "http://127.0.0.1:9";
@@ -383,6 +383,15 @@ impl Req {
         self
     }
 
+    /// The request as a client sends it.
+    fn request(&self) -> Request {
+        let request = Request::new(self.method, self.uri()).maybe_token(self.token.as_deref());
+        match &self.body {
+            Some((kind, bytes)) => request.body(Some(kind), bytes.clone()),
+            None => request,
+        }
+    }
+
     /// The concrete path and query (the values used are all URI-safe as they are).
     fn uri(&self) -> String {
         let safe = |v: &str| {
@@ -407,59 +416,6 @@ impl Req {
     }
 }
 
-/// A response seen whole.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn expect(self, status: u16) -> Answer {
-        assert_eq!(self.status.as_u16(), status, "{}", self.body);
-        self
-    }
-
-    fn expect_code(self, status: u16, code: &str) -> Answer {
-        assert_eq!(
-            (self.status.as_u16(), self.body["code"].as_str()),
-            (status, Some(code)),
-            "{}",
-            self.body
-        );
-        self
-    }
-
-    fn id(&self) -> String {
-        self.body["id"].as_str().unwrap().to_owned()
-    }
-}
-
-async fn dispatch(stack: &Stack, method: &str, uri: &str, req: Option<&Req>) -> Answer {
-    let mut builder = http::Request::builder().method(method).uri(uri);
-    let mut bytes = Vec::new();
-    if let Some(req) = req {
-        if let Some(token) = &req.token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        if let Some((kind, body)) = &req.body {
-            builder = builder.header(header::CONTENT_TYPE, kind.as_str());
-            bytes.clone_from(body);
-        }
-    }
-    let response = stack.router.dispatch(builder.body(bytes).unwrap()).await;
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap(),
-        Body::Empty => Value::Null,
-        other => panic!("unexpected body {other:?}"),
-    };
-    Answer {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body,
-    }
-}
-
 /// Sends requests through the router and checks each exchange against the spec.
 struct Session<'a> {
     stack: &'a Stack,
@@ -471,7 +427,7 @@ struct Session<'a> {
 impl Session<'_> {
     async fn send(&mut self, req: Req) -> Answer {
         let uri = req.uri();
-        let answer = dispatch(self.stack, req.method, &uri, Some(&req)).await;
+        let answer = req.request().send(self.stack).await;
         let what = format!("{} {uri}", req.method);
         if let Err(e) = self.spec.check_answer(req.method, req.template, &answer) {
             panic!("{what}: the answer does not conform to the spec: {e}");
@@ -575,7 +531,7 @@ async fn other_methods_and_paths_are_answered_as_the_spec_says() {
             .replace("{tenant_id}", "acme")
             .replace("{user_id}", "0199a000-0000-7000-8000-000000000000");
         for method in METHODS.iter().filter(|m| !methods.contains(**m)) {
-            let answer = dispatch(&stack, method, &uri, None).await;
+            let answer = Request::new(method, &uri).send(&stack).await;
             assert_eq!(
                 answer.status,
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -595,7 +551,7 @@ async fn other_methods_and_paths_are_answered_as_the_spec_says() {
     }
     assert!(checked > 50, "{checked}");
     for uri in ["/", "/nope", "/tenants/acme/users/", "/tenants//users"] {
-        let answer = dispatch(&stack, "GET", uri, None).await;
+        let answer = Request::get(uri).send(&stack).await;
         spec.check_response("/components/responses/RouteNotFound".into(), &answer)
             .unwrap_or_else(|e| panic!("GET {uri}: {e}"));
     }

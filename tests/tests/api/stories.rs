@@ -3,12 +3,8 @@
 use std::collections::HashMap;
 
 use lambda_http::http::StatusCode;
-use serde_json::Value;
-use tenantry_tests::{PASSWORD, Stack};
-
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("")
-}
+use serde_json::{Value, json};
+use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Request, Stack};
 
 /// Office politics in one tenant: an admin cannot remove a rival admin nor the owner, and
 /// neither can a super admin remove the owner; a super admin removes the admin, and admins
@@ -49,8 +45,12 @@ async fn deletion_rules_of_the_office_politics_story_hold() {
         ),
     ];
     for (what, token, target, status, expected) in cases {
-        let (got, body) = stack.delete("acme", target, token).await;
-        assert_eq!((got, code(&body)), (status, expected), "{what}: {body}");
+        let answer = stack.delete("acme", target, token).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, expected),
+            "{what}: {answer}"
+        );
     }
     // Nothing was deleted by any refused attempt, and nothing was audited.
     assert_eq!(
@@ -65,16 +65,18 @@ async fn deletion_rules_of_the_office_politics_story_hold() {
     assert!(stack.audit_actions("acme", &owner_id).await.is_empty());
 
     // What is allowed: an admin deletes an agent and a user; a super admin deletes an admin.
-    assert_eq!(
-        stack.delete("acme", &agent_id, &admin).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        stack.delete("acme", &user_id, &admin).await.0,
-        StatusCode::OK
-    );
-    let (status, body) = stack.delete("acme", &admin2_id, &root).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &agent_id, &admin)
+        .await
+        .expect(StatusCode::OK);
+    stack
+        .delete("acme", &user_id, &admin)
+        .await
+        .expect(StatusCode::OK);
+    stack
+        .delete("acme", &admin2_id, &root)
+        .await
+        .expect(StatusCode::OK);
     let mut trash = stack.list_ids("acme", "deleted", &owner).await;
     trash.sort();
     let mut expected = vec![agent_id, user_id, admin2_id];
@@ -88,12 +90,15 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     let (owner_id, owner) = stack.tenant("acme").await;
     let (ben_id, ben) = stack.user("acme", &owner, "ben", "user").await;
     let (_, agent) = stack.user("acme", &owner, "aggie", "agent").await;
-    let (_, before) = stack.get("acme", &ben_id, &owner).await;
+    let before = stack.get("acme", &ben_id, &owner).await.body;
     assert_eq!(before["state"], "active");
 
     // The delete says what happened and when.
-    let (status, deleted) = stack.delete("acme", &ben_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{deleted}");
+    let deleted = stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     assert_eq!(deleted["id"], ben_id.as_str());
     assert_eq!(deleted["state"], "deleted");
     assert_eq!(deleted["sessions_revoked"], true);
@@ -110,9 +115,9 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     );
 
     // Repeating it answers the same deletion and writes no second audit event.
-    let (status, again) = stack.delete("acme", &ben_id, &owner).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(again, deleted);
+    let again = stack.delete("acme", &ben_id, &owner).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, deleted);
     assert_eq!(
         stack.audit_actions("acme", &ben_id).await,
         vec!["user.delete", "user.create"]
@@ -125,14 +130,11 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
             .await
             .contains(&ben_id)
     );
-    let (_, trash) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=deleted",
-            Some(&owner),
-            None,
-        )
-        .await;
+    let trash = Request::get("/tenants/acme/users?state=deleted")
+        .token(&owner)
+        .send(&stack)
+        .await
+        .body;
     let item = &trash["items"][0];
     assert_eq!(
         (item["id"].as_str(), item["state"].as_str()),
@@ -141,74 +143,60 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     assert_eq!(item["purge_after"], purge_after);
     assert_eq!(item["deleted_by"], owner_id.as_str());
     // The trash is for admins only; agents and users do not see deleted accounts at all.
-    let (status, body) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=deleted",
-            Some(&agent),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::FORBIDDEN, "insufficient_role")
-    );
-    let (status, body) = stack.get("acme", &ben_id, &agent).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::NOT_FOUND, "user_not_found")
-    );
-    let (status, shown) = stack.get("acme", &ben_id, &owner).await;
-    assert_eq!(
-        (status, shown["state"].as_str()),
-        (StatusCode::OK, Some("deleted"))
-    );
+    Request::get("/tenants/acme/users?state=deleted")
+        .token(&agent)
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::FORBIDDEN, "insufficient_role");
+    stack
+        .get("acme", &ben_id, &agent)
+        .await
+        .expect_code(StatusCode::NOT_FOUND, "user_not_found");
+    let shown = stack
+        .get("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
+    assert_eq!(shown["state"], "deleted");
     assert!(shown.get("password_hash").is_none() && shown.get("token_epoch").is_none());
 
     // Every session died at once, and the account cannot log in.
-    let (status, _) = stack.call("GET", "/me", Some(&ben), None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(serde_json::json!({"tenant": "acme", "username": "ben", "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::UNAUTHORIZED, "invalid_credentials")
-    );
+    Request::get("/me")
+        .token(&ben)
+        .send(&stack)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    Request::post("/auth/login")
+        .json(json!({"tenant": "acme", "username": "ben", "password": PASSWORD}))
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::UNAUTHORIZED, "invalid_credentials");
 
     // The name is held, and the answer says until when and by whom.
     for name in ["ben", "BEN", "ｂｅｎ"] {
-        let (status, body) = stack.create_user("acme", &owner, name, "user").await;
+        let answer = stack.create_user("acme", &owner, name, "user").await;
         assert_eq!(
-            (status, code(&body)),
+            (answer.status, answer.code()),
             (StatusCode::CONFLICT, "username_held_by_deleted_user"),
             "{name}"
         );
-        assert_eq!(body["frees_at"], purge_after);
-        assert_eq!(body["deleted_user_id"], ben_id.as_str());
+        assert_eq!(answer.body["frees_at"], purge_after);
+        assert_eq!(answer.body["deleted_user_id"], ben_id.as_str());
     }
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/tenants/acme/users",
-            Some(&owner),
-            Some(serde_json::json!({"username": "benjamin", "email": "ben@acme.test", "password": PASSWORD, "role": "user"})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "email_held_by_deleted_user")
-    );
-    assert_eq!(body["frees_at"], purge_after);
+    let held = Request::post("/tenants/acme/users")
+        .token(&owner)
+        .json(json!({"username": "benjamin", "email": "ben@acme.test", "password": PASSWORD, "role": "user"}))
+        .send(&stack)
+        .await
+        .expect_code(StatusCode::CONFLICT, "email_held_by_deleted_user");
+    assert_eq!(held.body["frees_at"], purge_after);
 
     // Restore brings the account back exactly as it was; old tokens stay dead, login works.
-    let (status, restored) = stack.restore("acme", &ben_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{restored}");
+    let restored = stack
+        .restore("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let strip = |v: &Value| {
         let mut map: HashMap<String, Value> = serde_json::from_value(v.clone()).unwrap();
         map.remove("updated_at");
@@ -216,7 +204,7 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     };
     assert_eq!(strip(&restored), strip(&before));
     assert_eq!(
-        strip(&stack.get("acme", &ben_id, &owner).await.1),
+        strip(&stack.get("acme", &ben_id, &owner).await.body),
         strip(&before)
     );
     assert!(
@@ -225,9 +213,9 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
             .await
             .contains(&ben_id)
     );
-    let (status, _) = stack.call("GET", "/me", Some(&ben), None).await;
+    let stale = Request::get("/me").token(&ben).send(&stack).await;
     assert_eq!(
-        status,
+        stale.status,
         StatusCode::UNAUTHORIZED,
         "a token from before the delete must stay dead"
     );
@@ -239,8 +227,10 @@ async fn a_delete_is_honest_revokes_sessions_holds_the_name_and_restores_exactly
     );
 
     // Restoring an active account is a conflict, not a silent success.
-    let (status, body) = stack.restore("acme", &ben_id, &owner).await;
-    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "not_deleted"));
+    stack
+        .restore("acme", &ben_id, &owner)
+        .await
+        .expect_code(StatusCode::CONFLICT, "not_deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,18 +238,17 @@ async fn restore_after_the_purge_date_is_refused() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
-    assert_eq!(
-        stack.delete("acme", &ben_id, &owner).await.0,
-        StatusCode::OK
-    );
+    stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK);
     // Move the purge date into the past, as time would.
     tenantry_tests::backdate_purge(&stack.store, "acme", &ben_id).await;
-    let (status, body) = stack.restore("acme", &ben_id, &owner).await;
-    assert_eq!(
-        (status, code(&body)),
-        (StatusCode::CONFLICT, "restore_window_closed")
-    );
-    assert_eq!(body["purge_after"], tenantry_tests::LONG_AGO);
+    let refused = stack
+        .restore("acme", &ben_id, &owner)
+        .await
+        .expect_code(StatusCode::CONFLICT, "restore_window_closed");
+    assert_eq!(refused.body["purge_after"], tenantry_tests::LONG_AGO);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,9 +261,11 @@ async fn a_new_tenant_has_exactly_one_owner_who_is_an_admin() {
         (me["role"].as_str(), me["is_owner"].as_bool()),
         (Some("admin"), Some(true))
     );
-    let (_, body) = stack
-        .call("GET", "/tenants/acme/users?state=all", Some(&owner), None)
-        .await;
+    let body = Request::get("/tenants/acme/users?state=all")
+        .token(&owner)
+        .send(&stack)
+        .await
+        .body;
     let owners: Vec<&Value> = body["items"]
         .as_array()
         .unwrap()
@@ -300,9 +291,7 @@ async fn bootstrapping_root_again_or_concurrently_changes_nothing() {
             .await
             .unwrap()
     );
-    stack
-        .login("platform", "root", tenantry_tests::ROOT_PASSWORD)
-        .await;
+    stack.login("platform", "root", ROOT_PASSWORD).await;
     // Racing bootstraps of a new name: exactly one account.
     let passwords: Vec<String> = (0..6).map(|i| format!("operator-secret-{i:04}")).collect();
     let results = futures::future::join_all(
@@ -314,16 +303,12 @@ async fn bootstrapping_root_again_or_concurrently_changes_nothing() {
     let created = results.iter().filter(|r| matches!(r, Ok(true))).count();
     assert_eq!(created, 1, "{results:?}");
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
-    let (status, page) = stack
-        .call(
-            "GET",
-            "/tenants/platform/users?state=all",
-            Some(&stack.root_token),
-            None,
-        )
-        .await;
     // The platform has no tenant item, so its listing is 404; read the table instead.
-    assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
+    Request::get("/tenants/platform/users?state=all")
+        .token(&stack.root_token)
+        .send(&stack)
+        .await
+        .expect(StatusCode::NOT_FOUND);
     let page = stack
         .store
         .list_users("platform", tenantry_store::UserFilter::All, 100, None)

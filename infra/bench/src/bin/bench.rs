@@ -33,7 +33,7 @@ use tenantry_bench::{notes, purge_bench};
 use tenantry_store::{
     AuditItem, Deletion, Guard, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
 };
-use tenantry_tests::{SIGNING_KEYS, Stack, endpoint, seed};
+use tenantry_tests::{Request, SIGNING_KEYS, Stack, endpoint, seed};
 use time::OffsetDateTime;
 
 const USAGE: &str = "usage: bench --bin-dir DIR --python PYTHON --python-dir DIR \
@@ -1002,8 +1002,11 @@ impl Bench {
         let mut counts = Vec::new();
         for (op, method, path) in calls {
             self.stack.round_trips.reset();
-            let (status, body) = self.stack.call(method, &path, Some(&token), None).await;
-            assert_eq!(status, 200, "{op}: {body}");
+            let answer = Request::new(method, path)
+                .token(&token)
+                .send(&self.stack)
+                .await;
+            assert_eq!(answer.status, 200, "{op}: {}", answer.body);
             let count = self.stack.round_trips.total();
             if op == "delete" || op == "restore" {
                 assert!(count <= 2, "{op} took {count} round trips");
