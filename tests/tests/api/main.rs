@@ -1,26 +1,33 @@
 //! One test binary for every integration test (see tests/src/lib.rs for the stack).
 
 mod attacks;
+mod authentication;
 mod changes;
-mod contract;
+mod dev_server;
 mod duels;
 mod events;
 mod faults;
 mod fuzz;
 mod harness;
 mod jwks;
+mod listing;
 mod lockout;
 mod logs;
 mod mass_assignment;
 mod matrix;
+mod outage;
+mod parsing;
 mod permissions;
 mod purge;
 mod races;
 mod readme;
 mod round_trips;
+mod routing;
 mod sam_local;
 mod sessions;
 mod spec;
 mod spoofing;
 mod stories;
+mod support;
+mod tenancy;
 mod throttling;

@@ -1,0 +1,111 @@
+//! What the tests of the HTTP contract share: the routes as a client fills them in, bodies
+//! the API accepts, the table's keys, and a dead database.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use tenantry_dev::template::RouteSpec;
+use tenantry_tests::{Answer, PASSWORD, Request, Stack};
+
+/// Nothing listens here: the store's requests fail to connect at once.
+pub(crate) const DEAD_ENDPOINT: &str = "http://127.0.0.1:9";
+/// The largest body the API reads.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A route's path with its parameters filled in.
+pub(crate) fn concrete(path: &str, tenant_id: &str, user_id: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment {
+            "{tenant_id}" => tenant_id.to_owned(),
+            "{user_id}" => user_id.to_owned(),
+            s if s.starts_with('{') && s.ends_with('}') => "some-value".to_owned(),
+            s => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub(crate) fn user_body(username: &str) -> Value {
+    json!({
+        "username": username,
+        "email": format!("{username}@acme.test"),
+        "password": PASSWORD,
+        "role": "user"
+    })
+}
+
+pub(crate) fn tenant_body(id: &str) -> Value {
+    json!({
+        "id": id,
+        "name": "New Co",
+        "owner": {"username": "nora", "email": "nora@newco.test", "password": PASSWORD}
+    })
+}
+
+/// A body the route would accept, so that only the point under test can be wrong.
+pub(crate) fn valid_body(spec: &RouteSpec) -> Option<Value> {
+    match spec.function.as_str() {
+        "create-tenant" => Some(tenant_body("newco")),
+        "create-user" => Some(user_body("zed")),
+        "auth-login" => Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
+        "update-user" => Some(json!({"role": "agent"})),
+        "update-tenant" => Some(json!({"retention_days": 7})),
+        "set-password" => Some(json!({"new_password": "a-brand-new-long-password"})),
+        "transfer-ownership" => {
+            Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn is_public(spec: &RouteSpec) -> bool {
+    [
+        "/health",
+        "/auth/login",
+        "/auth/refresh",
+        "/.well-known/jwks.json",
+    ]
+    .contains(&spec.path.as_str())
+}
+
+/// Every item of the stack's table, as a set of their keys.
+pub(crate) async fn table_keys(stack: &Stack) -> BTreeSet<(String, String)> {
+    let key = |item: &tenantry_store::Item, name: &str| item[name].as_s().unwrap().clone();
+    tenantry_tests::invariants::scan_all(&stack.store)
+        .await
+        .iter()
+        .map(|item| (key(item, "PK"), key(item, "SK")))
+        .collect()
+}
+
+/// Sends every authenticated route (a valid body where one is needed) with `authorization`,
+/// or none, on tenant "acme" and `user_id`; returns each request's description and answer.
+pub(crate) async fn send_to_every_authenticated_route(
+    stack: &Stack,
+    user_id: &str,
+    authorization: Option<&str>,
+) -> Vec<(String, Answer)> {
+    let mut answers = Vec::new();
+    for spec in stack.router.routes().filter(|s| !is_public(s)) {
+        let path = concrete(&spec.path, "acme", user_id);
+        let mut request = Request::new(&spec.method, &path);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let body = valid_body(spec).map_or_else(Vec::new, |b| b.to_string().into_bytes());
+        let answer = request
+            .body(Some("application/json"), body)
+            .send(stack)
+            .await;
+        answers.push((
+            format!("{} {path} with {authorization:?}", spec.method),
+            answer,
+        ));
+    }
+    assert!(
+        answers.len() >= 7,
+        "only {} authenticated routes were checked",
+        answers.len()
+    );
+    answers
+}
