@@ -1,10 +1,12 @@
 //! One test binary for every integration test (see tests/src/lib.rs for the stack).
 
 mod attacks;
+mod audit;
 mod authentication;
-mod changes;
+mod deletion;
 mod dev_server;
 mod duels;
+mod email_changes;
 mod events;
 mod faults;
 mod fuzz;
@@ -16,18 +18,20 @@ mod logs;
 mod mass_assignment;
 mod matrix;
 mod outage;
+mod ownership;
 mod parsing;
 mod permissions;
 mod purge;
 mod races;
 mod readme;
+mod role_changes;
 mod round_trips;
 mod routing;
 mod sam_local;
 mod sessions;
 mod spec;
 mod spoofing;
-mod stories;
 mod support;
 mod tenancy;
+mod tenants;
 mod throttling;

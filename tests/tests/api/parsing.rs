@@ -7,7 +7,10 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Request, Stack};
 
-use crate::support::{MAX_BODY_BYTES, table_keys, tenant_body, user_body};
+use crate::support::{
+    MAX_BODY_BYTES, create_with_email, event_count, me_status, patch, table_keys, tenant_body,
+    user_body, view,
+};
 
 /// A refused body: (what, method, path, body bytes, content type, status, code, field).
 struct Refusal {
@@ -647,4 +650,82 @@ async fn login_bodies_are_validated_like_every_other_body() {
         assert_eq!(answer.status, StatusCode::OK, "{kind}: {answer}");
         assert_eq!(answer.body["token_type"], "Bearer");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_body_is_strict_and_a_refused_one_changes_nothing() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben_id, ben) = stack.user("acme", &owner, "ben", "user").await;
+    let before = view(&stack, "acme", &ben_id, &owner).await;
+    let events = event_count(&stack, "acme").await;
+
+    let cases: Vec<(Value, &str)> = vec![
+        // Server-owned or immutable fields are unknown here.
+        (json!({"is_owner": true}), "is_owner"),
+        (json!({"role": "agent", "is_owner": true}), "is_owner"),
+        (
+            json!({"deleted_at": "2030-01-01T00:00:00.000Z"}),
+            "deleted_at",
+        ),
+        (json!({"tenant_id": "globex"}), "tenant_id"),
+        (json!({"username": "mallory"}), "username"),
+        (json!({"password": "a-brand-new-password"}), "password"),
+        (
+            json!({"email": "ben2@acme.test", "state": "deleted"}),
+            "state",
+        ),
+        // Nothing to change.
+        (json!({}), "body"),
+        (json!({"role": null, "email": null}), "body"),
+        // Values.
+        (json!({"role": "owner"}), "role"),
+        (json!({"role": "Admin"}), "role"),
+        (json!({"role": ""}), "role"),
+        (json!({"role": 3}), "role"),
+        (json!({"email": "not-an-email"}), "email"),
+        (json!({"email": "ben@acme"}), "email"),
+        (json!({"email": ""}), "email"),
+        (json!({"email": ["ben@acme.test"]}), "email"),
+        // A valid part does not commit when another part is invalid.
+        (
+            json!({"role": "agent", "email": "bad address@acme.test"}),
+            "email",
+        ),
+        (json!({"role": "root", "email": "ben2@acme.test"}), "role"),
+    ];
+    for (body, expected) in cases {
+        let answer = patch(&stack, "acme", &ben_id, &owner, body.clone()).await;
+        assert_eq!(
+            (answer.status, answer.code(), answer.field()),
+            (StatusCode::BAD_REQUEST, "validation_failed", expected),
+            "{body}: {answer}"
+        );
+    }
+    // Not JSON at all, or not an object.
+    for raw in ["not json", "[]", "{\"role\": \"agent\"} trailing"] {
+        let answer = Request::patch(format!("/tenants/acme/users/{ben_id}"))
+            .token(&owner)
+            .body(Some("application/json"), raw)
+            .send(&stack)
+            .await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::BAD_REQUEST, "validation_failed"),
+            "{raw}: {answer}"
+        );
+    }
+
+    assert_eq!(view(&stack, "acme", &ben_id, &owner).await, before);
+    assert_eq!(event_count(&stack, "acme").await, events);
+    assert_eq!(me_status(&stack, &ben).await, StatusCode::OK);
+    // The email ben would have got is still free, and his own is still his.
+    create_with_email(&stack, "acme", &owner, "benny", "ben2@acme.test")
+        .await
+        .expect(StatusCode::CREATED);
+    let answer = create_with_email(&stack, "acme", &owner, "benno", "ben@acme.test").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::CONFLICT, "email_taken")
+    );
 }

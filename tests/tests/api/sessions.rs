@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use tenantry_tests::invariants::scan_all;
 use tenantry_tests::{Answer, PASSWORD, Request, Stack};
 
+use crate::support::me_status;
+
 /// A login's answer: (access token, refresh token).
 async fn login(stack: &Stack, username: &str, password: &str) -> (String, String) {
     let body = Request::post("/auth/login")
@@ -40,10 +42,6 @@ async fn refreshed(stack: &Stack, token: &str) -> (String, String) {
         body["access_token"].as_str().unwrap().to_owned(),
         body["refresh_token"].as_str().unwrap().to_owned(),
     )
-}
-
-async fn me_status(stack: &Stack, token: &str) -> StatusCode {
-    Request::get("/me").token(token).send(stack).await.status
 }
 
 async fn assert_ended(stack: &Stack, access: &str, refresh_token: &str) {

@@ -1,8 +1,10 @@
-//! What the tests of the HTTP contract share: the routes as a client fills them in, bodies
-//! the API accepts, the table's keys, and a dead database.
+//! What the tests share: the routes as a client fills them in, bodies the API accepts, the
+//! table's keys, a dead database, and the requests and reads of the stories about changing
+//! people.
 
 use std::collections::BTreeSet;
 
+use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_dev::template::RouteSpec;
 use tenantry_tests::{Answer, PASSWORD, Request, Stack};
@@ -108,4 +110,103 @@ pub(crate) async fn send_to_every_authenticated_route(
         answers.len()
     );
     answers
+}
+
+// ------------------------------------------------------------- changing people
+
+pub(crate) fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+pub(crate) const USER_KEYS: [&str; 9] = [
+    "id",
+    "tenant_id",
+    "username",
+    "email",
+    "role",
+    "is_owner",
+    "state",
+    "created_at",
+    "updated_at",
+];
+
+pub(crate) async fn patch(
+    stack: &Stack,
+    tenant: &str,
+    user_id: &str,
+    token: &str,
+    body: Value,
+) -> Answer {
+    Request::patch(format!("/tenants/{tenant}/users/{user_id}"))
+        .token(token)
+        .json(body)
+        .send(stack)
+        .await
+}
+
+pub(crate) async fn transfer(
+    stack: &Stack,
+    tenant: &str,
+    new_owner_id: &str,
+    token: &str,
+) -> Answer {
+    Request::post(format!("/tenants/{tenant}/ownership"))
+        .token(token)
+        .json(json!({ "new_owner_id": new_owner_id }))
+        .send(stack)
+        .await
+}
+
+/// Every audit event of `tenant` in the table.
+pub(crate) async fn event_count(stack: &Stack, tenant: &str) -> usize {
+    stack.store.list_audit(tenant).await.unwrap().len()
+}
+
+/// Creates a user with an explicit email (the stack's helper derives it from the username).
+pub(crate) async fn create_with_email(
+    stack: &Stack,
+    tenant: &str,
+    token: &str,
+    username: &str,
+    email: &str,
+) -> Answer {
+    Request::post(format!("/tenants/{tenant}/users"))
+        .token(token)
+        .json(json!({"username": username, "email": email, "password": PASSWORD, "role": "user"}))
+        .send(stack)
+        .await
+}
+
+pub(crate) async fn view(stack: &Stack, tenant: &str, user_id: &str, token: &str) -> Value {
+    stack
+        .get(tenant, user_id, token)
+        .await
+        .expect(StatusCode::OK)
+        .body
+}
+
+pub(crate) async fn me_status(stack: &Stack, token: &str) -> StatusCode {
+    Request::get("/me").token(token).send(stack).await.status
+}
+
+/// The owners of a tenant's listing (`state=all`), as `token` sees it.
+pub(crate) async fn owners(stack: &Stack, tenant: &str, token: &str) -> Vec<String> {
+    let all = Request::get(format!("/tenants/{tenant}/users?state=all&limit=100"))
+        .token(token)
+        .send(stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
+    all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["is_owner"] == true)
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect()
 }
