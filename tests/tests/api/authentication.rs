@@ -9,7 +9,7 @@ use serde_json::json;
 use tenantry_http::{SigningKeys, Tokens};
 use tenantry_tests::{Answer, PASSWORD, ROOT_PASSWORD, Request, SIGNING_KID, Stack, signing_keys};
 
-use crate::support::{send_to_every_authenticated_route, table_keys};
+use crate::support::{Sent, send_to_every_authenticated_route, table_keys};
 
 /// A 401 `unauthenticated` with a Bearer challenge.
 fn assert_unauthenticated(answer: &Answer, what: &str) {
@@ -35,7 +35,9 @@ async fn every_authenticated_route_refuses(
     authorization: Option<&str>,
 ) {
     let before = table_keys(stack).await;
-    for (what, answer) in send_to_every_authenticated_route(stack, user_id, authorization).await {
+    for Sent { what, answer, .. } in
+        send_to_every_authenticated_route(stack, user_id, authorization).await
+    {
         assert_unauthenticated(&answer, &what);
     }
     assert_eq!(

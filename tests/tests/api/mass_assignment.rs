@@ -2,12 +2,15 @@
 //! (`is_owner`, `deleted_at`, `tenant_id`, `id`, `state`, `password_hash`, `token_epoch`,
 //! `version`, ...) are unknown fields: `400 validation_failed` naming the field, with the
 //! whole request refused (a legitimate field next to them is not applied either), and the
-//! table is as it was: every refusal below re-reads what it aimed at.
+//! table is as it was: every refusal below re-reads what it aimed at, and the creations
+//! compare the whole table's keys.
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_store::TenantItem;
 use tenantry_tests::{Answer, PASSWORD, Request, Stack};
+
+use crate::support::table_keys;
 
 /// Fields the server owns on a user, each with a value an attacker would like.
 fn server_owned_user_fields(tenant: &str, id: &str) -> Vec<(&'static str, Value)> {
@@ -65,6 +68,7 @@ async fn create_user_refuses_server_owned_fields_and_creates_nobody() {
     let stack = Stack::new().await;
     let (owner_id, owner) = stack.tenant("acme").await;
     let users_before = stack.list_ids("acme", "all", &owner).await;
+    let keys_before = table_keys(&stack).await;
     let mut wrong = Vec::new();
     for (n, (field, value)) in server_owned_user_fields("globex", &owner_id)
         .into_iter()
@@ -96,6 +100,9 @@ async fn create_user_refuses_server_owned_fields_and_creates_nobody() {
     }
     if stack.list_ids("acme", "all", &owner).await != users_before {
         wrong.push("a refused create added a user".into());
+    }
+    if table_keys(&stack).await != keys_before {
+        wrong.push("a refused create wrote something".into());
     }
     report(wrong);
 }
@@ -158,6 +165,7 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
         ("tenant_id", json!("platform")),
         ("role", json!("super_admin")),
         ("is_owner", json!(true)),
+        ("deleted_at", json!("2000-01-01T00:00:00.000Z")),
     ]
     .into_iter()
     .map(|(field, value)| (field.to_owned(), with(valid.clone(), "", field, value)))
@@ -180,6 +188,7 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
             with(valid.clone(), "/owner", field, value),
         ));
     }
+    let keys_before = table_keys(&stack).await;
     let mut wrong = Vec::new();
     for (field, body) in cases {
         let answer = Request::post("/tenants")
@@ -203,6 +212,9 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
             wrong.push(format!("create tenant with {field} created something"));
             break;
         }
+    }
+    if table_keys(&stack).await != keys_before {
+        wrong.push("a refused create of a tenant wrote something".into());
     }
     // The valid body still goes through: the refusals were about the extra fields.
     let answer = Request::post("/tenants")

@@ -1,6 +1,7 @@
 //! Routing as API Gateway answers it, and the routes cannot drift: unknown paths are 404,
-//! undeclared methods 405 with an Allow header; the router serves exactly the routes of
-//! template.yaml, one per function crate, and refuses a route list that does not fit.
+//! undeclared methods 405 with an Allow header, both as infra/openapi.yaml documents them;
+//! template.yaml, the router and the spec have exactly the same routes, one per function
+//! crate, and the router refuses a route list that does not fit.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -11,16 +12,19 @@ use tenantry_dev::Router;
 use tenantry_dev::template::{self, RouteSpec, Template};
 use tenantry_tests::{Request, Stack};
 
+use crate::spec::{METHODS, Spec, camel};
 use crate::support::{DEAD_ENDPOINT, concrete};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_paths_answer_404_route_not_found() {
+async fn unknown_paths_answer_404_route_not_found_as_the_spec_says() {
+    let spec = Spec::load();
     let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
     for (method, path) in [
         ("GET", "/"),
         ("GET", "/nope"),
         ("GET", "/healthz"),
         ("GET", "/tenants/acme/settings"),
+        ("GET", "/tenants/acme/users/"),
         ("GET", "/tenants/acme/users/u1/restore/now"),
         ("POST", "/auth"),
         ("GET", "/api/health"),
@@ -34,22 +38,26 @@ async fn unknown_paths_answer_404_route_not_found() {
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
         assert_eq!(answer.code(), "route_not_found", "{method} {path}");
         assert!(answer.header(header::ALLOW).is_none(), "{method} {path}");
+        spec.check_response("/components/responses/RouteNotFound".into(), &answer)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared_ones() {
+    let spec = Spec::load();
     let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
     let mut declared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for spec in stack.router.routes() {
+    for route in stack.router.routes() {
         declared
-            .entry(concrete(&spec.path, "acme", "u1"))
+            .entry(concrete(&route.path, "acme", "u1"))
             .or_default()
-            .insert(spec.method.clone());
+            .insert(route.method.clone());
     }
     assert!(declared.len() >= 7);
+    let mut checked = 0;
     for (path, methods) in &declared {
-        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "TRACE"] {
+        for method in METHODS {
             if methods.contains(method) {
                 continue;
             }
@@ -68,8 +76,12 @@ async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared
                 .map(|m| m.trim().to_owned())
                 .collect();
             assert_eq!(&allow, methods, "{method} {path}");
+            spec.check_response("/components/responses/MethodNotAllowed".into(), &answer)
+                .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            checked += 1;
         }
     }
+    assert!(checked > 50, "{checked}");
     // The two the contract names.
     let answer = Request::new("PUT", "/me").send(&stack).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
@@ -103,18 +115,45 @@ fn template_routes() -> Vec<RouteSpec> {
         .unwrap()
 }
 
+/// One list of routes, three places: template.yaml declares each (method, path) once, the
+/// router serves exactly those, and infra/openapi.yaml documents exactly those, each
+/// operation named after its function and documenting exactly the parameters its path names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_router_serves_exactly_the_template_routes() {
-    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
-    let mut served: Vec<RouteSpec> = stack.router.routes().cloned().collect();
-    served.sort();
+async fn the_spec_the_template_and_the_router_have_exactly_the_same_routes() {
     let declared = template_routes();
-    assert_eq!(served, declared);
+    assert!(declared.len() >= 14, "{declared:?}");
     let unique: BTreeSet<(&str, &str)> = declared
         .iter()
         .map(|r| (r.method.as_str(), r.path.as_str()))
         .collect();
     assert_eq!(unique.len(), declared.len(), "a route is declared twice");
+
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    let mut served: Vec<RouteSpec> = stack.router.routes().cloned().collect();
+    served.sort();
+    assert_eq!(served, declared);
+
+    let spec = Spec::load();
+    let documented: BTreeSet<(String, String, String)> = spec
+        .operations()
+        .into_iter()
+        .map(|((method, path), id)| (method, path, id))
+        .collect();
+    let named: BTreeSet<(String, String, String)> = declared
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), camel(&r.function)))
+        .collect();
+    assert_eq!(documented, named);
+
+    // Each operation documents exactly the parameters its path names.
+    for (method, path, _) in &documented {
+        let named: BTreeSet<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(spec.path_parameters(method, path), named, "{method} {path}");
+    }
 }
 
 #[test]

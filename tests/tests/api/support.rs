@@ -80,13 +80,20 @@ pub(crate) async fn table_keys(stack: &Stack) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// One request of [`send_to_every_authenticated_route`]: its route, what was sent, the answer.
+pub(crate) struct Sent {
+    pub(crate) route: RouteSpec,
+    pub(crate) what: String,
+    pub(crate) answer: Answer,
+}
+
 /// Sends every authenticated route (a valid body where one is needed) with `authorization`,
-/// or none, on tenant "acme" and `user_id`; returns each request's description and answer.
+/// or none, on tenant "acme" and `user_id`.
 pub(crate) async fn send_to_every_authenticated_route(
     stack: &Stack,
     user_id: &str,
     authorization: Option<&str>,
-) -> Vec<(String, Answer)> {
+) -> Vec<Sent> {
     let mut answers = Vec::new();
     for spec in stack.router.routes().filter(|s| !is_public(s)) {
         let path = concrete(&spec.path, "acme", user_id);
@@ -99,10 +106,11 @@ pub(crate) async fn send_to_every_authenticated_route(
             .body(Some("application/json"), body)
             .send(stack)
             .await;
-        answers.push((
-            format!("{} {path} with {authorization:?}", spec.method),
+        answers.push(Sent {
+            route: spec.clone(),
+            what: format!("{} {path} with {authorization:?}", spec.method),
             answer,
-        ));
+        });
     }
     assert!(
         answers.len() >= 7,

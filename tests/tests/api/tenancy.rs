@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use serde_json::json;
 use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Request, Stack};
 
-use crate::support::{table_keys, user_body};
+use crate::support::table_keys;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothing() {
@@ -68,41 +68,8 @@ async fn another_tenants_admin_gets_404_never_403_and_the_same_body_as_for_nothi
         assert!(bodies.iter().all(|b| *b == bodies[0]), "{what}: {bodies:?}");
     }
 
-    for state in ["active", "deleted", "all"] {
-        let mut bodies = Vec::new();
-        for tenant in ["acme", "nope"] {
-            let path = format!("/tenants/{tenant}/users?state={state}");
-            let answer = Request::get(&path).token(&beta_owner).send(&stack).await;
-            assert_eq!(
-                (answer.status, answer.code()),
-                (StatusCode::NOT_FOUND, "tenant_not_found"),
-                "{path}: {answer}"
-            );
-            assert!(answer.body.get("items").is_none());
-            bodies.push(answer.body);
-        }
-        assert_eq!(bodies[0], bodies[1], "state={state}");
-    }
-
-    for role in ["user", "agent", "admin"] {
-        let mut bodies = Vec::new();
-        for tenant in ["acme", "nope"] {
-            let mut new = user_body("mallory");
-            new["role"] = json!(role);
-            let answer = Request::post(format!("/tenants/{tenant}/users"))
-                .token(&beta_owner)
-                .json(new)
-                .send(&stack)
-                .await;
-            assert_eq!(
-                (answer.status, answer.code()),
-                (StatusCode::NOT_FOUND, "tenant_not_found"),
-                "{role} in {tenant}: {answer}"
-            );
-            bodies.push(answer.body);
-        }
-        assert_eq!(bodies[0], bodies[1], "role {role}");
-    }
+    // Listings and creations in A are `matrix`'s (another tenant's owner on every tenant call,
+    // each compared with the same call on a tenant that does not exist).
 
     // Nothing happened to A.
     assert_eq!(table_keys(&stack).await, before);

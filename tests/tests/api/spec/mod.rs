@@ -7,7 +7,6 @@
 //! request.
 
 mod codes;
-mod routes;
 mod session;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,9 +18,8 @@ use lambda_http::http::header;
 use serde_json::{Value, json};
 use tenantry_tests::{Answer, PASSWORD, ROOT_PASSWORD, Request, Stack};
 
-/// Nothing listens here: the store's requests fail to connect at once.
-const DEAD_ENDPOINT: &str = "http://127.0.0.1:9";
-const METHODS: [&str; 8] = [
+/// Every method a client can send.
+pub(crate) const METHODS: [&str; 8] = [
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
 ];
 /// The problem schemas of the spec; every problem the code can produce is one of them.
@@ -45,7 +43,7 @@ fn escape(token: &str) -> String {
 }
 
 /// `create-tenant` -> `createTenant`: a function's operationId.
-fn camel(function: &str) -> String {
+pub(crate) fn camel(function: &str) -> String {
     let mut parts = function.split('-');
     let mut out = parts.next().unwrap_or_default().to_owned();
     for part in parts {
@@ -57,13 +55,13 @@ fn camel(function: &str) -> String {
 }
 
 /// The spec as JSON, with a validator per schema location.
-struct Spec {
+pub(crate) struct Spec {
     doc: Value,
     validators: Mutex<HashMap<String, Arc<Validator>>>,
 }
 
 impl Spec {
-    fn load() -> Spec {
+    pub(crate) fn load() -> Spec {
         let text = std::fs::read_to_string(spec_path()).unwrap();
         let doc: Value = serde_yaml::from_str(&text).expect("infra/openapi.yaml is not YAML");
         assert_eq!(doc["openapi"], "3.1.0");
@@ -96,7 +94,7 @@ impl Spec {
     }
 
     /// Every operation: (METHOD, path) -> operationId.
-    fn operations(&self) -> BTreeMap<(String, String), String> {
+    pub(crate) fn operations(&self) -> BTreeMap<(String, String), String> {
         let mut operations = BTreeMap::new();
         for (path, item) in self.doc["paths"].as_object().expect("no paths") {
             for (method, operation) in item.as_object().unwrap() {
@@ -161,7 +159,12 @@ impl Spec {
     }
 
     /// Checks an answer of `method path` against the operation's response for its status.
-    fn check_answer(&self, method: &str, path: &str, answer: &Answer) -> Result<(), String> {
+    pub(crate) fn check_answer(
+        &self,
+        method: &str,
+        path: &str,
+        answer: &Answer,
+    ) -> Result<(), String> {
         let status = answer.status.as_u16();
         let pointer = format!(
             "{}/responses/{status}",
@@ -177,7 +180,7 @@ impl Spec {
     }
 
     /// Checks an answer against the response object at `pointer`: headers, content type, body.
-    fn check_response(&self, pointer: String, answer: &Answer) -> Result<(), String> {
+    pub(crate) fn check_response(&self, pointer: String, answer: &Answer) -> Result<(), String> {
         let (pointer, response) = self.deref(pointer);
         for (name, _) in response["headers"].as_object().into_iter().flatten() {
             let (header_pointer, header) =
@@ -214,6 +217,24 @@ impl Spec {
                 content.map(|c| c.keys().collect::<Vec<_>>())
             )),
         }
+    }
+
+    /// The names of the path parameters documented for an operation (on its path item or on
+    /// the operation itself), each of them required.
+    pub(crate) fn path_parameters(&self, method: &str, path: &str) -> BTreeSet<String> {
+        let mut in_path = BTreeSet::new();
+        let item = format!("/paths/{}", escape(path));
+        for base in [item, self.operation_pointer(method, path)] {
+            let count = self.at(&base)["parameters"].as_array().map_or(0, Vec::len);
+            for i in 0..count {
+                let (_, parameter) = self.deref(format!("{base}/parameters/{i}"));
+                if parameter["in"] == "path" {
+                    assert_eq!(parameter["required"], true, "{method} {path}");
+                    in_path.insert(parameter["name"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        in_path
     }
 
     /// Checks a request that succeeded against the operation: its path and query parameters

@@ -1,13 +1,13 @@
 //! A session through every operation, each answer checked against the spec (status,
-//! content type, headers, body) and each request that succeeded too.
+//! content type, headers, body) and each request that succeeded too. (The database
+//! unreachable is outage.rs's, checked against the spec too.)
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use tenantry_accounts::Principal;
 use tenantry_tests::{PASSWORD, Stack};
 
-use super::{DEAD_ENDPOINT, Req, Session, Spec};
+use super::{Req, Session, Spec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_through_every_operation_conforms_to_the_spec() {
@@ -479,41 +479,4 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
     let all: BTreeSet<&str> = operations.values().map(String::as_str).collect();
     assert_eq!(succeeded, all);
     assert!(s.answered.len() >= 40, "{:?}", s.answered);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_database_is_answered_as_the_spec_says() {
-    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
-    let spec = Spec::load();
-    let mut s = Session {
-        stack: &stack,
-        spec: &spec,
-        answered: BTreeSet::new(),
-    };
-    let token = stack
-        .app
-        .tokens
-        .issue(&Principal {
-            user_id: "0199a000-0000-7000-8000-000000000000".into(),
-            tenant_id: "acme".into(),
-            token_epoch: 1,
-            session_id: String::new(),
-        })
-        .unwrap();
-    s.send(Req::new("GET", "/me").token(&token))
-        .await
-        .expect_code(503, "service_unavailable");
-    s.send(
-        Req::new("GET", "/tenants/{tenant_id}/users")
-            .at("tenant_id", "acme")
-            .token(&token),
-    )
-    .await
-    .expect_code(503, "service_unavailable");
-    s.send(
-        Req::new("POST", "/auth/login")
-            .json(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
-    )
-    .await
-    .expect_code(503, "service_unavailable");
 }
