@@ -324,8 +324,8 @@ macro_rules! duel {
 }
 
 duel!(
-    delete_vs_transfer_to_the_same_admin,
-    delete_vs_transfer_to_the_same_admin_with_faults,
+    a_delete_races_a_transfer_to_the_same_admin,
+    a_delete_races_a_transfer_to_the_same_admin_with_faults,
     delete_vs_transfer
 );
 duel!(

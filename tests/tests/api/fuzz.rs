@@ -382,7 +382,7 @@ fn retention_body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 #[test]
-fn fuzz_request_bodies_never_panic_nor_answer_5xx() {
+fn fuzzed_request_bodies_never_panic_nor_answer_5xx() {
     let api = Api::new();
     let endpoints = prop_oneof![
         body(LOGIN).prop_map(|b| (0usize, b)),
@@ -487,7 +487,7 @@ fn cursor() -> impl Strategy<Value = Vec<u8>> {
 }
 
 #[test]
-fn fuzz_listing_query_strings_never_panic_nor_answer_5xx() {
+fn fuzzed_listing_query_strings_never_panic_nor_answer_5xx() {
     let api = Api::new();
     let key = prop_oneof![
         4 => prop::sample::select(vec!["state", "limit", "cursor"]).prop_map(|k| k.as_bytes().to_vec()),
@@ -563,7 +563,7 @@ fn segment(real: Vec<&'static str>) -> impl Strategy<Value = String> {
 }
 
 #[test]
-fn fuzz_path_parameters_methods_and_tokens_never_panic_nor_answer_5xx() {
+fn fuzzed_path_parameters_methods_and_tokens_never_panic_nor_answer_5xx() {
     let api = Api::new();
     // Mostly a method the route has; sometimes any.
     let routes = prop::sample::select(vec![

@@ -704,26 +704,26 @@ async fn run(kind: Kind) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_super_admin() {
+async fn every_call_by_a_super_admin_is_answered_as_decide_says() {
     run(Kind::SuperAdmin).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_owner() {
+async fn every_call_by_the_owner_is_answered_as_decide_says() {
     run(Kind::Owner).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_admin() {
+async fn every_call_by_an_admin_is_answered_as_decide_says() {
     run(Kind::Admin).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_agent() {
+async fn every_call_by_an_agent_is_answered_as_decide_says() {
     run(Kind::Agent).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_user() {
+async fn every_call_by_a_user_is_answered_as_decide_says() {
     run(Kind::User).await;
 }

@@ -167,7 +167,7 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
 /// an id that is not there, or to another tenant's admin, or on a tenant that does not exist.
 /// Bodies are strict. Nothing moves; a deleted admin, once restored, may take the tenant.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ownership_goes_only_from_the_owner_to_an_active_admin() {
+async fn a_transfer_to_a_missing_or_foreign_id_moves_nothing_and_a_restored_admin_can_take_over() {
     let stack = Stack::new().await;
     let root = stack.root_token.clone();
     let (owner_id, owner) = stack.tenant("acme").await;

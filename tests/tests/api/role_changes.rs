@@ -178,7 +178,8 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
 /// through the platform's path, on ids that are not there. Then the changes the rules allow:
 /// applied, answered as stored, and only a role change ends its user's sessions.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn role_and_email_changes_follow_the_rank_rules() {
+async fn allowed_changes_apply_and_changes_across_tenants_to_super_admins_or_missing_ids_are_refused()
+ {
     let stack = Stack::new().await;
     let root = stack.root_token.clone();
     let root_id = stack.root_id.clone();

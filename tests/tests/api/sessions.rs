@@ -309,7 +309,7 @@ async fn an_ended_session_cannot_refresh_nor_act() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn your_own_password_needs_the_current_one_and_others_follow_the_rank_rules() {
+async fn your_own_password_needs_the_current_one_and_any_change_ends_the_sessions() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, ben) = stack.user("acme", &owner, "ben", "user").await;
