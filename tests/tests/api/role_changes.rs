@@ -144,7 +144,8 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
         StatusCode::OK,
         "a role set to itself is no role change: sessions live"
     );
-    // As documented in changes.rs, a no-op needs no permission: an agent's no-op is a 200 too.
+    // As tenantry-accounts documents it, a no-op needs no permission: an agent's no-op is a
+    // 200 too.
     let answer = patch(&stack, "acme", &ben_id, &agent, json!({"role": "user"})).await;
     assert_eq!((answer.status, &answer.body), (StatusCode::OK, &before));
     assert_eq!(event_count(&stack, "acme").await, events);
