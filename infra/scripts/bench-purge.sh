@@ -14,4 +14,4 @@ trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf 
 port=$("$scripts/free-port.sh")
 "$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
 export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
-cargo run --quiet --release -p tenantry-tests --bin bench-purge -- "$@"
+cargo run --quiet --release -p tenantry-bench --bin bench-purge -- "$@"

@@ -89,7 +89,7 @@ token=$(curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/json'
 
 # Every check runs (schemathesis' default); infra/schemathesis.toml turns off, and says why, the
 # few whose assumptions contradict documented behaviour. Logging out would end the one session
-# every request runs in: those two operations are left to tests/tests/api (sessions.rs, spec.rs).
+# every request runs in: those two operations are left to tests/tests/api (sessions.rs, spec/).
 echo "==> schemathesis: infra/openapi.yaml against $base ($max_examples examples per operation)"
 HYPOTHESIS_STORAGE_DIRECTORY=$run_dir/hypothesis \
   .venv/bin/st --config-file infra/schemathesis.toml run infra/openapi.yaml \

@@ -1,11 +1,11 @@
 //! The test stack: a fresh table on DynamoDB Local per test (created from template.yaml),
-//! the real handlers behind the dev router, and helpers that speak the HTTP contract.
+//! the real handlers behind the dev router, and helpers that speak the HTTP contract
+//! (requests and their answers: [`http`]).
 
+pub mod http;
 pub mod invariants;
 pub mod proxy;
-pub mod purge_bench;
 pub mod race;
-pub mod runtime_api;
 pub mod seed;
 
 use std::collections::HashMap;
@@ -21,12 +21,14 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
-use lambda_http::http::{self, StatusCode};
+use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_accounts::Accounts;
 use tenantry_dev::{Router, template};
 use tenantry_http::{App, SigningKeys, Tokens};
 use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
+
+pub use crate::http::{Answer, Request};
 
 pub const ROOT_PASSWORD: &str = "platform-password-for-tests";
 pub const PASSWORD: &str = "a-long-enough-password";
@@ -436,7 +438,9 @@ impl Stack {
         stack
     }
 
-    /// One HTTP request through the dev router, exactly as the dev server would pass it.
+    /// `(status, body)` of one request through the dev router: a thin wrapper over
+    /// [`Request::send`] for the log scenario (`tests/tests/api/logs.rs`); tests send a
+    /// [`Request`] and read its [`Answer`].
     pub async fn call(
         &self,
         method: &str,
@@ -444,46 +448,12 @@ impl Stack {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        self.raw(method, path, token, bytes, Some("application/json"))
-            .await
-    }
-
-    pub async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Vec<u8>,
-        content_type: Option<&str>,
-    ) -> (StatusCode, Value) {
-        let mut builder = http::Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        if let Some(kind) = content_type.filter(|_| !body.is_empty()) {
-            builder = builder.header("content-type", kind);
-        }
-        let response = self.router.dispatch(builder.body(body).unwrap()).await;
-        let status = response.status();
-        let kind = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let value = match response.body() {
-            lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
-            lambda_http::Body::Empty => Value::Null,
-            other => panic!("unexpected body {other:?}"),
-        };
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(kind.as_deref(), Some("application/problem+json"), "{value}");
-            assert_eq!(value["status"], status.as_u16(), "{value}");
-            assert!(
-                value["code"].is_string() && value["type"].is_string(),
-                "{value}"
-            );
-        }
-        (status, value)
+        let answer = Request::new(method, path)
+            .maybe_token(token)
+            .maybe_json(body)
+            .send(self)
+            .await;
+        (answer.status, answer.body)
     }
 
     /// The user's item as it is on the table now (`None` if missing).
@@ -511,42 +481,46 @@ impl Stack {
     }
 
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(json!({"tenant": tenant, "username": username, "password": password})),
-            )
+        let answer = Request::post("/auth/login")
+            .json(json!({"tenant": tenant, "username": username, "password": password}))
+            .send(self)
             .await;
-        assert_eq!(status, StatusCode::OK, "login {tenant}/{username}: {body}");
-        body["access_token"].as_str().unwrap().to_owned()
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "login {tenant}/{username}: {}",
+            answer.body
+        );
+        answer.body["access_token"].as_str().unwrap().to_owned()
     }
 
     pub async fn me(&self, token: &str) -> Value {
-        let (status, body) = self.call("GET", "/me", Some(token), None).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
+        Request::get("/me")
+            .token(token)
+            .send(self)
+            .await
+            .expect(StatusCode::OK)
+            .body
     }
 
     /// Creates tenant `id` with owner `<id>-owner`; returns (owner id, owner token).
     pub async fn tenant(&self, id: &str) -> (String, String) {
         let owner = format!("{id}-owner");
-        let (status, body) = self
-            .call(
-                "POST",
-                "/tenants",
-                Some(&self.root_token),
-                Some(json!({
-                    "id": id,
-                    "name": format!("Tenant {id}"),
-                    "owner": {"username": owner, "email": format!("{owner}@{id}.test"), "password": PASSWORD}
-                })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let answer = Request::post("/tenants")
+            .token(&self.root_token)
+            .json(json!({
+                "id": id,
+                "name": format!("Tenant {id}"),
+                "owner": {"username": owner, "email": format!("{owner}@{id}.test"), "password": PASSWORD}
+            }))
+            .send(self)
+            .await
+            .expect(StatusCode::CREATED);
         let token = self.login(id, &owner, PASSWORD).await;
-        (body["owner"]["id"].as_str().unwrap().to_owned(), token)
+        (
+            answer.body["owner"]["id"].as_str().unwrap().to_owned(),
+            token,
+        )
     }
 
     /// Creates `username` with `role` in `tenant` as `token`; returns (id, the user's token).
@@ -557,61 +531,53 @@ impl Stack {
         username: &str,
         role: &str,
     ) -> (String, String) {
-        let (status, body) = self.create_user(tenant, token, username, role).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let created = self
+            .create_user(tenant, token, username, role)
+            .await
+            .expect(StatusCode::CREATED);
         let user_token = self.login(tenant, username, PASSWORD).await;
-        (body["id"].as_str().unwrap().to_owned(), user_token)
+        (created.id(), user_token)
     }
 
+    /// `username` with `role` in `tenant`, created as `token` (email `<username>@<tenant>.test`).
     pub async fn create_user(
         &self,
         tenant: &str,
         token: &str,
         username: &str,
         role: &str,
-    ) -> (StatusCode, Value) {
-        self.call(
-            "POST",
-            &format!("/tenants/{tenant}/users"),
-            Some(token),
-            Some(json!({
+    ) -> Answer {
+        Request::post(format!("/tenants/{tenant}/users"))
+            .token(token)
+            .json(json!({
                 "username": username,
                 "email": format!("{username}@{tenant}.test"),
                 "password": PASSWORD,
                 "role": role
-            })),
-        )
-        .await
+            }))
+            .send(self)
+            .await
     }
 
-    pub async fn delete(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
-        self.call(
-            "DELETE",
-            &format!("/tenants/{tenant}/users/{user_id}"),
-            Some(token),
-            None,
-        )
-        .await
+    pub async fn delete(&self, tenant: &str, user_id: &str, token: &str) -> Answer {
+        Request::delete(format!("/tenants/{tenant}/users/{user_id}"))
+            .token(token)
+            .send(self)
+            .await
     }
 
-    pub async fn restore(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
-        self.call(
-            "POST",
-            &format!("/tenants/{tenant}/users/{user_id}/restore"),
-            Some(token),
-            None,
-        )
-        .await
+    pub async fn restore(&self, tenant: &str, user_id: &str, token: &str) -> Answer {
+        Request::post(format!("/tenants/{tenant}/users/{user_id}/restore"))
+            .token(token)
+            .send(self)
+            .await
     }
 
-    pub async fn get(&self, tenant: &str, user_id: &str, token: &str) -> (StatusCode, Value) {
-        self.call(
-            "GET",
-            &format!("/tenants/{tenant}/users/{user_id}"),
-            Some(token),
-            None,
-        )
-        .await
+    pub async fn get(&self, tenant: &str, user_id: &str, token: &str) -> Answer {
+        Request::get(format!("/tenants/{tenant}/users/{user_id}"))
+            .token(token)
+            .send(self)
+            .await
     }
 
     /// The audit actions recorded against `target` in `tenant`, newest first.
@@ -632,20 +598,22 @@ impl Stack {
 
     /// The ids of a listing (one page of up to 100).
     pub async fn list_ids(&self, tenant: &str, state: &str, token: &str) -> Vec<String> {
-        let (status, body) = self
-            .call(
-                "GET",
-                &format!("/tenants/{tenant}/users?state={state}&limit=100"),
-                Some(token),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["items"]
+        let answer = Request::get(format!("/tenants/{tenant}/users?state={state}&limit=100"))
+            .token(token)
+            .send(self)
+            .await
+            .expect(StatusCode::OK);
+        answer.body["items"]
             .as_array()
             .unwrap()
             .iter()
             .map(|u| u["id"].as_str().unwrap().to_owned())
             .collect()
+    }
+}
+
+impl http::Dispatch for Stack {
+    fn router(&self) -> &Router {
+        &self.router
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 
 use crate::invariants::{self, TableDump};
 use crate::proxy::{ProxyStats, Schedule};
-use crate::{PASSWORD, Stack};
+use crate::{Answer, PASSWORD, Request, Stack};
 
 /// What a run does.
 #[derive(Clone, Debug)]
@@ -266,13 +266,13 @@ async fn setup(stack: Stack, config: &RaceConfig) -> World {
         });
         for u in 0..config.users_per_tenant {
             let role = ["admin", "admin", "agent", "agent", "user", "user"][u % 6];
-            let (status, body) = stack
+            let created = stack
                 .create_user(&tenant, &owner, &format!("seed{u}"), role)
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
+                .await
+                .expect(StatusCode::CREATED);
             users.push(Known {
                 tenant: tenant.clone(),
-                id: body["id"].as_str().unwrap().to_owned(),
+                id: created.id(),
             });
         }
         tenants.push(tenant);
@@ -308,7 +308,7 @@ async fn check_sessions(world: &World, dump: &TableDump, tokens: Tokens) -> Vec<
         let Some((token, epoch)) = tokens.get(&(user.tenant_id.clone(), user.id.clone())) else {
             continue;
         };
-        let (status, body) = world.stack.call("GET", "/me", Some(token), None).await;
+        let Answer { status, body, .. } = Request::get("/me").token(token).send(&world.stack).await;
         let alive = *epoch == user.token_epoch && !user.is_deleted();
         let expected = if alive {
             StatusCode::OK
@@ -417,7 +417,15 @@ async fn one_operation(world: &World, rng: &mut StdRng) -> String {
             })),
         ),
     };
-    let (status, answer) = world.stack.call(method, &path, Some(&token), body).await;
+    let Answer {
+        status,
+        body: answer,
+        ..
+    } = Request::new(method, path)
+        .token(&token)
+        .maybe_json(body)
+        .send(&world.stack)
+        .await;
     if status == StatusCode::CREATED {
         world.users.lock().await.push(Known {
             tenant,

@@ -9,7 +9,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_tests::invariants::scan_all;
-use tenantry_tests::{PASSWORD, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack, test_encoding_key};
+use tenantry_tests::{
+    PASSWORD, Request, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack, test_encoding_key,
+};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const B64_STD: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -116,22 +118,23 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
     // A deleted admin, and an admin whose role change bumped its epoch.
     // Only a super admin deletes an admin.
     let root = stack.root_token.clone();
-    assert_eq!(stack.delete("acme", &carl, &root).await.0, StatusCode::OK);
-    let (status, body) = stack
-        .call(
-            "PATCH",
-            &format!("/tenants/acme/users/{dana}"),
-            Some(&root),
-            Some(json!({"role": "agent"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &carl, &root)
+        .await
+        .expect(StatusCode::OK);
+    Request::patch(format!("/tenants/acme/users/{dana}"))
+        .token(&root)
+        .json(json!({"role": "agent"}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
 
     // The public key, as anyone can read it.
-    let (status, jwks) = stack
-        .call("GET", "/.well-known/jwks.json", None, None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{jwks}");
+    let jwks = Request::get("/.well-known/jwks.json")
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     let public_key = B64.decode(&x).unwrap();
     let public_pem = format!(
@@ -142,31 +145,38 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
 
     // Sessions ended three ways: a logout, a logout everywhere, and a reused refresh token.
     let (_, ella_token) = stack.user("acme", &owner, "ella", "user").await;
-    let (status, _) = stack
-        .call("POST", "/auth/logout", Some(&ella_token), None)
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    Request::post("/auth/logout")
+        .token(&ella_token)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
     let (_, finn_token) = stack.user("acme", &owner, "finn", "user").await;
     let finn_again = stack.login("acme", "finn", PASSWORD).await;
-    let (status, _) = stack
-        .call("POST", "/auth/logout-all", Some(&finn_again), None)
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    Request::post("/auth/logout-all")
+        .token(&finn_again)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
     stack.user("acme", &owner, "gus", "user").await;
     let login_body = json!({"tenant": "acme", "username": "gus", "password": PASSWORD});
-    let (status, gus) = stack
-        .call("POST", "/auth/login", None, Some(login_body))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{gus}");
+    let gus = Request::post("/auth/login")
+        .json(login_body)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
     let stolen = json!({"refresh_token": gus["refresh_token"]});
-    let (status, next) = stack
-        .call("POST", "/auth/refresh", None, Some(stolen.clone()))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{next}");
-    let (status, _) = stack
-        .call("POST", "/auth/refresh", None, Some(stolen.clone()))
-        .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let next = Request::post("/auth/refresh")
+        .json(stolen.clone())
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK)
+        .body;
+    Request::post("/auth/refresh")
+        .json(stolen.clone())
+        .send(&stack)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 
     let honest = claims(
         &owner_id,
@@ -260,11 +270,12 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
     ];
 
     // The control: forged like the attacks, but honestly, it is accepted.
-    let (status, body) = stack.call("GET", "/me", Some(&control), None).await;
+    let answer = Request::get("/me").token(&control).send(&stack).await;
     assert_eq!(
-        status,
+        answer.status,
         StatusCode::OK,
-        "the forgery helper is broken: {body}"
+        "the forgery helper is broken: {}",
+        answer.body
     );
 
     let before = table(&stack).await;
@@ -274,18 +285,20 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
             ("GET", "/me".to_owned()),
             ("DELETE", format!("/tenants/acme/users/{ben}")),
         ] {
-            let (status, body) = stack.call(method, &path, Some(token), None).await;
-            if status != StatusCode::UNAUTHORIZED || body["code"] != "unauthenticated" {
-                passed.push(format!("{name}: {method} {path} -> {status} {body}"));
+            let answer = Request::new(method, &path).token(token).send(&stack).await;
+            if answer.status != StatusCode::UNAUTHORIZED || answer.code() != "unauthenticated" {
+                passed.push(format!("{name}: {method} {path} -> {answer}"));
             }
         }
     }
     // The reused refresh token again, and the one its exchange gave: no new tokens.
     for refresh_token in [&gus["refresh_token"], &next["refresh_token"]] {
-        let body = json!({"refresh_token": refresh_token});
-        let (status, body) = stack.call("POST", "/auth/refresh", None, Some(body)).await;
-        if status != StatusCode::UNAUTHORIZED || body["code"] != "session_ended" {
-            passed.push(format!("a reused refresh token: {status} {body}"));
+        let answer = Request::post("/auth/refresh")
+            .json(json!({"refresh_token": refresh_token}))
+            .send(&stack)
+            .await;
+        if answer.status != StatusCode::UNAUTHORIZED || answer.code() != "session_ended" {
+            passed.push(format!("a reused refresh token: {answer}"));
         }
     }
     assert!(
@@ -301,5 +314,8 @@ async fn forged_stale_and_tampered_tokens_get_401_and_change_nothing() {
         after.difference(&before).collect::<Vec<_>>()
     );
     // Still there, and still deletable by the real owner.
-    assert_eq!(stack.delete("acme", &ben, &owner).await.0, StatusCode::OK);
+    stack
+        .delete("acme", &ben, &owner)
+        .await
+        .expect(StatusCode::OK);
 }

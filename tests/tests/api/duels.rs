@@ -4,10 +4,10 @@
 //! duel ends with the table invariants (one owner, claims, audit replay through the policy).
 
 use lambda_http::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use tenantry_tests::invariants::{self, TableDump};
 use tenantry_tests::proxy::{FaultProxy, Schedule};
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{Answer, PASSWORD, Request, Stack};
 
 const REPEATS: usize = 100;
 
@@ -36,15 +36,11 @@ fn faults(proxy: &Option<FaultProxy>, on: bool) {
 }
 
 /// "ok" for a success, else the problem's code.
-fn outcome(answer: &(StatusCode, Value)) -> String {
-    if answer.0.is_success() {
+fn outcome(answer: &Answer) -> String {
+    if answer.status.is_success() {
         "ok".into()
     } else {
-        format!(
-            "{} {}",
-            answer.0.as_u16(),
-            answer.1["code"].as_str().unwrap_or("")
-        )
+        format!("{} {}", answer.status.as_u16(), answer.code())
     }
 }
 
@@ -78,17 +74,13 @@ async fn owner_id(stack: &Stack) -> String {
 }
 
 async fn create(stack: &Stack, name: &str, role: &str) -> String {
-    let root = stack.root_token.clone();
-    let (status, body) = stack
-        .call(
-            "POST",
-            "/tenants/duel/users",
-            Some(&root),
-            Some(json!({"username": format!("duelist-{name}"), "email": format!("{name}@duel.test"), "password": PASSWORD, "role": role})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_owned()
+    Request::post("/tenants/duel/users")
+        .token(&stack.root_token)
+        .json(json!({"username": format!("duelist-{name}"), "email": format!("{name}@duel.test"), "password": PASSWORD, "role": role}))
+        .send(stack)
+        .await
+        .expect(StatusCode::CREATED)
+        .id()
 }
 
 async fn user(stack: &Stack, id: &str) -> tenantry_store::UserItem {
@@ -117,13 +109,11 @@ async fn delete_vs_transfer(faulty: bool) {
         faults(&proxy, true);
         let path_b = user_path(&b);
         let (delete, transfer) = tokio::join!(
-            stack.call("DELETE", &path_b, Some(&root), None),
-            stack.call(
-                "POST",
-                "/tenants/duel/ownership",
-                Some(&owner_token),
-                Some(json!({"new_owner_id": b})),
-            ),
+            Request::delete(path_b).token(&root).send(&stack),
+            Request::post("/tenants/duel/ownership")
+                .token(&owner_token)
+                .json(json!({"new_owner_id": b}))
+                .send(&stack),
         );
         faults(&proxy, false);
         let (d, t) = (outcome(&delete), outcome(&transfer));
@@ -157,13 +147,11 @@ async fn delete_by_admin_vs_demotion_of_that_admin(faulty: bool) {
         let path_u = user_path(&u);
         let path_a = user_path(&a);
         let (delete, demote) = tokio::join!(
-            stack.call("DELETE", &path_u, Some(&a_token), None),
-            stack.call(
-                "PATCH",
-                &path_a,
-                Some(&root),
-                Some(json!({"role": "agent"})),
-            ),
+            Request::delete(path_u).token(&a_token).send(&stack),
+            Request::patch(path_a)
+                .token(&root)
+                .json(json!({"role": "agent"}))
+                .send(&stack),
         );
         faults(&proxy, false);
         let (d, m) = (outcome(&delete), outcome(&demote));
@@ -205,13 +193,11 @@ async fn promotion_vs_delete_by_admin(faulty: bool) {
         faults(&proxy, true);
         let path_u = user_path(&u);
         let (promote, delete) = tokio::join!(
-            stack.call(
-                "PATCH",
-                &path_u,
-                Some(&owner_token),
-                Some(json!({"role": "admin"})),
-            ),
-            stack.call("DELETE", &path_u, Some(&admin_token), None),
+            Request::patch(&path_u)
+                .token(&owner_token)
+                .json(json!({"role": "admin"}))
+                .send(&stack),
+            Request::delete(&path_u).token(&admin_token).send(&stack),
         );
         faults(&proxy, false);
         let (p, d) = (outcome(&promote), outcome(&delete));
@@ -245,18 +231,14 @@ async fn two_transfers_at_once(faulty: bool) {
         let owner_token = token(&stack, "duel", &owner).await;
         faults(&proxy, true);
         let (to_x, to_y) = tokio::join!(
-            stack.call(
-                "POST",
-                "/tenants/duel/ownership",
-                Some(&owner_token),
-                Some(json!({"new_owner_id": x})),
-            ),
-            stack.call(
-                "POST",
-                "/tenants/duel/ownership",
-                Some(&owner_token),
-                Some(json!({"new_owner_id": y})),
-            ),
+            Request::post("/tenants/duel/ownership")
+                .token(&owner_token)
+                .json(json!({"new_owner_id": x}))
+                .send(&stack),
+            Request::post("/tenants/duel/ownership")
+                .token(&owner_token)
+                .json(json!({"new_owner_id": y}))
+                .send(&stack),
         );
         faults(&proxy, false);
         let (a, b) = (outcome(&to_x), outcome(&to_y));
@@ -284,24 +266,25 @@ async fn restore_vs_second_delete(faulty: bool) {
     let mut wins = [0usize; 2];
     for i in 0..REPEATS {
         if !user(&stack, &u).await.is_deleted() {
-            let (status, body) = stack
-                .call("DELETE", &user_path(&u), Some(&root), None)
-                .await;
-            assert_eq!(status, StatusCode::OK, "{body}");
+            Request::delete(user_path(&u))
+                .token(&root)
+                .send(&stack)
+                .await
+                .expect(StatusCode::OK);
         }
         let first = user(&stack, &u).await.deleted_at.unwrap();
         faults(&proxy, true);
         let path_u = user_path(&u);
         let restore_path = format!("{}/restore", user_path(&u));
         let (restore, delete) = tokio::join!(
-            stack.call("POST", &restore_path, Some(&owner_token), None),
-            stack.call("DELETE", &path_u, Some(&root), None),
+            Request::post(restore_path).token(&owner_token).send(&stack),
+            Request::delete(path_u).token(&root).send(&stack),
         );
         faults(&proxy, false);
         let (r, d) = (outcome(&restore), outcome(&delete));
         let now = user(&stack, &u).await;
         match (r.as_str(), d.as_str()) {
-            ("ok", "ok") if delete.1["deleted_at"] == first.as_str() => {
+            ("ok", "ok") if delete.body["deleted_at"] == first.as_str() => {
                 // The delete answered the first deletion: it came before the restore.
                 assert!(!now.is_deleted(), "round {i}: {now:?}");
                 wins[0] += 1;
@@ -310,7 +293,7 @@ async fn restore_vs_second_delete(faulty: bool) {
                 // A new deletion: it came after the restore, and it is the one on the table.
                 assert_eq!(
                     now.deleted_at.as_deref(),
-                    delete.1["deleted_at"].as_str(),
+                    delete.body["deleted_at"].as_str(),
                     "round {i}"
                 );
                 wins[1] += 1;
@@ -341,8 +324,8 @@ macro_rules! duel {
 }
 
 duel!(
-    delete_vs_transfer_to_the_same_admin,
-    delete_vs_transfer_to_the_same_admin_with_faults,
+    a_delete_races_a_transfer_to_the_same_admin,
+    a_delete_races_a_transfer_to_the_same_admin_with_faults,
     delete_vs_transfer
 );
 duel!(

@@ -9,13 +9,12 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lambda_http::Body;
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 use tenantry_accounts::Purger;
 use tenantry_dev::router;
 use tenantry_dev::template::{self, RouteSpec, Template};
-use tenantry_tests::Stack;
+use tenantry_tests::{Answer, Request, Stack};
 
 /// What the events leave for the caller to fill in, as plain text.
 const PLACEHOLDERS: [&str; 4] = ["TOKEN", "USER_ID", "NEW_OWNER_ID", "REFRESH_TOKEN"];
@@ -210,15 +209,10 @@ impl Feeder<'_> {
             .unwrap_or_else(|| panic!("{name}: no handler"));
         let response =
             tenantry_http::call(action, handler, Arc::clone(&self.stack.app), request).await;
-        let status = response.status();
-        let body = match response.body() {
-            Body::Text(text) => serde_json::from_str(text).unwrap(),
-            Body::Empty => Value::Null,
-            other => panic!("{name}: unexpected body {other:?}"),
-        };
-        assert_eq!(status, expected, "{name}: {body}");
+        let answer = Answer::read(response).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(answer.status, expected, "{name}: {}", answer.body);
         assert!(self.fed.insert(name.to_owned()), "{name} fed twice");
-        body
+        answer.body
     }
 }
 
@@ -277,8 +271,11 @@ async fn every_http_event_is_answered_by_its_function() {
         .feed("auth-logout", Some(&token), &[], StatusCode::OK)
         .await;
     assert_eq!(body["sessions_revoked"], "current");
-    let (status, _) = stack.call("GET", "/me", Some(&token), None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    Request::get("/me")
+        .token(&token)
+        .send(&stack)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 
     let body = feeder
         .feed("set-password", Some(&owner), &ben_id, StatusCode::OK)
@@ -292,8 +289,11 @@ async fn every_http_event_is_answered_by_its_function() {
         .feed("auth-logout-all", Some(&ben_token), &[], StatusCode::OK)
         .await;
     assert_eq!(body["sessions_revoked"], "all");
-    let (status, _) = stack.call("GET", "/me", Some(&ben_token), None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    Request::get("/me")
+        .token(&ben_token)
+        .send(&stack)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 
     let root = stack.root_token.clone();
     let body = feeder
@@ -343,8 +343,10 @@ async fn every_http_event_is_answered_by_its_function() {
         .await;
     assert_eq!(body["state"], "active");
 
-    let (status, body) = stack.delete("acme", &ben, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    stack
+        .delete("acme", &ben, &owner)
+        .await
+        .expect(StatusCode::OK);
     let body = feeder
         .feed("purge-user", Some(&owner), &ben_id, StatusCode::OK)
         .await;

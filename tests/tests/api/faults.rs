@@ -2,7 +2,7 @@
 //! transaction conflicts (another transaction on the same item) and throttled transactions.
 
 use lambda_http::http::StatusCode;
-use tenantry_tests::Stack;
+use tenantry_tests::{Request, Stack};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_conflict_is_read_again_decided_again_and_committed_once() {
@@ -12,9 +12,11 @@ async fn a_transaction_conflict_is_read_again_decided_again_and_committed_once()
 
     stack.faults.cancel_next(2, "TransactionConflict");
     stack.round_trips.reset();
-    let (status, body) = stack.delete("acme", &ben_id, &owner).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["state"], "deleted");
+    let deleted = stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(deleted.body["state"], "deleted");
     assert_eq!(stack.faults.pending(), 0);
     // Three rounds of snapshot + commit: two cancelled by the conflict, one committed. A
     // conflict says nothing of whether the transaction had committed before (its answer
@@ -33,12 +35,10 @@ async fn endless_conflicts_answer_409_conflict_and_change_nothing() {
 
     stack.faults.cancel_next(100, "TransactionConflict");
     stack.round_trips.reset();
-    let (status, body) = stack.delete("acme", &ben_id, &owner).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict")),
-        "{body}"
-    );
+    stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect_code(StatusCode::CONFLICT, "conflict");
     // Bounded: five rounds, then a clear answer.
     assert_eq!(
         stack.round_trips.by_operation().get("TransactWriteItems"),
@@ -46,7 +46,7 @@ async fn endless_conflicts_answer_409_conflict_and_change_nothing() {
     );
     stack.faults.cancel_next(0, "TransactionConflict");
     assert_eq!(
-        stack.get("acme", &ben_id, &owner).await.1["state"],
+        stack.get("acme", &ben_id, &owner).await.body["state"],
         "active"
     );
     assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
@@ -59,21 +59,14 @@ async fn a_throttled_transaction_answers_503_with_retry_after() {
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
 
     stack.faults.cancel_next(1, "ThrottlingError");
-    let response = stack
-        .router
-        .dispatch(
-            lambda_http::http::Request::builder()
-                .method("DELETE")
-                .uri(format!("/tenants/acme/users/{ben_id}"))
-                .header("authorization", format!("Bearer {owner}"))
-                .body(Vec::new())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    let answer = Request::delete(format!("/tenants/acme/users/{ben_id}"))
+        .token(&owner)
+        .send(&stack)
+        .await
+        .expect(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.header("retry-after"), Some("1"));
     assert_eq!(
-        stack.get("acme", &ben_id, &owner).await.1["state"],
+        stack.get("acme", &ben_id, &owner).await.body["state"],
         "active"
     );
     assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
@@ -94,17 +87,13 @@ async fn a_target_made_owner_before_the_commit_is_protected_by_the_new_decision(
         tenantry_tests::set_user_blocking(&store, "acme", &target, "admin", true)
     });
     stack.round_trips.reset();
-    let (status, body) = stack.delete("acme", &alice_id, &stack.root_token).await;
+    let answer = stack.delete("acme", &alice_id, &stack.root_token).await;
     assert_eq!(
         stack.faults.pending(),
         0,
         "the change ran inside the window"
     );
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("owner_protected")),
-        "{body}"
-    );
+    answer.expect_code(StatusCode::FORBIDDEN, "owner_protected");
     let ops = stack.round_trips.by_operation();
     assert_eq!(
         (ops.get("BatchGetItem"), ops.get("TransactWriteItems")),
@@ -112,7 +101,7 @@ async fn a_target_made_owner_before_the_commit_is_protected_by_the_new_decision(
         "{ops:?}"
     );
     assert_eq!(
-        stack.get("acme", &alice_id, &owner).await.1["state"],
+        stack.get("acme", &alice_id, &owner).await.body["state"],
         "active"
     );
     assert_eq!(stack.deletions_of("acme", &alice_id).await, 0);
@@ -132,15 +121,11 @@ async fn an_actor_demoted_before_the_commit_loses_the_power_it_decided_with() {
     stack.faults.before_next_transaction(move || {
         tenantry_tests::set_user_blocking(&store, "acme", &actor, "agent", false)
     });
-    let (status, body) = stack.delete("acme", &ben_id, &alice).await;
+    let answer = stack.delete("acme", &ben_id, &alice).await;
     assert_eq!(stack.faults.pending(), 0);
+    answer.expect_code(StatusCode::FORBIDDEN, "insufficient_role");
     assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("insufficient_role")),
-        "{body}"
-    );
-    assert_eq!(
-        stack.get("acme", &ben_id, &owner).await.1["state"],
+        stack.get("acme", &ben_id, &owner).await.body["state"],
         "active"
     );
     assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);

@@ -6,26 +6,15 @@ use std::sync::Arc;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use lambda_http::Body;
-use lambda_http::http::{self, HeaderMap, StatusCode, header};
+use lambda_http::http::{StatusCode, header};
 use serde_json::{Value, json};
 use tenantry_dev::Router;
 use tenantry_dev::template::{self, Template};
 use tenantry_http::{App, KeySetError, SigningKeys, Tokens};
-use tenantry_tests::{SIGNING_KID, Stack, signing_keys};
+use tenantry_tests::{Answer, Request, SIGNING_KID, Stack, signing_keys};
 
-async fn get_jwks(router: &Router) -> (StatusCode, HeaderMap, Value) {
-    let request = http::Request::builder()
-        .method("GET")
-        .uri("/.well-known/jwks.json")
-        .body(Vec::new())
-        .unwrap();
-    let response = router.dispatch(request).await;
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).unwrap(),
-        other => panic!("unexpected body {other:?}"),
-    };
-    (response.status(), response.headers().clone(), body)
+async fn get_jwks(router: &Router) -> Answer {
+    Request::get("/.well-known/jwks.json").send(router).await
 }
 
 /// Every published key is a public Ed25519 signing key, and the kids are exactly `kids`.
@@ -57,7 +46,11 @@ fn check_keys(body: &Value, kids: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jwks_publishes_the_key_set_and_verifies_the_api_s_tokens() {
     let stack = Stack::new().await;
-    let (status, headers, body) = get_jwks(&stack.router).await;
+    let Answer {
+        status,
+        headers,
+        body,
+    } = get_jwks(&stack.router).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=300");
@@ -98,8 +91,7 @@ async fn during_a_rotation_both_keys_are_published_and_none_with_its_private_par
         .routes()
         .unwrap();
     let router = Router::new(Arc::clone(&app), &routes).unwrap();
-    let (status, _, body) = get_jwks(&router).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let body = get_jwks(&router).await.expect(StatusCode::OK).body;
     check_keys(&body, &[SIGNING_KID, "test-2027-05"]);
 
     // The token signed by the old key still verifies with what is published.

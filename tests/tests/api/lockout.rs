@@ -3,29 +3,24 @@
 //! and answered the same whether or not the account exists.
 
 use lambda_http::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use tenantry_accounts::{LOCKOUT_SECONDS, MAX_FAILURES};
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{Answer, PASSWORD, Request, Stack};
 
-async fn login(stack: &Stack, tenant: &str, username: &str, password: &str) -> (StatusCode, Value) {
-    stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"tenant": tenant, "username": username, "password": password})),
-        )
+async fn login(stack: &Stack, tenant: &str, username: &str, password: &str) -> Answer {
+    Request::post("/auth/login")
+        .json(json!({"tenant": tenant, "username": username, "password": password}))
+        .send(stack)
         .await
 }
 
 /// What a client can see of an answer: status, code and the retry delay (rounded to the
 /// minute, so two runs a few seconds apart compare equal).
-fn seen(answer: &(StatusCode, Value)) -> (u16, String, Option<u64>) {
-    let (status, body) = answer;
+fn seen(answer: &Answer) -> (u16, String, Option<u64>) {
     (
-        status.as_u16(),
-        body["code"].as_str().unwrap_or("").to_owned(),
-        body["retry_after"].as_u64().map(|s| s.div_ceil(60)),
+        answer.status.as_u16(),
+        answer.code().to_owned(),
+        answer.body["retry_after"].as_u64().map(|s| s.div_ceil(60)),
     )
 }
 
@@ -46,9 +41,8 @@ async fn five_failures_lock_a_name_the_same_whether_or_not_the_account_exists() 
         let locked = login(&stack, "acme", username, PASSWORD).await;
         trace.push(seen(&locked));
         assert!(
-            locked.1["retry_after"].as_u64().unwrap() <= LOCKOUT_SECONDS as u64,
-            "{}",
-            locked.1
+            locked.body["retry_after"].as_u64().unwrap() <= LOCKOUT_SECONDS as u64,
+            "{locked}"
         );
         traces.push(trace);
     }
@@ -62,13 +56,13 @@ async fn five_failures_lock_a_name_the_same_whether_or_not_the_account_exists() 
     // Other names, and the same name in another tenant, are not locked.
     stack.user("acme", &owner, "ada", "user").await;
     assert_eq!(
-        login(&stack, "acme", "ada", PASSWORD).await.0,
+        login(&stack, "acme", "ada", PASSWORD).await.status,
         StatusCode::OK
     );
     let (_, globex_owner) = stack.tenant("globex").await;
     stack.user("globex", &globex_owner, "ben", "user").await;
     assert_eq!(
-        login(&stack, "globex", "ben", PASSWORD).await.0,
+        login(&stack, "globex", "ben", PASSWORD).await.status,
         StatusCode::OK
     );
 }
@@ -80,30 +74,32 @@ async fn a_success_resets_the_count_and_a_lock_ends_on_time() {
     stack.user("acme", &owner, "ben", "user").await;
     for _ in 0..MAX_FAILURES - 1 {
         assert_eq!(
-            login(&stack, "acme", "ben", "wrong-password").await.0,
+            login(&stack, "acme", "ben", "wrong-password").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        login(&stack, "acme", "ben", PASSWORD).await.0,
+        login(&stack, "acme", "ben", PASSWORD).await.status,
         StatusCode::OK
     );
     for _ in 0..MAX_FAILURES - 1 {
         assert_eq!(
-            login(&stack, "acme", "ben", "wrong-password").await.0,
+            login(&stack, "acme", "ben", "wrong-password").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
-    let (status, body) = login(&stack, "acme", "ben", "wrong-password").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    login(&stack, "acme", "ben", "wrong-password")
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
     // Locked: the right password is refused too.
-    let (status, answer) = login(&stack, "acme", "ben", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    login(&stack, "acme", "ben", PASSWORD)
+        .await
+        .expect(StatusCode::TOO_MANY_REQUESTS);
 
     // Fifteen minutes later (the lock's end moved into the past): the right password works.
     tenantry_tests::backdate(&stack.store, "LOGIN#acme#ben", "GUARD", "locked_until").await;
     assert_eq!(
-        login(&stack, "acme", "ben", PASSWORD).await.0,
+        login(&stack, "acme", "ben", PASSWORD).await.status,
         StatusCode::OK
     );
 }

@@ -2,12 +2,15 @@
 //! (`is_owner`, `deleted_at`, `tenant_id`, `id`, `state`, `password_hash`, `token_epoch`,
 //! `version`, ...) are unknown fields: `400 validation_failed` naming the field, with the
 //! whole request refused (a legitimate field next to them is not applied either), and the
-//! table is as it was: every refusal below re-reads what it aimed at.
+//! table is as it was: every refusal below re-reads what it aimed at, and the creations
+//! compare the whole table's keys.
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_store::TenantItem;
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{Answer, PASSWORD, Request, Stack};
+
+use crate::support::table_keys;
 
 /// Fields the server owns on a user, each with a value an attacker would like.
 fn server_owned_user_fields(tenant: &str, id: &str) -> Vec<(&'static str, Value)> {
@@ -40,16 +43,11 @@ fn with(mut body: Value, pointer: &str, key: &str, value: Value) -> Value {
 }
 
 /// The answer must be `400 validation_failed` naming `field`.
-fn refused(what: &str, status: StatusCode, body: &Value, field: &str) -> Option<String> {
-    let ok = status == StatusCode::BAD_REQUEST
-        && body["code"] == "validation_failed"
-        && body["field"] == field;
-    (!ok).then(|| {
-        format!(
-            "{what}: expected 400 validation_failed on {field}, got {} {body}",
-            status.as_u16()
-        )
-    })
+fn refused(what: &str, answer: &Answer, field: &str) -> Option<String> {
+    let ok = answer.status == StatusCode::BAD_REQUEST
+        && answer.code() == "validation_failed"
+        && answer.field() == field;
+    (!ok).then(|| format!("{what}: expected 400 validation_failed on {field}, got {answer}"))
 }
 
 async fn tenant_item(stack: &Stack, tenant: &str) -> Option<TenantItem> {
@@ -70,6 +68,7 @@ async fn create_user_refuses_server_owned_fields_and_creates_nobody() {
     let stack = Stack::new().await;
     let (owner_id, owner) = stack.tenant("acme").await;
     let users_before = stack.list_ids("acme", "all", &owner).await;
+    let keys_before = table_keys(&stack).await;
     let mut wrong = Vec::new();
     for (n, (field, value)) in server_owned_user_fields("globex", &owner_id)
         .into_iter()
@@ -83,15 +82,12 @@ async fn create_user_refuses_server_owned_fields_and_creates_nobody() {
             field,
             value,
         );
-        let (status, answer) = stack
-            .call("POST", "/tenants/acme/users", Some(&owner), Some(body))
+        let answer = Request::post("/tenants/acme/users")
+            .token(&owner)
+            .json(body)
+            .send(&stack)
             .await;
-        wrong.extend(refused(
-            &format!("create with {field}"),
-            status,
-            &answer,
-            field,
-        ));
+        wrong.extend(refused(&format!("create with {field}"), &answer, field));
         if stack
             .store
             .get_username_claim("acme", &username)
@@ -104,6 +100,9 @@ async fn create_user_refuses_server_owned_fields_and_creates_nobody() {
     }
     if stack.list_ids("acme", "all", &owner).await != users_before {
         wrong.push("a refused create added a user".into());
+    }
+    if table_keys(&stack).await != keys_before {
+        wrong.push("a refused create wrote something".into());
     }
     report(wrong);
 }
@@ -131,10 +130,13 @@ async fn patch_user_refuses_server_owned_fields_and_changes_nothing() {
             json!({"role": "user", "email": "ben.new@acme.test"}),
         ] {
             let body = with(legit.clone(), "", field, value.clone());
-            let (status, answer) = stack.call("PATCH", &path, Some(&owner), Some(body)).await;
+            let answer = Request::patch(&path)
+                .token(&owner)
+                .json(body)
+                .send(&stack)
+                .await;
             wrong.extend(refused(
                 &format!("PATCH {field} with {legit}"),
-                status,
                 &answer,
                 field,
             ));
@@ -163,6 +165,7 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
         ("tenant_id", json!("platform")),
         ("role", json!("super_admin")),
         ("is_owner", json!(true)),
+        ("deleted_at", json!("2000-01-01T00:00:00.000Z")),
     ]
     .into_iter()
     .map(|(field, value)| (field.to_owned(), with(valid.clone(), "", field, value)))
@@ -185,14 +188,16 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
             with(valid.clone(), "/owner", field, value),
         ));
     }
+    let keys_before = table_keys(&stack).await;
     let mut wrong = Vec::new();
     for (field, body) in cases {
-        let (status, answer) = stack
-            .call("POST", "/tenants", Some(&root), Some(body))
+        let answer = Request::post("/tenants")
+            .token(&root)
+            .json(body)
+            .send(&stack)
             .await;
         wrong.extend(refused(
             &format!("create tenant with {field}"),
-            status,
             &answer,
             &field,
         ));
@@ -208,12 +213,17 @@ async fn create_tenant_refuses_server_owned_fields_at_the_top_and_in_the_owner()
             break;
         }
     }
+    if table_keys(&stack).await != keys_before {
+        wrong.push("a refused create of a tenant wrote something".into());
+    }
     // The valid body still goes through: the refusals were about the extra fields.
-    let (status, answer) = stack
-        .call("POST", "/tenants", Some(&root), Some(valid))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    assert_eq!(answer["owner"]["role"], "admin");
+    let answer = Request::post("/tenants")
+        .token(&root)
+        .json(valid)
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(answer.body["owner"]["role"], "admin");
     report(wrong);
 }
 
@@ -236,14 +246,9 @@ async fn login_refuses_extra_fields_and_issues_no_token() {
         ("scope", json!("admin")),
     ] {
         let body = with(valid.clone(), "", field, value);
-        let (status, answer) = stack.call("POST", "/auth/login", None, Some(body)).await;
-        wrong.extend(refused(
-            &format!("login with {field}"),
-            status,
-            &answer,
-            field,
-        ));
-        if answer.get("access_token").is_some() {
+        let answer = Request::post("/auth/login").json(body).send(&stack).await;
+        wrong.extend(refused(&format!("login with {field}"), &answer, field));
+        if answer.body.get("access_token").is_some() {
             wrong.push(format!("login with {field} issued a token"));
         }
     }
@@ -251,8 +256,11 @@ async fn login_refuses_extra_fields_and_issues_no_token() {
         wrong.push("a refused login changed the user".into());
     }
     // The same credentials alone log in: the refusals were about the extra fields.
-    let (status, answer) = stack.call("POST", "/auth/login", None, Some(valid)).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    Request::post("/auth/login")
+        .json(valid)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
     report(wrong);
 }
 
@@ -274,15 +282,12 @@ async fn transfer_refuses_extra_fields_and_the_owner_stays() {
         ("version", json!(1)),
     ] {
         let body = with(json!({"new_owner_id": ada_id}), "", field, value);
-        let (status, answer) = stack
-            .call("POST", "/tenants/acme/ownership", Some(&owner), Some(body))
+        let answer = Request::post("/tenants/acme/ownership")
+            .token(&owner)
+            .json(body)
+            .send(&stack)
             .await;
-        wrong.extend(refused(
-            &format!("transfer with {field}"),
-            status,
-            &answer,
-            field,
-        ));
+        wrong.extend(refused(&format!("transfer with {field}"), &answer, field));
     }
     if tenant_item(&stack, "acme").await.as_ref() != Some(&tenant_before)
         || stack.user_item("acme", &owner_id).await.as_ref() != Some(&owner_before)
@@ -311,12 +316,13 @@ async fn patch_tenant_refuses_everything_but_retention_and_changes_nothing() {
     ] {
         for legit in [json!({}), json!({"retention_days": 5})] {
             let body = with(legit.clone(), "", field, value.clone());
-            let (status, answer) = stack
-                .call("PATCH", "/tenants/acme", Some(&owner), Some(body))
+            let answer = Request::patch("/tenants/acme")
+                .token(&owner)
+                .json(body)
+                .send(&stack)
                 .await;
             wrong.extend(refused(
                 &format!("PATCH tenant {field} with {legit}"),
-                status,
                 &answer,
                 field,
             ));

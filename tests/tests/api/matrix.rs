@@ -11,7 +11,10 @@
 //! to (allowed: the endpoint's success; `NotFound`: 404; a conflict: 409; any other denial:
 //! 403) and the problem's `code` the denial's. On top of the table, independently of it:
 //! another tenant's data is 404 for everyone but super admins, with a body that is exactly
-//! the one for something that does not exist; and a refused call changes nothing.
+//! the one for something that does not exist; a success answers about its target (a created
+//! user has the role asked for and is no owner, a role change answers the new role); and a
+//! refused call changes nothing: not the target, not the actor, not the tenant, no name is
+//! claimed and no audit event is written.
 //!
 //! Each actor kind has its own stack. Targets are written straight to the table (no argon2),
 //! one fresh target per case, so that a mutation never leaks into the next case; a transfer
@@ -24,7 +27,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
 use tenantry_store::UserItem;
-use tenantry_tests::{PASSWORD, Stack, seed};
+use tenantry_tests::{Answer, PASSWORD, Request, Stack, seed};
 
 /// The actor's own tenant; super admins live in `platform` and act on both.
 const OWN: &str = "acme";
@@ -453,6 +456,7 @@ impl World {
             );
         }
         let tenant_before = stack.store.get_tenant(case.tenant).await.unwrap();
+        let events_before = stack.store.list_audit(case.tenant).await.unwrap().len();
         let expected = expected(&actor, case.call, case.tenant, target.as_ref());
 
         let target_id = target.as_ref().map_or("", |t| t.id.as_str());
@@ -461,7 +465,15 @@ impl World {
             let now = tenant_before.as_ref().map_or(30, |t| t.retention_days);
             body = Some(json!({"retention_days": if now == 7 { 8 } else { 7 }}));
         }
-        let (status, answer) = stack.call(method, &path, Some(&token), body.clone()).await;
+        let Answer {
+            status,
+            body: answer,
+            ..
+        } = Request::new(method, &path)
+            .token(&token)
+            .maybe_json(body.clone())
+            .send(stack)
+            .await;
         let what = format!("{:?} {case}", self.kind);
 
         if status != expected.status
@@ -513,6 +525,18 @@ impl World {
             if stack.store.get_tenant(case.tenant).await.unwrap() != tenant_before {
                 wrong.push(format!(
                     "{what}: refused with {}, but the tenant changed",
+                    status.as_u16()
+                ));
+            }
+            if stack.user_item(&actor.tenant_id, &actor.id).await.as_ref() != Some(&actor) {
+                wrong.push(format!(
+                    "{what}: refused with {}, but the actor changed",
+                    status.as_u16()
+                ));
+            }
+            if stack.store.list_audit(case.tenant).await.unwrap().len() != events_before {
+                wrong.push(format!(
+                    "{what}: refused with {}, but an audit event was written",
                     status.as_u16()
                 ));
             }
@@ -570,7 +594,15 @@ impl World {
         let (method, path, body) = self.request(case, tenant, &nobody);
         let body =
             body.or_else(|| (case.call == Call::Retention).then(|| json!({"retention_days": 7})));
-        let (status, missing) = self.stack.call(method, &path, Some(token), body).await;
+        let Answer {
+            status,
+            body: missing,
+            ..
+        } = Request::new(method, path)
+            .token(token)
+            .maybe_json(body)
+            .send(&self.stack)
+            .await;
         if (status, &missing) != (StatusCode::NOT_FOUND, answer) {
             wrong.push(format!(
                 "{what}: the 404 {answer} differs from the answer for nothing: {} {missing}",
@@ -590,15 +622,16 @@ impl World {
     ) -> Vec<String> {
         let id = target.map(|t| t.id.as_str());
         let ok = match case.call {
-            Call::Get | Call::Restore | Call::PatchRole(_) | Call::PatchEmail => {
-                answer["id"].as_str() == id
-            }
+            Call::Get | Call::Restore | Call::PatchEmail => answer["id"].as_str() == id,
+            Call::PatchRole(role) => answer["id"].as_str() == id && answer["role"] == role.as_str(),
             Call::Delete => answer["id"].as_str() == id && answer["state"] == "deleted",
             Call::Purge => answer["id"].as_str() == id && answer["state"] == "purged",
             Call::Transfer => answer["new_owner"]["id"].as_str() == id,
             Call::SetPassword => answer["id"].as_str() == id && answer["sessions_revoked"] == true,
             Call::Create(role) => {
-                answer["role"] == role.as_str() && answer["tenant_id"] == case.tenant
+                answer["role"] == role.as_str()
+                    && answer["tenant_id"] == case.tenant
+                    && answer["is_owner"] == false
             }
             Call::List(_) | Call::Audit => answer["items"].is_array(),
             Call::Retention => answer["id"] == case.tenant,
@@ -617,22 +650,18 @@ impl World {
     /// After a transfer went through, the super admin hands the tenant back to its owner.
     async fn hand_back(&self, tenant: &str) -> Vec<String> {
         let owner = self.owner_of(tenant);
-        let (status, answer) = self
-            .stack
-            .call(
-                "POST",
-                &format!("/tenants/{tenant}/ownership"),
-                Some(&self.stack.root_token),
-                Some(json!({"new_owner_id": owner})),
-            )
+        let answer = Request::post(format!("/tenants/{tenant}/ownership"))
+            .token(&self.stack.root_token)
+            .json(json!({"new_owner_id": owner}))
+            .send(&self.stack)
             .await;
-        if status == StatusCode::OK {
+        if answer.status == StatusCode::OK {
             Vec::new()
         } else {
             vec![format!(
                 "handing {tenant} back to {owner}: {} {}",
-                status.as_u16(),
-                short(&answer),
+                answer.status.as_u16(),
+                short(&answer.body),
             )]
         }
     }
@@ -675,26 +704,26 @@ async fn run(kind: Kind) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_super_admin() {
+async fn every_call_by_a_super_admin_is_answered_as_decide_says() {
     run(Kind::SuperAdmin).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_owner() {
+async fn every_call_by_the_owner_is_answered_as_decide_says() {
     run(Kind::Owner).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_admin() {
+async fn every_call_by_an_admin_is_answered_as_decide_says() {
     run(Kind::Admin).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_agent() {
+async fn every_call_by_an_agent_is_answered_as_decide_says() {
     run(Kind::Agent).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn matrix_user() {
+async fn every_call_by_a_user_is_answered_as_decide_says() {
     run(Kind::User).await;
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use tenantry_dev::template::{self, Template};
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{PASSWORD, Request, Stack};
 
 /// (function, method, path, token, body, expected status)
 type Call<'a> = (
@@ -26,23 +26,19 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let (ada_id, _) = stack.user("acme", &owner, "ada", "admin").await;
     let (cy_id, _) = stack.user("acme", &owner, "cyd", "agent").await;
     let (dot_id, _) = stack.user("acme", &owner, "dot", "user").await;
-    assert_eq!(
-        stack.delete("acme", &dot_id, &owner).await.0,
-        StatusCode::OK
-    );
+    stack
+        .delete("acme", &dot_id, &owner)
+        .await
+        .expect(StatusCode::OK);
     let root = stack.root_token.clone();
     let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let (status, session) = stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(json!({"tenant": "acme", "username": "cyd", "password": PASSWORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{session}");
-    let refresh = json!({"refresh_token": session["refresh_token"]});
+    let session = Request::post("/auth/login")
+        .json(json!({"tenant": "acme", "username": "cyd", "password": PASSWORD}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
+    let refresh = json!({"refresh_token": session.body["refresh_token"]});
     let (cyd_token, _) = stack.token_of("acme", &cy_id).await.unwrap();
     let (ben_token, _) = stack.token_of("acme", &ben_id).await.unwrap();
     let (ada_token, _) = stack.token_of("acme", &ada_id).await.unwrap();
@@ -280,8 +276,16 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     ];
     for (function, method, path, token, body, expected) in calls {
         stack.round_trips.reset();
-        let (status, answer) = stack.call(method, &path, token, body).await;
-        assert_eq!(status, expected, "{function} {method} {path}: {answer}");
+        let answer = Request::new(method, &path)
+            .maybe_token(token)
+            .maybe_json(body)
+            .send(&stack)
+            .await;
+        assert_eq!(
+            answer.status, expected,
+            "{function} {method} {path}: {}",
+            answer.body
+        );
         used.entry(function.to_owned())
             .or_default()
             .extend(stack.round_trips.iam_actions());
@@ -290,10 +294,10 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     // The scheduled purge: a due user, one transaction lost to a conflict (its tombstone is
     // looked for before trying again), then the purge.
     let (eve_id, _) = stack.user("acme", &owner, "eve", "user").await;
-    assert_eq!(
-        stack.delete("acme", &eve_id, &owner).await.0,
-        StatusCode::OK
-    );
+    stack
+        .delete("acme", &eve_id, &owner)
+        .await
+        .expect(StatusCode::OK);
     stack.round_trips.reset();
     stack.faults.cancel_next(1, "TransactionConflict");
     let run = tenantry_accounts::PurgeRun {

@@ -12,7 +12,7 @@ use tenantry_accounts::{PURGE_ACTOR, PurgeRun, PurgeSettings, PurgeSummary, Purg
 use tenantry_store::Store;
 use tenantry_tests::invariants::{self, TableDump};
 use tenantry_tests::seed::{self, Seed};
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{PASSWORD, Request, Stack};
 use time::OffsetDateTime;
 
 fn days_from_now(days: i64) -> OffsetDateTime {
@@ -73,27 +73,26 @@ async fn due_users_are_purged_and_the_rest_kept() {
     let (_, owner) = stack.tenant("acme").await;
     let mut ids = BTreeMap::new();
     for name in ["ben", "cyd", "dee", "eve"] {
-        let (status, body) = stack.create_user("acme", &owner, name, "user").await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        ids.insert(name, body["id"].as_str().unwrap().to_owned());
+        let created = stack
+            .create_user("acme", &owner, name, "user")
+            .await
+            .expect(StatusCode::CREATED);
+        ids.insert(name, created.id());
     }
     // Ben and Cy are deleted under the default 30 days; Dee after the tenant moves to 1 day.
     for name in ["ben", "cyd"] {
-        assert_eq!(
-            stack.delete("acme", &ids[name], &owner).await.0,
-            StatusCode::OK
-        );
+        stack
+            .delete("acme", &ids[name], &owner)
+            .await
+            .expect(StatusCode::OK);
     }
-    let (status, body) = stack
-        .call(
-            "PATCH",
-            "/tenants/acme",
-            Some(&owner),
-            Some(json!({"retention_days": 1})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, dee) = stack.delete("acme", &ids["dee"], &owner).await;
+    Request::patch("/tenants/acme")
+        .token(&owner)
+        .json(json!({"retention_days": 1}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
+    let dee = stack.delete("acme", &ids["dee"], &owner).await.body;
 
     // Now: nobody is due.
     let summary = purge_as_of(&stack, OffsetDateTime::now_utc()).await;
@@ -106,13 +105,15 @@ async fn due_users_are_purged_and_the_rest_kept() {
     let gone = stack.user_item("acme", &ids["dee"]).await;
     assert!(gone.is_none(), "Dee was due on {}", dee["purge_after"]);
     for name in ["ben", "cyd"] {
-        let (status, body) = stack.get("acme", &ids[name], &owner).await;
-        assert_eq!(status, StatusCode::OK, "{name} was not due yet");
-        assert_eq!(body["state"], "deleted");
+        let answer = stack.get("acme", &ids[name], &owner).await;
+        assert_eq!(answer.status, StatusCode::OK, "{name} was not due yet");
+        assert_eq!(answer.body["state"], "deleted");
     }
     // Dee's name is free at once.
-    let (status, body) = stack.create_user("acme", &owner, "dee", "user").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    stack
+        .create_user("acme", &owner, "dee", "user")
+        .await
+        .expect(StatusCode::CREATED);
 
     // In 31 days: Ben and Cy too; Eve (active) and the owner stay.
     let summary = purge_as_of(&stack, days_from_now(31)).await;
@@ -121,10 +122,10 @@ async fn due_users_are_purged_and_the_rest_kept() {
     assert!(active.contains(&ids["eve"]));
     assert_eq!(active.len(), 3, "owner, eve and the new dee: {active:?}");
     // A purged user is gone for the API too.
-    assert_eq!(
-        stack.restore("acme", &ids["ben"], &owner).await.0,
-        StatusCode::NOT_FOUND
-    );
+    stack
+        .restore("acme", &ids["ben"], &owner)
+        .await
+        .expect(StatusCode::NOT_FOUND);
 
     // Tombstones: one per purged user, by the system, ids and times only.
     let events = stack.store.list_audit("acme").await.unwrap();
@@ -222,34 +223,31 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
         ("zoe-pii-4471", "Zoe.Private-4471@Mail.test"),
         ("yan-pii-9053", "yan.secret-9053@mail.test"),
     ] {
-        let (status, body) = stack
-            .call(
-                "POST",
-                "/tenants/acme/users",
-                Some(&owner),
-                Some(json!({"username": username, "email": email, "password": PASSWORD, "role": "agent"})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let id = body["id"].as_str().unwrap().to_owned();
+        let id = Request::post("/tenants/acme/users")
+            .token(&owner)
+            .json(json!({"username": username, "email": email, "password": PASSWORD, "role": "agent"}))
+            .send(&stack)
+            .await
+            .expect(StatusCode::CREATED)
+            .id();
         // A history: a role change and an email change, then the delete.
-        let path = format!("/tenants/acme/users/{id}");
-        let (status, body) = stack
-            .call("PATCH", &path, Some(&owner), Some(json!({"role": "user"})))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        Request::patch(format!("/tenants/acme/users/{id}"))
+            .token(&owner)
+            .json(json!({"role": "user"}))
+            .send(&stack)
+            .await
+            .expect(StatusCode::OK);
         let user = stack.user_item("acme", &id).await.unwrap();
         // A failed login: the name's login guard holds the username.
-        let (status, _) = stack
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(json!({"tenant": "acme", "username": username, "password": "wrong-password"})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(stack.delete("acme", &id, &owner).await.0, StatusCode::OK);
+        Request::post("/auth/login")
+            .json(json!({"tenant": "acme", "username": username, "password": "wrong-password"}))
+            .send(&stack)
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+        stack
+            .delete("acme", &id, &owner)
+            .await
+            .expect(StatusCode::OK);
         people.push((username, email, user.password_hash, id));
     }
     let needles = |scan: &[String]| -> Vec<String> {
@@ -270,15 +268,11 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
     assert_eq!(needles(&raw_scan(&stack.store).await).len(), 6);
 
     // One purged now through the API, the other by the scheduled purge.
-    let (status, body) = stack
-        .call(
-            "POST",
-            &format!("/tenants/acme/users/{}/purge", people[0].3),
-            Some(&owner),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    Request::post(format!("/tenants/acme/users/{}/purge", people[0].3))
+        .token(&owner)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
     let summary = purge_as_of(&stack, days_from_now(31)).await;
     assert_eq!(summary.purged, 1);
 
@@ -299,66 +293,59 @@ async fn purge_now_frees_the_name_at_once_for_whoever_may_delete() {
     let (_, globex) = stack.tenant("globex").await;
     let stack = &stack;
     let purge = |id: &str, token: &str| {
-        let path = format!("/tenants/acme/users/{id}/purge");
-        let token = token.to_owned();
-        async move { stack.call("POST", &path, Some(&token), None).await }
+        Request::post(format!("/tenants/acme/users/{id}/purge"))
+            .token(token)
+            .send(stack)
     };
 
     // Only deleted users are purged.
-    let (status, body) = purge(&ben_id, &admin).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::CONFLICT, Some("not_deleted"))
-    );
-    assert_eq!(
-        stack.delete("acme", &ben_id, &admin).await.0,
-        StatusCode::OK
-    );
+    purge(&ben_id, &admin)
+        .await
+        .expect_code(StatusCode::CONFLICT, "not_deleted");
+    stack
+        .delete("acme", &ben_id, &admin)
+        .await
+        .expect(StatusCode::OK);
     // The name is held until the purge...
-    let (status, body) = stack.create_user("acme", &owner, "ben", "user").await;
-    assert_eq!(
-        body["code"], "username_held_by_deleted_user",
-        "{status} {body}"
-    );
+    let answer = stack.create_user("acme", &owner, "ben", "user").await;
+    assert_eq!(answer.code(), "username_held_by_deleted_user", "{answer}");
 
     // ...which follows the rights of delete (to an agent, a deleted user does not exist).
-    let (status, body) = purge(&ben_id, &agent).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("user_not_found"))
-    );
-    let (status, _) = purge(&ben_id, &globex).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = purge(&ben_id, &admin).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["id"], ben_id.as_str());
-    assert_eq!(body["state"], "purged");
+    purge(&ben_id, &agent)
+        .await
+        .expect_code(StatusCode::NOT_FOUND, "user_not_found");
+    purge(&ben_id, &globex).await.expect(StatusCode::NOT_FOUND);
+    let purged = purge(&ben_id, &admin).await.expect(StatusCode::OK);
+    assert_eq!(purged.body["id"], ben_id.as_str());
+    assert_eq!(purged.body["state"], "purged");
 
     // Gone: a second purge finds no one, the old session is dead, the name is free.
-    assert_eq!(purge(&ben_id, &admin).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(
-        stack.call("GET", "/me", Some(&ben), None).await.0,
-        StatusCode::UNAUTHORIZED
-    );
-    let (status, body) = stack.create_user("acme", &owner, "ben", "user").await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_ne!(body["id"], ben_id.as_str());
+    purge(&ben_id, &admin).await.expect(StatusCode::NOT_FOUND);
+    Request::get("/me")
+        .token(&ben)
+        .send(stack)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    let again = stack
+        .create_user("acme", &owner, "ben", "user")
+        .await
+        .expect(StatusCode::CREATED);
+    assert_ne!(again.body["id"], ben_id.as_str());
 
     // An admin is purged only by a super admin, like it is deleted.
     let root = stack.root_token.clone();
-    assert_eq!(stack.delete("acme", &ari_id, &root).await.0, StatusCode::OK);
-    let (status, body) = purge(&ari_id, &owner).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("admin_cannot_delete_admin"))
-    );
-    assert_eq!(purge(&ari_id, &root).await.0, StatusCode::OK);
+    stack
+        .delete("acme", &ari_id, &root)
+        .await
+        .expect(StatusCode::OK);
+    purge(&ari_id, &owner)
+        .await
+        .expect_code(StatusCode::FORBIDDEN, "admin_cannot_delete_admin");
+    purge(&ari_id, &root).await.expect(StatusCode::OK);
     // The owner is never deleted, so never purged; asking is the owner rule's 403 first.
-    let (status, body) = purge(&owner_id, &root).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("owner_protected"))
-    );
+    purge(&owner_id, &root)
+        .await
+        .expect_code(StatusCode::FORBIDDEN, "owner_protected");
 
     let events = stack.store.list_audit("acme").await.unwrap();
     let purges: Vec<_> = events.iter().filter(|e| e.action == "user.purge").collect();
@@ -372,32 +359,20 @@ async fn purge_now_frees_the_name_at_once_for_whoever_may_delete() {
 async fn retention_is_the_owners_call_and_applies_to_later_deletions() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
-    let (_, admin) = stack.user("acme", &owner, "ada", "admin").await;
-    let (_, agent) = stack.user("acme", &owner, "abe", "agent").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
     let (cy_id, _) = stack.user("acme", &owner, "cyd", "user").await;
-    let (_, globex) = stack.tenant("globex").await;
     let stack = &stack;
     let patch = |token: &str, body: serde_json::Value| {
-        let token = token.to_owned();
-        async move {
-            stack
-                .call("PATCH", "/tenants/acme", Some(&token), Some(body))
-                .await
-        }
+        Request::patch("/tenants/acme")
+            .token(token)
+            .json(body)
+            .send(stack)
     };
 
     // Ben is deleted under the default: 30 days.
-    let (_, before) = stack.delete("acme", &ben_id, &owner).await;
+    let before = stack.delete("acme", &ben_id, &owner).await.body;
 
-    for (token, status, code) in [
-        (&admin, StatusCode::FORBIDDEN, "requires_owner"),
-        (&agent, StatusCode::FORBIDDEN, "requires_owner"),
-        (&globex, StatusCode::NOT_FOUND, "tenant_not_found"),
-    ] {
-        let (got, body) = patch(token, json!({"retention_days": 7})).await;
-        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
-    }
+    // Who may set it (the owner and super admins) is `matrix`'s.
     for bad in [
         json!({"retention_days": 0}),
         json!({"retention_days": 366}),
@@ -407,20 +382,21 @@ async fn retention_is_the_owners_call_and_applies_to_later_deletions() {
         json!({}),
         json!({"retention_days": 7, "name": "x"}),
     ] {
-        let (status, body) = patch(&owner, bad.clone()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        let answer = patch(&owner, bad.clone()).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
     }
-    let (status, body) = patch(&owner, json!({"retention_days": 7})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["retention_days"], 7);
-    let (status, body) = patch(&stack.root_token, json!({"retention_days": 7})).await;
+    let answer = patch(&owner, json!({"retention_days": 7}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(answer.body["retention_days"], 7);
+    let answer = patch(&stack.root_token, json!({"retention_days": 7})).await;
     assert_eq!(
-        (status, body["retention_days"].as_u64()),
+        (answer.status, answer.body["retention_days"].as_u64()),
         (StatusCode::OK, Some(7))
     );
 
     // Cy, deleted now, gets 7 days; Ben keeps the 30 he was given.
-    let (_, after) = stack.delete("acme", &cy_id, &owner).await;
+    let after = stack.delete("acme", &cy_id, &owner).await.body;
     let span = |deletion: &serde_json::Value| {
         let at = |k: &str| {
             OffsetDateTime::parse(
@@ -433,7 +409,7 @@ async fn retention_is_the_owners_call_and_applies_to_later_deletions() {
     };
     assert_eq!(span(&before), 30);
     assert_eq!(span(&after), 7);
-    let (_, ben) = stack.get("acme", &ben_id, &owner).await;
+    let ben = stack.get("acme", &ben_id, &owner).await.body;
     assert_eq!(ben["purge_after"], before["purge_after"]);
 
     // One change, one event (the repeat wrote nothing); the replay agrees.
@@ -459,12 +435,15 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
     let mut purge_wins = 0;
     let mut rng = rand::rng();
     for round in 0..100 {
-        let (status, body) = stack
+        let id = stack
             .create_user("acme", &owner, &format!("racer{round}"), "user")
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        let id = body["id"].as_str().unwrap().to_owned();
-        assert_eq!(stack.delete("acme", &id, &owner).await.0, StatusCode::OK);
+            .await
+            .expect(StatusCode::CREATED)
+            .id();
+        stack
+            .delete("acme", &id, &owner)
+            .await
+            .expect(StatusCode::OK);
 
         let (restore_delay, purge_delay) = (rng.random_range(0..4), rng.random_range(0..4));
         let restore = async {
@@ -475,7 +454,7 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
             tokio::time::sleep(Duration::from_millis(purge_delay)).await;
             purge_as_of(&stack, days_from_now(31)).await
         };
-        let ((status, body), summary) = tokio::join!(restore, purge);
+        let (restored, summary) = tokio::join!(restore, purge);
 
         let user = stack.user_item("acme", &id).await;
         let username_claim = stack
@@ -484,7 +463,7 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
             .await
             .unwrap();
         assert_eq!(summary.failed, 0, "round {round}: {summary:?}");
-        if status == StatusCode::OK {
+        if restored.status == StatusCode::OK {
             restored_wins += 1;
             assert_eq!(summary.purged, 0, "round {round}: restored and purged");
             let user = user.expect("a restored user is on the table");
@@ -492,7 +471,11 @@ async fn restore_racing_the_purge_has_one_winner_100_times() {
             assert_eq!(username_claim.map(|c| c.user_id), Some(id.clone()));
         } else {
             purge_wins += 1;
-            assert_eq!(status, StatusCode::NOT_FOUND, "round {round}: {body}");
+            assert_eq!(
+                restored.status,
+                StatusCode::NOT_FOUND,
+                "round {round}: {restored}"
+            );
             assert_eq!(summary.purged, 1, "round {round}: {summary:?}");
             assert!(user.is_none(), "round {round}: purged but still there");
             assert!(username_claim.is_none(), "round {round}: half purged");

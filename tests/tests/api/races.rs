@@ -1,8 +1,9 @@
 //! Races with real concurrency on DynamoDB Local, repeated, checked on the table itself.
 
 use lambda_http::http::StatusCode;
+use serde_json::json;
 use tenantry_store::{ActorCheck, Deletion, Part, UserKey};
-use tenantry_tests::Stack;
+use tenantry_tests::{PASSWORD, Request, Stack};
 
 const ROUNDS: usize = 40;
 
@@ -15,42 +16,35 @@ async fn two_creates_of_one_username_give_exactly_one_account() {
         let name = format!("twin{round}");
         // Same username, different emails: only the username claim can decide.
         let (a, b) = tokio::join!(
-            stack.call(
-                "POST",
-                "/tenants/acme/users",
-                Some(&owner),
-                Some(serde_json::json!({"username": name, "email": format!("a{round}@acme.test"), "password": tenantry_tests::PASSWORD, "role": "user"})),
-            ),
-            stack.call(
-                "POST",
-                "/tenants/acme/users",
-                Some(&admin),
-                Some(serde_json::json!({"username": name.to_uppercase(), "email": format!("b{round}@acme.test"), "password": tenantry_tests::PASSWORD, "role": "agent"})),
-            ),
+            Request::post("/tenants/acme/users")
+                .token(&owner)
+                .json(json!({"username": name, "email": format!("a{round}@acme.test"), "password": PASSWORD, "role": "user"}))
+                .send(&stack),
+            Request::post("/tenants/acme/users")
+                .token(&admin)
+                .json(json!({"username": name.to_uppercase(), "email": format!("b{round}@acme.test"), "password": PASSWORD, "role": "agent"}))
+                .send(&stack),
         );
-        let mut statuses = [a.0, b.0];
+        let mut statuses = [a.status, b.status];
         statuses.sort();
         assert_eq!(
             statuses,
             [StatusCode::CREATED, StatusCode::CONFLICT],
-            "{a:?} {b:?}"
+            "{a} {b}"
         );
-        let loser = if a.0 == StatusCode::CONFLICT {
-            &a.1
+        let loser = if a.status == StatusCode::CONFLICT {
+            &a
         } else {
-            &b.1
+            &b
         };
-        assert_eq!(loser["code"], "username_taken");
+        assert_eq!(loser.code(), "username_taken");
     }
     // On the table: one account per name, and no orphan email claim of a loser.
-    let (_, page) = stack
-        .call(
-            "GET",
-            "/tenants/acme/users?state=all&limit=100",
-            Some(&owner),
-            None,
-        )
-        .await;
+    let page = Request::get("/tenants/acme/users?state=all&limit=100")
+        .token(&owner)
+        .send(&stack)
+        .await
+        .body;
     let twins = page["items"]
         .as_array()
         .unwrap()
@@ -76,14 +70,12 @@ async fn two_creates_of_one_username_give_exactly_one_account() {
         let emails = [format!("a{round}@acme.test"), format!("b{round}@acme.test")];
         let mut taken = 0;
         for email in &emails {
-            let (status, _) = stack
-                .call(
-                    "POST",
-                    "/tenants/acme/users",
-                    Some(&owner),
-                    Some(serde_json::json!({"username": format!("probe{round}{}", email.as_bytes()[0] as char), "email": email, "password": tenantry_tests::PASSWORD, "role": "user"})),
-                )
-                .await;
+            let status = Request::post("/tenants/acme/users")
+                .token(&owner)
+                .json(json!({"username": format!("probe{round}{}", email.as_bytes()[0] as char), "email": email, "password": PASSWORD, "role": "user"}))
+                .send(&stack)
+                .await
+                .status;
             if status == StatusCode::CONFLICT {
                 taken += 1;
             } else {
@@ -104,19 +96,23 @@ async fn two_deletes_of_one_user_answer_one_deletion_with_one_audit_event() {
     let (_, admin) = stack.user("acme", &owner, "alice", "admin").await;
     let mut ids = Vec::new();
     for round in 0..ROUNDS {
-        let (status, body) = stack
+        let created = stack
             .create_user("acme", &owner, &format!("victim{round}"), "user")
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        ids.push(body["id"].as_str().unwrap().to_owned());
+            .await
+            .expect(StatusCode::CREATED);
+        ids.push(created.id());
     }
     for id in &ids {
         let (a, b) = tokio::join!(
             stack.delete("acme", id, &owner),
             stack.delete("acme", id, &admin)
         );
-        assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{a:?} {b:?}");
-        assert_eq!(a.1, b.1, "both answer the same deletion");
+        assert_eq!(
+            (a.status, b.status),
+            (StatusCode::OK, StatusCode::OK),
+            "{a} {b}"
+        );
+        assert_eq!(a.body, b.body, "both answer the same deletion");
         assert_eq!(
             stack.deletions_of("acme", id).await,
             1,
@@ -142,17 +138,17 @@ async fn an_admin_being_deleted_never_deletes_after_their_own_deletion() {
         let (a_id, a_token) = stack
             .user("acme", &owner, &format!("admin{round}"), "admin")
             .await;
-        let (u_status, u) = stack
+        let u_id = stack
             .create_user("acme", &owner, &format!("user{round}"), "user")
-            .await;
-        assert_eq!(u_status, StatusCode::CREATED);
-        let u_id = u["id"].as_str().unwrap().to_owned();
+            .await
+            .expect(StatusCode::CREATED)
+            .id();
 
         let (by_root, by_admin) = tokio::join!(
             stack.delete("acme", &a_id, &root),
             stack.delete("acme", &u_id, &a_token)
         );
-        assert_eq!(by_root.0, StatusCode::OK, "{by_root:?}");
+        assert_eq!(by_root.status, StatusCode::OK, "{by_root}");
 
         let events = stack.store.list_audit("acme").await.unwrap();
         let a_deleted: Vec<_> = events
@@ -164,8 +160,8 @@ async fn an_admin_being_deleted_never_deletes_after_their_own_deletion() {
             .iter()
             .filter(|e| e.action == "user.delete" && e.target_id == u_id)
             .collect();
-        let (_, u_now) = stack.get("acme", &u_id, &owner).await;
-        match by_admin.0 {
+        let u_now = stack.get("acme", &u_id, &owner).await.body;
+        match by_admin.status {
             StatusCode::OK => {
                 first_admin += 1;
                 assert_eq!(u_deleted.len(), 1);
@@ -184,7 +180,7 @@ async fn an_admin_being_deleted_never_deletes_after_their_own_deletion() {
                 );
                 assert_eq!(u_now["state"], "active");
             }
-            other => panic!("round {round}: unexpected {other}: {by_admin:?}"),
+            other => panic!("round {round}: unexpected {other}: {by_admin}"),
         }
     }
     println!("admin first: {first_admin}, super admin first: {first_root}");
@@ -222,10 +218,10 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
     audit.sk.push_str("-stale");
 
     // Between A's snapshot and A's commit, a super admin deletes A.
-    assert_eq!(
-        stack.delete("acme", &a_id, &stack.root_token).await.0,
-        StatusCode::OK
-    );
+    stack
+        .delete("acme", &a_id, &stack.root_token)
+        .await
+        .expect(StatusCode::OK);
     let check = ActorCheck {
         actor: key(&a_id),
         version: actor.version,
@@ -237,7 +233,10 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
     let err = stack.store.commit(tx).await.unwrap_err();
     assert!(err.reason_for(Part::Actor).is_some(), "{err:?}");
     assert!(err.reason_for(Part::Target).is_none(), "{err:?}");
-    assert_eq!(stack.get("acme", &u_id, &owner).await.1["state"], "active");
+    assert_eq!(
+        stack.get("acme", &u_id, &owner).await.body["state"],
+        "active"
+    );
 
     // Between the owner's snapshot and commit, the target changes (someone else deletes it).
     let owner_item = stack.store.get_user(key(&owner_id)).await.unwrap().unwrap();
@@ -246,10 +245,10 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
         version: owner_item.version,
     };
     let (_, other_admin) = stack.user("acme", &owner, "bob", "admin").await;
-    assert_eq!(
-        stack.delete("acme", &u_id, &other_admin).await.0,
-        StatusCode::OK
-    );
+    stack
+        .delete("acme", &u_id, &other_admin)
+        .await
+        .expect(StatusCode::OK);
     let tx = stack
         .store
         .delete_user(&owner_check, &stale_target, &deletion, &audit)

@@ -1,7 +1,8 @@
 //! DynamoDB round trips per operation, counted on the wire (every HTTP request the SDK sends).
 
 use lambda_http::http::StatusCode;
-use tenantry_tests::Stack;
+use serde_json::json;
+use tenantry_tests::{PASSWORD, Request, Stack};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mutation_takes_at_most_two_round_trips() {
@@ -14,8 +15,8 @@ async fn every_mutation_takes_at_most_two_round_trips() {
     macro_rules! measure {
         ($name:expr, $limit:expr, $call:expr) => {{
             stack.round_trips.reset();
-            let (status, body) = $call.await;
-            assert!(status.is_success(), "{}: {status} {body}", $name);
+            let answer = $call.await;
+            assert!(answer.status.is_success(), "{}: {answer}", $name);
             let used = stack.round_trips.total();
             report.push(format!(
                 "{}: {} {:?}",
@@ -29,18 +30,16 @@ async fn every_mutation_takes_at_most_two_round_trips() {
                 $name,
                 stack.round_trips.by_operation()
             );
-            body
+            answer.body
         }};
     }
     measure!(
         "create tenant",
         2,
-        stack.call(
-            "POST",
-            "/tenants",
-            Some(&root),
-            Some(serde_json::json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": tenantry_tests::PASSWORD}}))
-        )
+        Request::post("/tenants")
+            .token(&root)
+            .json(json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}}))
+            .send(&stack)
     );
     measure!(
         "create user",
@@ -54,100 +53,87 @@ async fn every_mutation_takes_at_most_two_round_trips() {
     measure!(
         "list users",
         2,
-        stack.call("GET", "/tenants/acme/users", Some(&owner), None)
+        Request::get("/tenants/acme/users")
+            .token(&owner)
+            .send(&stack)
     );
-    measure!("me", 1, stack.call("GET", "/me", Some(&owner), None));
+    measure!("me", 1, Request::get("/me").token(&owner).send(&stack));
     // The username's claim with its login guard, then the account, then the new session.
     measure!(
         "login",
         3,
-        stack.call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(serde_json::json!({"tenant": "acme", "username": "ben", "password": tenantry_tests::PASSWORD}))
-        )
+        Request::post("/auth/login")
+            .json(json!({"tenant": "acme", "username": "ben", "password": PASSWORD}))
+            .send(&stack)
     );
     // Only the snapshot read and the transaction: no hidden extra reads on the happy path.
     stack.round_trips.reset();
-    let (status, _) = stack.delete("acme", &ben_id, &owner).await;
-    assert_eq!(status, StatusCode::OK);
+    stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK);
     let ops = stack.round_trips.by_operation();
     assert_eq!(ops.get("BatchGetItem"), Some(&1));
     assert_eq!(ops.get("TransactWriteItems"), Some(&1));
     measure!(
         "purge user",
         2,
-        stack.call(
-            "POST",
-            &format!("/tenants/acme/users/{ben_id}/purge"),
-            Some(&owner),
-            None
-        )
+        Request::post(format!("/tenants/acme/users/{ben_id}/purge"))
+            .token(&owner)
+            .send(&stack)
     );
     measure!(
         "set retention",
         2,
-        stack.call(
-            "PATCH",
-            "/tenants/acme",
-            Some(&owner),
-            Some(serde_json::json!({"retention_days": 10}))
-        )
+        Request::patch("/tenants/acme")
+            .token(&owner)
+            .json(json!({"retention_days": 10}))
+            .send(&stack)
     );
     let (carl_id, _) = stack.user("acme", &owner, "carla", "user").await;
     measure!(
         "reset a password",
         2,
-        stack.call(
-            "POST",
-            &format!("/tenants/acme/users/{carl_id}/password"),
-            Some(&owner),
-            Some(serde_json::json!({"new_password": "a-brand-new-long-password"}))
-        )
+        Request::post(format!("/tenants/acme/users/{carl_id}/password"))
+            .token(&owner)
+            .json(json!({"new_password": "a-brand-new-long-password"}))
+            .send(&stack)
     );
     // Your own: the login guard is read too, before the password is checked.
     let (carl, _) = stack.token_of("acme", &carl_id).await.unwrap();
     measure!(
         "change your own password",
         3,
-        stack.call(
-            "POST",
-            &format!("/tenants/acme/users/{carl_id}/password"),
-            Some(&carl),
-            Some(serde_json::json!({"new_password": "yet-another-long-password", "current_password": "a-brand-new-long-password"}))
-        )
+        Request::post(format!("/tenants/acme/users/{carl_id}/password"))
+            .token(&carl)
+            .json(json!({"new_password": "yet-another-long-password", "current_password": "a-brand-new-long-password"}))
+            .send(&stack)
     );
-    let (_, session) = stack
-        .call(
-            "POST",
-            "/auth/login",
-            None,
-            Some(serde_json::json!({"tenant": "acme", "username": "carla", "password": "yet-another-long-password"})),
+    let session = Request::post("/auth/login")
+        .json(
+            json!({"tenant": "acme", "username": "carla", "password": "yet-another-long-password"}),
         )
+        .send(&stack)
         .await;
     // The session, then its user, then the rotation.
     let body = measure!(
         "refresh",
         3,
-        stack.call(
-            "POST",
-            "/auth/refresh",
-            None,
-            Some(serde_json::json!({"refresh_token": session["refresh_token"]}))
-        )
+        Request::post("/auth/refresh")
+            .json(json!({"refresh_token": session.body["refresh_token"]}))
+            .send(&stack)
     );
     let carl = body["access_token"].as_str().unwrap().to_owned();
     measure!(
         "logout",
         2,
-        stack.call("POST", "/auth/logout", Some(&carl), None)
+        Request::post("/auth/logout").token(&carl).send(&stack)
     );
     let (carl, _) = stack.token_of("acme", &carl_id).await.unwrap();
     measure!(
         "logout everywhere",
         2,
-        stack.call("POST", "/auth/logout-all", Some(&carl), None)
+        Request::post("/auth/logout-all").token(&carl).send(&stack)
     );
     println!("round trips per operation:\n  {}", report.join("\n  "));
 }

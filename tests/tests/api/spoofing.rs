@@ -6,7 +6,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tenantry_tests::{PASSWORD, Stack};
+use tenantry_tests::{PASSWORD, Request, Stack};
 
 /// Spellings that fold to `ben`.
 const SAME_AS_BEN: [&str; 9] = [
@@ -36,10 +36,6 @@ fn user(username: &str, email: &str) -> Value {
     json!({"username": username, "email": email, "password": PASSWORD, "role": "user"})
 }
 
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_and_width_variants_hit_the_existing_claim_and_look_alikes_are_refused() {
     let stack = Stack::new().await;
@@ -50,31 +46,29 @@ async fn case_and_width_variants_hit_the_existing_claim_and_look_alikes_are_refu
     for (n, name) in SAME_AS_BEN.iter().enumerate() {
         // A fresh email each time, so only the username can collide.
         let body = user(name, &format!("variant{n}@acme.test"));
-        let (status, answer) = stack
-            .call("POST", "/tenants/acme/users", Some(&owner), Some(body))
+        let answer = Request::post("/tenants/acme/users")
+            .token(&owner)
+            .json(body)
+            .send(&stack)
             .await;
-        if (status, code(&answer)) != (StatusCode::CONFLICT, "username_taken") {
+        if (answer.status, answer.code()) != (StatusCode::CONFLICT, "username_taken") {
             wrong.push(format!(
-                "create {name:?}: expected 409 username_taken, got {} {answer}",
-                status.as_u16()
+                "create {name:?}: expected 409 username_taken, got {answer}"
             ));
         }
     }
     for (n, name) in LOOK_ALIKES.iter().enumerate() {
         let body = user(name, &format!("lookalike{n}@acme.test"));
-        let (status, answer) = stack
-            .call("POST", "/tenants/acme/users", Some(&owner), Some(body))
+        let answer = Request::post("/tenants/acme/users")
+            .token(&owner)
+            .json(body)
+            .send(&stack)
             .await;
-        if (status, code(&answer), &answer["field"])
-            != (
-                StatusCode::BAD_REQUEST,
-                "validation_failed",
-                &json!("username"),
-            )
+        if (answer.status, answer.code(), answer.field())
+            != (StatusCode::BAD_REQUEST, "validation_failed", "username")
         {
             wrong.push(format!(
-                "create {name:?}: expected 400 on username, got {} {answer}",
-                status.as_u16()
+                "create {name:?}: expected 400 on username, got {answer}"
             ));
         }
     }
@@ -82,8 +76,8 @@ async fn case_and_width_variants_hit_the_existing_claim_and_look_alikes_are_refu
         wrong.push("a variant or a look-alike became an account".into());
     }
     // The name is stored folded.
-    let (_, ben) = stack.get("acme", &ben_id, &owner).await;
-    assert_eq!(ben["username"], "ben");
+    let ben = stack.get("acme", &ben_id, &owner).await;
+    assert_eq!(ben.body["username"], "ben");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -94,45 +88,37 @@ async fn a_new_tenants_owner_name_is_folded_and_look_alikes_are_refused() {
     let tenant = |id: &str, owner: &str| json!({"id": id, "name": id, "owner": {"username": owner, "email": format!("owner@{id}.test"), "password": PASSWORD}});
     for (n, name) in LOOK_ALIKES.iter().enumerate() {
         let id = format!("spoof{n}");
-        let (status, answer) = stack
-            .call("POST", "/tenants", Some(&root), Some(tenant(&id, name)))
+        let answer = Request::post("/tenants")
+            .token(&root)
+            .json(tenant(&id, name))
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "owner {name:?}: {answer}");
         assert_eq!(
-            answer["field"], "owner.username",
+            (answer.status, answer.field()),
+            (StatusCode::BAD_REQUEST, "owner.username"),
             "owner {name:?}: {answer}"
         );
         assert!(stack.store.get_tenant(&id).await.unwrap().is_none());
     }
     // Full width and upper case: the owner is `ben`, and `ben` in any spelling is taken there.
-    let (status, answer) = stack
-        .call(
-            "POST",
-            "/tenants",
-            Some(&root),
-            Some(tenant("wide", "\u{ff22}\u{ff25}\u{ff2e}")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    assert_eq!(answer["owner"]["username"], "ben");
+    let answer = Request::post("/tenants")
+        .token(&root)
+        .json(tenant("wide", "\u{ff22}\u{ff25}\u{ff2e}"))
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(answer.body["owner"]["username"], "ben");
     let owner = stack.login("wide", "ben", PASSWORD).await;
     for (n, name) in ["ben", "BEN", "\u{ff42}\u{ff45}\u{ff4e}"]
         .iter()
         .enumerate()
     {
-        let (status, answer) = stack
-            .call(
-                "POST",
-                "/tenants/wide/users",
-                Some(&owner),
-                Some(user(name, &format!("b{n}@wide.test"))),
-            )
-            .await;
-        assert_eq!(
-            (status, code(&answer)),
-            (StatusCode::CONFLICT, "username_taken"),
-            "{name:?}: {answer}"
-        );
+        Request::post("/tenants/wide/users")
+            .token(&owner)
+            .json(user(name, &format!("b{n}@wide.test")))
+            .send(&stack)
+            .await
+            .expect_code(StatusCode::CONFLICT, "username_taken");
     }
 }
 
@@ -152,19 +138,19 @@ async fn a_username_cannot_be_patched_in_any_spelling() {
             "\u{ff42}\u{ff45}\u{ff4e}2",
         ),
     ] {
-        let (status, answer) = stack
-            .call(
-                "PATCH",
-                target,
-                Some(token),
-                Some(json!({"username": name})),
-            )
+        let answer = Request::patch(target)
+            .token(token)
+            .json(json!({"username": name}))
+            .send(&stack)
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{name:?}: {answer}");
-        assert_eq!(answer["field"], "username", "{answer}");
+        assert_eq!(
+            (answer.status, answer.field()),
+            (StatusCode::BAD_REQUEST, "username"),
+            "{name:?}: {answer}"
+        );
     }
-    let (_, ann) = stack.get("acme", &ann_id, &owner).await;
-    assert_eq!(ann["username"], "ann");
+    let ann = stack.get("acme", &ann_id, &owner).await;
+    assert_eq!(ann.body["username"], "ann");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,19 +163,11 @@ async fn login_folds_the_username_like_the_claim_and_refuses_look_alikes() {
         assert_eq!(stack.me(&token).await["id"], ben_id.as_str(), "{name:?}");
     }
     for name in ["b\u{0435}n", "ben\u{200b}"] {
-        let (status, answer) = stack
-            .call(
-                "POST",
-                "/auth/login",
-                None,
-                Some(json!({"tenant": "acme", "username": name, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(
-            (status, code(&answer)),
-            (StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            "{name:?}: {answer}"
-        );
-        assert!(answer.get("access_token").is_none());
+        let answer = Request::post("/auth/login")
+            .json(json!({"tenant": "acme", "username": name, "password": PASSWORD}))
+            .send(&stack)
+            .await
+            .expect_code(StatusCode::UNAUTHORIZED, "invalid_credentials");
+        assert!(answer.body.get("access_token").is_none(), "{name:?}");
     }
 }

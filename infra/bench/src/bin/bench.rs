@@ -1,15 +1,16 @@
 //! `make bench`: the functions measured side by side in one run, against the DynamoDB Local at
 //! `TENANTRY_TEST_DYNAMODB_ENDPOINT` (the make target starts one and builds what is measured).
-//! Prints a table and writes BENCHMARKS.md.
+//! Prints a table and writes BENCHMARKS.md, keeping its hand-written notes: everything from
+//! the line `<!-- notes: written by hand, kept by make bench -->` to the end (`tenantry_bench::notes`).
 //!
 //! 1. Cold start of `get-user` (and of the builds given by `--variant`) next to a Python
 //!    function doing the same work (boto3 and `awslambdaric`), each run as its own process on
-//!    a Lambda Runtime API (`tenantry_tests::runtime_api`): from spawning the process to its
+//!    a Lambda Runtime API (`tenantry_bench::runtime_api`): from spawning the process to its
 //!    first request for an event, then one invocation; peak RSS from `/proc/PID/status`.
 //! 2. Warm latency of get, list, delete and restore through that Runtime API, each invocation
 //!    followed by the same DynamoDB calls issued bare (the floor).
 //! 3. list-users with 1,000 and with 100,000 users in the tenant.
-//! 4. The purge against raw conditional `DeleteItem`s (`tenantry_tests::purge_bench`).
+//! 4. The purge against raw conditional `DeleteItem`s (`tenantry_bench::purge_bench`).
 //! 5. Sizes of the arm64 packages (`make package`'s sizes.tsv).
 //!
 //! bench --bin-dir DIR --python PYTHON --python-dir DIR [--variant LABEL=PATH]... \
@@ -27,11 +28,12 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde_json::{Value, json};
 use tenantry_accounts::{Principal, format_time};
+use tenantry_bench::runtime_api::RuntimeApi;
+use tenantry_bench::{notes, purge_bench};
 use tenantry_store::{
     ActorCheck, AuditItem, Deletion, Store, StoreConfig, UserFilter, UserItem, UserKey, keys,
 };
-use tenantry_tests::runtime_api::RuntimeApi;
-use tenantry_tests::{SIGNING_KEYS, Stack, endpoint, purge_bench, seed};
+use tenantry_tests::{Request, SIGNING_KEYS, Stack, endpoint, seed};
 use time::OffsetDateTime;
 
 const USAGE: &str = "usage: bench --bin-dir DIR --python PYTHON --python-dir DIR \
@@ -713,7 +715,9 @@ async fn main() -> ExitCode {
     };
     let report = report(&bench.args, &results);
     println!("\n{report}");
-    fs::write(&bench.args.out, &report).expect("write the report");
+    let existing = fs::read_to_string(&bench.args.out).ok();
+    let written = notes::keep_notes(&report, existing.as_deref());
+    fs::write(&bench.args.out, written).expect("write the report");
     println!("bench: wrote {}", bench.args.out.display());
     let _ = fs::remove_dir_all(&bench.logs);
     ExitCode::SUCCESS
@@ -1000,8 +1004,11 @@ impl Bench {
         let mut counts = Vec::new();
         for (op, method, path) in calls {
             self.stack.round_trips.reset();
-            let (status, body) = self.stack.call(method, &path, Some(&token), None).await;
-            assert_eq!(status, 200, "{op}: {body}");
+            let answer = Request::new(method, path)
+                .token(&token)
+                .send(&self.stack)
+                .await;
+            assert_eq!(answer.status, 200, "{op}: {}", answer.body);
             let count = self.stack.round_trips.total();
             if op == "delete" || op == "restore" {
                 assert!(count <= 2, "{op} took {count} round trips");
@@ -1146,7 +1153,7 @@ fn report(args: &Args, r: &Results) -> String {
         w,
         "## 1. Cold start: `get-user` against Python\n\n\
          Each function runs as its own process on a Lambda Runtime API served by the bench \
-         (`tests/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
+         (`infra/bench/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
          spawning the process to its first `GET /runtime/invocation/next`; then one `GET \
          /tenants/{{t}}/users/{{u}}` is invoked (*first invocation*), and the peak RSS is read \
          from `/proc/PID/status` (`VmHWM`). {} cold starts of each, interleaved (`--cold`), after \
@@ -1277,7 +1284,7 @@ fn report(args: &Args, r: &Results) -> String {
     let _ = writeln!(
         w,
         "## 4. Purge\n\n\
-         `tenantry_tests::purge_bench` (also `make bench-purge`): {} deleted users due for \
+         `tenantry_bench::purge_bench` (also `make bench-purge`): {} deleted users due for \
          purge over {} tenants (`--purge-users`), purged by the engine at concurrency {}; then \
          the same number of plain items deleted by one conditional `DeleteItem` each, and bare \
          transactions of the purge's shape (3 conditional deletes and 1 put), at the same \

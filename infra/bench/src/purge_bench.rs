@@ -13,7 +13,7 @@ use tenantry_accounts::{PurgeRun, PurgeSettings, Purger, format_time};
 use tenantry_dev::template;
 use tenantry_store::{Store, StoreConfig};
 
-use crate::{endpoint, seed};
+use tenantry_tests::{endpoint, seed};
 
 /// What to run.
 #[derive(Clone, Copy, Debug)]

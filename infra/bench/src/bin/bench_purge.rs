@@ -1,7 +1,7 @@
 //! `make bench-purge`: how fast the purge engine empties the trash, against the DynamoDB
 //! Local at `TENANTRY_TEST_DYNAMODB_ENDPOINT` (the make target starts one), next to plain
 //! conditional `DeleteItem` calls and bare transactions of the purge's shape (see
-//! `tenantry_tests::purge_bench`).
+//! `tenantry_bench::purge_bench`).
 //!
 //! bench-purge [--users N] [--concurrency N] [--tenants N]
 //!
@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use tenantry_tests::purge_bench::{self, Config};
+use tenantry_bench::purge_bench::{self, Config};
 
 const USAGE: &str = "usage: bench-purge [--users N] [--concurrency N] [--tenants N]";
 

@@ -1,0 +1,219 @@
+//! Routing as API Gateway answers it, and the routes cannot drift: unknown paths are 404,
+//! undeclared methods 405 with an Allow header, both as infra/openapi.yaml documents them;
+//! template.yaml, the router and the spec have exactly the same routes, one per function
+//! crate, and the router refuses a route list that does not fit.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use lambda_http::http::{StatusCode, header};
+use tenantry_dev::Router;
+use tenantry_dev::template::{self, RouteSpec, Template};
+use tenantry_tests::{Request, Stack};
+
+use crate::spec::{METHODS, Spec, camel};
+use crate::support::{DEAD_ENDPOINT, concrete};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_paths_answer_404_route_not_found_as_the_spec_says() {
+    let spec = Spec::load();
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/nope"),
+        ("GET", "/healthz"),
+        ("GET", "/tenants/acme/settings"),
+        ("GET", "/tenants/acme/users/"),
+        ("GET", "/tenants/acme/users/u1/restore/now"),
+        ("POST", "/auth"),
+        ("GET", "/api/health"),
+        ("DELETE", "/tenants/acme/groups/g1"),
+        ("GET", "/me/"),
+        ("GET", "//me"),
+        ("GET", "/tenants//users"),
+        ("GET", "/tenants//acme/users"),
+    ] {
+        let answer = Request::new(method, path).send(&stack).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(answer.code(), "route_not_found", "{method} {path}");
+        assert!(answer.header(header::ALLOW).is_none(), "{method} {path}");
+        spec.check_response("/components/responses/RouteNotFound".into(), &answer)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undeclared_methods_answer_405_with_an_allow_header_listing_the_declared_ones() {
+    let spec = Spec::load();
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    let mut declared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for route in stack.router.routes() {
+        declared
+            .entry(concrete(&route.path, "acme", "u1"))
+            .or_default()
+            .insert(route.method.clone());
+    }
+    assert!(declared.len() >= 7);
+    let mut checked = 0;
+    for (path, methods) in &declared {
+        for method in METHODS {
+            if methods.contains(method) {
+                continue;
+            }
+            let answer = Request::new(method, path).send(&stack).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {}",
+                answer.body
+            );
+            assert_eq!(answer.code(), "method_not_allowed", "{method} {path}");
+            let allow: BTreeSet<String> = answer
+                .header(header::ALLOW)
+                .unwrap_or_else(|| panic!("{method} {path}: no Allow header"))
+                .split(',')
+                .map(|m| m.trim().to_owned())
+                .collect();
+            assert_eq!(&allow, methods, "{method} {path}");
+            spec.check_response("/components/responses/MethodNotAllowed".into(), &answer)
+                .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+    // The two the contract names.
+    let answer = Request::new("PUT", "/me").send(&stack).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.header(header::ALLOW), Some("GET"));
+    let answer = Request::new("TRACE", "/health").send(&stack).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.header(header::ALLOW), Some("GET"));
+    assert_eq!(
+        declared["/tenants/acme/users/u1"],
+        BTreeSet::from(["GET".to_owned(), "DELETE".to_owned(), "PATCH".to_owned()])
+    );
+}
+
+fn functions_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions")
+}
+
+fn function_crates() -> BTreeSet<String> {
+    std::fs::read_dir(functions_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().into_string().unwrap())
+        .collect()
+}
+
+fn template_routes() -> Vec<RouteSpec> {
+    Template::load(&template::default_path())
+        .unwrap()
+        .routes()
+        .unwrap()
+}
+
+/// One list of routes, three places: template.yaml declares each (method, path) once, the
+/// router serves exactly those, and infra/openapi.yaml documents exactly those, each
+/// operation named after its function and documenting exactly the parameters its path names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_the_template_and_the_router_have_exactly_the_same_routes() {
+    let declared = template_routes();
+    assert!(declared.len() >= 14, "{declared:?}");
+    let unique: BTreeSet<(&str, &str)> = declared
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(unique.len(), declared.len(), "a route is declared twice");
+
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    let mut served: Vec<RouteSpec> = stack.router.routes().cloned().collect();
+    served.sort();
+    assert_eq!(served, declared);
+
+    let spec = Spec::load();
+    let documented: BTreeSet<(String, String, String)> = spec
+        .operations()
+        .into_iter()
+        .map(|((method, path), id)| (method, path, id))
+        .collect();
+    let named: BTreeSet<(String, String, String)> = declared
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), camel(&r.function)))
+        .collect();
+    assert_eq!(documented, named);
+
+    // Each operation documents exactly the parameters its path names.
+    for (method, path, _) in &documented {
+        let named: BTreeSet<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(spec.path_parameters(method, path), named, "{method} {path}");
+    }
+}
+
+#[test]
+fn every_function_crate_has_exactly_one_route_or_a_schedule_and_a_matching_binary() {
+    let crates = function_crates();
+    assert!(crates.len() >= 9, "{crates:?}");
+    let routes = template_routes();
+    let scheduled = Template::load(&template::default_path())
+        .unwrap()
+        .scheduled_functions()
+        .unwrap();
+    assert_eq!(scheduled, BTreeSet::from(["purge-deleted".to_owned()]));
+    for name in &crates {
+        if scheduled.contains(name) {
+            assert!(
+                routes.iter().all(|r| &r.function != name),
+                "{name} is scheduled and routed"
+            );
+            continue;
+        }
+        let mine: Vec<&RouteSpec> = routes.iter().filter(|r| &r.function == name).collect();
+        assert_eq!(mine.len(), 1, "{name} has routes {mine:?}");
+        let manifest =
+            std::fs::read_to_string(functions_dir().join(name).join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "functions/{name}/Cargo.toml does not name the package {name}"
+        );
+    }
+    // Every Binary the template names is a crate, and every crate is a handler of the router.
+    let binaries: BTreeSet<String> = routes.iter().map(|r| r.function.clone()).collect();
+    let http_crates: BTreeSet<String> = crates.difference(&scheduled).cloned().collect();
+    assert_eq!(binaries, http_crates);
+    let handlers: BTreeSet<String> = tenantry_dev::router::handlers()
+        .into_iter()
+        .map(|(name, _, _)| name.to_owned())
+        .collect();
+    assert_eq!(handlers, http_crates);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_refuses_a_route_list_that_lacks_a_function_or_names_an_unknown_one() {
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    let routes = template_routes();
+    assert!(Router::new(Arc::clone(&stack.app), &routes).is_ok());
+    for missing in &routes {
+        let fewer: Vec<RouteSpec> = routes.iter().filter(|r| *r != missing).cloned().collect();
+        let err = Router::new(Arc::clone(&stack.app), &fewer)
+            .err()
+            .unwrap_or_else(|| panic!("a router without {} was built", missing.function));
+        assert!(err.contains(&missing.function), "{err}");
+    }
+    let mut more = routes.clone();
+    more.push(RouteSpec {
+        method: "GET".into(),
+        path: "/reports".into(),
+        function: "get-reports".into(),
+    });
+    let err = Router::new(Arc::clone(&stack.app), &more)
+        .err()
+        .expect("a router with an unknown function was built");
+    assert!(err.contains("get-reports"), "{err}");
+}
