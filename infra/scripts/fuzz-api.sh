@@ -49,13 +49,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 cargo build --quiet -p tenantry-dev
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo metadata --format-version 1 --no-deps | jq -er .target_directory)
 
 port=$("$scripts/free-port.sh")
 base=http://127.0.0.1:$port
 # Random, and never containing the username (the password policy refuses that).
-password=pw-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+password=pw-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 # A table of its own; a token that outlives the longest run.
 DYNAMODB_ENDPOINT=$TENANTRY_TEST_DYNAMODB_ENDPOINT TABLE_NAME=fuzz-$(date +%s)-$$ PORT=$port AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local TENANTRY_ROOT_PASSWORD=$password \
@@ -76,9 +75,9 @@ until curl -fsS -o /dev/null "$base/health" 2>/dev/null; do
   sleep 0.2
 done
 
-token=$(curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"tenant\":\"platform\",\"username\":\"root\",\"password\":\"$password\"}" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+token=$(jq -n --arg password "$password" '{tenant: "platform", username: "root", password: $password}' |
+  curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/json' --data-binary @- |
+  jq -er .access_token)
 
 # Every check runs (schemathesis' default); infra/schemathesis.toml turns off, and says why, the
 # few whose assumptions contradict documented behaviour. Logging out would end the one session
