@@ -10,4 +10,4 @@ scripts=infra/scripts
 
 "$scripts/install-deps.sh"
 exec "$scripts/with-dynamodb.sh" --in-memory -- \
-  cargo run --quiet --release -p tenantry-tests --bin bench-purge -- "$@"
+  cargo run --quiet --release -p tenantry-bench --bin bench-purge -- "$@"

@@ -51,7 +51,7 @@ cargo build --quiet --locked --release -p get-user -p list-users -p delete-user 
 echo "building every function for arm64 (make package)"
 "$scripts/package.sh" >/dev/null
 echo "building the bench"
-cargo build --quiet --locked --release -p tenantry-tests --bin bench
+cargo build --quiet --locked --release -p tenantry-bench --bin bench
 echo "built in $((SECONDS - started))s"
 
 # What was measured, for BENCHMARKS.md.
