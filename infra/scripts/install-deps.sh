@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl and jq; with
+# Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl, jq and python3; with
 # --python the venv of infra/requirements-dev.txt: SAM, cfn-lint, schemathesis, cargo-lambda, zig).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,14 +47,15 @@ else
   echo "node: installed nodejs and npm ($(node --version), npm $(npm --version))"
 fi
 
-# The README's curl session (and its test) uses curl and jq.
+# The README's curl session (and its test) uses curl and jq; the scripts read JSON with jq, and
+# free-port.sh (every DynamoDB Local on a free port) asks the kernel for a port through python3.
 missing=()
-for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for tool in curl jq python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "curl, jq: present"
+  echo "curl, jq, python3: present"
 else
   apt_install "${missing[@]}"
-  echo "curl, jq: installed ${missing[*]}"
+  echo "curl, jq, python3: installed ${missing[*]}"
 fi
 
 local_dir=infra/local

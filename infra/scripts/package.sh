@@ -19,11 +19,9 @@ fi
 
 # Lambda runs the file `bootstrap` of each zip, so a binary name must mean one crate: refuse
 # two binaries of the same name anywhere in the workspace.
-duplicates=$(cargo metadata --no-deps --format-version 1 | python3 -c '
-import collections, json, sys
-names = collections.Counter(
-    t["name"] for p in json.load(sys.stdin)["packages"] for t in p["targets"] if "bin" in t["kind"])
-print(" ".join(sorted(n for n, c in names.items() if c > 1)))')
+duplicates=$(cargo metadata --no-deps --format-version 1 | jq -r '
+  [.packages[].targets[] | select(.kind | any(. == "bin")) | .name]
+  | group_by(.) | map(select(length > 1)[0]) | join(" ")')
 if [ -n "$duplicates" ]; then
   echo "package: binary names used twice in the workspace: $duplicates" >&2
   exit 1

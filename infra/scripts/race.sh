@@ -8,9 +8,4 @@ cd "$(dirname "$0")/../.."
 scripts=infra/scripts
 
 "$scripts/install-deps.sh"
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-race.XXXXXX")
-trap '"$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true; rm -rf "$run_dir"' EXIT
-port=$("$scripts/free-port.sh")
-"$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
-export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
-cargo run --quiet -p tenantry-tests --bin race -- "$@"
+exec "$scripts/with-dynamodb.sh" --in-memory -- cargo run --quiet -p tenantry-tests --bin race -- "$@"

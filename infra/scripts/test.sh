@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local, schemathesis against the
-# dev server (infra/openapi.yaml), and the SAM template lint.
+# dev server (infra/openapi.yaml) on another, and the SAM template lint. Each DynamoDB Local lives for
+# the one step that needs it (with-dynamodb.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts=infra/scripts
 export SAM_CLI_TELEMETRY=0
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantry-test.XXXXXX")
 # Microseconds since the epoch, and "S.S" seconds since a value of it.
 now() { echo "${EPOCHREALTIME//[.,]/}"; }
 since() { local us=$(($(now) - $1)); echo "$((us / 1000000)).$((us / 100000 % 10))"; }
@@ -18,8 +18,6 @@ current_t0=$started
 
 finish() {
   local status=$?
-  "$scripts/dynamodb-local.sh" stop "$run_dir/dynamodb.pid" || true
-  rm -rf "$run_dir"
   echo
   if [ ${#timings[@]} -gt 0 ]; then printf '%s\n' "${timings[@]}"; fi
   if [ -n "$current" ]; then printf '%-16s %7ss  (failed)\n' "$current" "$(since "$current_t0")"; fi
@@ -40,25 +38,12 @@ step() {
   current=""
 }
 
-start_dynamodb() {
-  local port
-  port=$("$scripts/free-port.sh")
-  "$scripts/dynamodb-local.sh" start "$port" "$run_dir/dynamodb.pid" --in-memory
-  export TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
-}
-
-run_tests() {
-  if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --no-fail-fast
-  else
-    cargo test --workspace --no-fail-fast
-  fi
-}
+tests=(cargo test --workspace --no-fail-fast)
+if cargo nextest --version >/dev/null 2>&1; then tests=(cargo nextest run --workspace --no-fail-fast); fi
 
 step deps "$scripts/install-deps.sh" --python
-step "dynamodb local" start_dynamodb
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-step tests run_tests
-step schemathesis "$scripts/fuzz-api.sh" --max-examples 100
+step tests "$scripts/with-dynamodb.sh" --in-memory -- "${tests[@]}"
+step schemathesis "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples 100
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
