@@ -42,16 +42,6 @@ impl Transaction {
         self.audit_key = Some(key);
     }
 
-    /// What each action of the request is, in the order they are sent.
-    pub fn parts(&self) -> &[Part] {
-        &self.parts
-    }
-
-    /// The actions `commit` sends, in the order of `parts`.
-    pub fn items(&self) -> &[TransactWriteItem] {
-        &self.items
-    }
-
     /// What a cancellation of this transaction means, from the reasons DynamoDB gave (one
     /// per action, in the order sent).
     pub fn cancelled(&self, reasons: &[CancellationReason]) -> StoreError {
