@@ -44,6 +44,6 @@ if cargo nextest --version >/dev/null 2>&1; then tests=(cargo nextest run --work
 step deps "$scripts/install-deps.sh" --python
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-step tests "$scripts/with-dynamodb.sh" --in-memory -- "${tests[@]}"
+step tests "$scripts/with-dynamodb.sh" --in-memory --moto -- "${tests[@]}"
 step schemathesis "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples 100
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml

@@ -2,6 +2,7 @@
 //! user, and a dev server that answers exactly the template's routes with the functions'
 //! own handlers. `make dev` runs it; the tests use it in-process.
 
+pub mod events;
 pub mod router;
 pub mod template;
 

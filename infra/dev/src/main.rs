@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use base64::Engine;
-use tenantry_dev::{Router, template};
+use tenantry_dev::{Router, events, template};
+use tenantry_events::{Bus, EVENT_SOURCE_PREFIX, EventBridgeBus, Fanout, JsonlBus};
 use tenantry_http::{App, Config, SigningKeys};
 
 const ROOT_USERNAME: &str = "root";
@@ -39,6 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "already there"
         }
     );
+
+    let events = start_events(store, &config, &template).await?;
 
     let password = std::env::var("TENANTRY_ROOT_PASSWORD").ok();
     let generated = password.is_none();
@@ -81,5 +84,57 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tokio::signal::ctrl_c().await?;
     println!("stopping");
+    let progress = events.stop().await?;
+    println!("events: {} published this run", progress.published);
     Ok(())
+}
+
+/// The local publisher: the table's stream, published to `.tenantry/events.jsonl`, and to
+/// EventBridge when `EVENTBRIDGE_ENDPOINT` names one (bus `EVENT_BUS_NAME`, default
+/// `tenantry-events`).
+async fn start_events(
+    store: &tenantry_store::Store,
+    config: &Config,
+    template: &template::Template,
+) -> Result<events::StreamPublisher, Box<dyn std::error::Error>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let dir =
+        std::path::PathBuf::from(var("TENANTRY_DATA_DIR").unwrap_or_else(|| ".tenantry".into()));
+    std::fs::create_dir_all(&dir)?;
+    let view = template
+        .table()?
+        .stream_view_type
+        .ok_or("template.yaml: the table declares no stream")?;
+    store.ensure_stream(&view).await?;
+    let file = Arc::new(JsonlBus::new(dir.join("events.jsonl")));
+    let mut buses: Vec<Arc<dyn Bus>> = vec![file.clone()];
+    let mut to = vec![file.path().display().to_string()];
+    if let Some(endpoint) = var("EVENTBRIDGE_ENDPOINT") {
+        let bus_name = var("EVENT_BUS_NAME").unwrap_or_else(|| "tenantry-events".into());
+        buses.push(Arc::new(
+            EventBridgeBus::connect(&config.store.region, Some(&endpoint), &bus_name).await,
+        ));
+        to.push(format!("EventBridge bus {bus_name} on {endpoint}"));
+    }
+    let settings = events::StreamSettings {
+        table: config.store.table.clone(),
+        region: config.store.region.clone(),
+        endpoint: config
+            .store
+            .endpoint
+            .clone()
+            .ok_or("make dev runs on DynamoDB Local: DYNAMODB_ENDPOINT must name it")?,
+        filters: template.stream_filters("publish-events")?,
+        source: format!("{EVENT_SOURCE_PREFIX}local"),
+        checkpoint: Some(dir.join("events.checkpoint.json")),
+        failure_log: Some(dir.join("events-failed.jsonl")),
+        max_deliveries: 3,
+        idle: std::time::Duration::from_millis(250),
+    };
+    let publisher = events::StreamPublisher::start(settings, Arc::new(Fanout(buses))).await?;
+    println!(
+        "lifecycle events: the table's stream, published to {}",
+        to.join(" and ")
+    );
+    Ok(publisher)
 }

@@ -78,27 +78,67 @@ impl Template {
 
     /// The binaries of the functions an EventBridge schedule invokes.
     pub fn scheduled_functions(&self) -> Result<std::collections::BTreeSet<String>, String> {
-        let mut scheduled = std::collections::BTreeSet::new();
+        Ok(self
+            .functions_on(&["Schedule", "ScheduleV2"])?
+            .into_iter()
+            .map(|(binary, _)| binary)
+            .collect())
+    }
+
+    /// The binaries of the functions a DynamoDB stream invokes.
+    pub fn stream_functions(&self) -> Result<std::collections::BTreeSet<String>, String> {
+        Ok(self
+            .functions_on(&["DynamoDB"])?
+            .into_iter()
+            .map(|(binary, _)| binary)
+            .collect())
+    }
+
+    /// The filter patterns of the DynamoDB stream events of the function `binary`.
+    pub fn stream_filters(&self, binary: &str) -> Result<Vec<String>, String> {
+        let events = self.functions_on(&["DynamoDB"])?;
+        let mut patterns = Vec::new();
+        for (_, event) in events.into_iter().filter(|(b, _)| b == binary) {
+            let filters = event
+                .get("Properties")
+                .and_then(|p| p.get("FilterCriteria"))
+                .and_then(|f| f.get("Filters"))
+                .and_then(Value::as_sequence)
+                .ok_or_else(|| {
+                    format!("{binary}: a stream event without FilterCriteria.Filters")
+                })?;
+            for filter in filters {
+                let pattern = str_at(filter, &["Pattern"])
+                    .ok_or_else(|| format!("{binary}: a filter without a Pattern"))?;
+                patterns.push(pattern.to_owned());
+            }
+        }
+        Ok(patterns)
+    }
+
+    /// (binary, event) for every event of one of these types, of every function.
+    fn functions_on(&self, types: &[&str]) -> Result<Vec<(String, &Value)>, String> {
+        let mut found = Vec::new();
         for (name, function) in self.of_type("AWS::Serverless::Function") {
             let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
                 .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
-            let on_schedule = function
+            let events = function
                 .get("Properties")
                 .and_then(|p| p.get("Events"))
                 .and_then(Value::as_mapping)
                 .into_iter()
-                .flatten()
-                .any(|(_, event)| {
-                    matches!(
-                        event.get("Type").and_then(Value::as_str),
-                        Some("Schedule" | "ScheduleV2")
-                    )
-                });
-            if on_schedule {
-                scheduled.insert(binary.to_owned());
+                .flatten();
+            for (_, event) in events {
+                if event
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| types.contains(&t))
+                {
+                    found.push((binary.to_owned(), event));
+                }
             }
         }
-        Ok(scheduled)
+        Ok(found)
     }
 
     /// Each function's granted actions (from its inline policy statements), by binary name.
@@ -228,6 +268,8 @@ impl Template {
             )?,
             key: pairs(props.get("KeySchema"), "AttributeName", "KeyType")?,
             indexes,
+            stream_view_type: str_at(props, &["StreamSpecification", "StreamViewType"])
+                .map(str::to_owned),
         })
     }
 }

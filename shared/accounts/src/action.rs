@@ -25,10 +25,11 @@ pub enum AuditAction {
     UserDelete,
     UserRestore,
     UserPurge,
+    EventsPublish,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::Health,
         AuditAction::Jwks,
         AuditAction::Login,
@@ -49,6 +50,7 @@ impl AuditAction {
         AuditAction::UserDelete,
         AuditAction::UserRestore,
         AuditAction::UserPurge,
+        AuditAction::EventsPublish,
     ];
 
     /// The stored and logged name.
@@ -74,6 +76,7 @@ impl AuditAction {
             AuditAction::UserDelete => "user.delete",
             AuditAction::UserRestore => "user.restore",
             AuditAction::UserPurge => "user.purge",
+            AuditAction::EventsPublish => "events.publish",
         }
     }
 
@@ -93,6 +96,35 @@ impl AuditAction {
                 | AuditAction::UserRestore
                 | AuditAction::UserPurge
         )
+    }
+
+    /// The type of the lifecycle event an audited action publishes (`tenantry.` + this is its
+    /// CloudEvents `type`, and this is its EventBridge `detail-type`). `None` for the actions
+    /// that are not audited: they commit nothing, so they publish nothing.
+    pub const fn event_type(self) -> Option<&'static str> {
+        match self {
+            AuditAction::LogoutAll => Some("user.sessions_revoked"),
+            AuditAction::TenantCreate => Some("tenant.created"),
+            AuditAction::TenantUpdate => Some("tenant.updated"),
+            AuditAction::TenantTransfer => Some("tenant.ownership_transferred"),
+            // The platform's first super admin is created like any other user.
+            AuditAction::UserCreate | AuditAction::UserBootstrap => Some("user.created"),
+            AuditAction::UserUpdate => Some("user.updated"),
+            AuditAction::UserSetPassword => Some("user.password_changed"),
+            AuditAction::UserDelete => Some("user.deleted"),
+            AuditAction::UserRestore => Some("user.restored"),
+            AuditAction::UserPurge => Some("user.purged"),
+            AuditAction::Health
+            | AuditAction::Jwks
+            | AuditAction::Login
+            | AuditAction::Refresh
+            | AuditAction::Logout
+            | AuditAction::AuditList
+            | AuditAction::UserList
+            | AuditAction::UserGet
+            | AuditAction::MeGet
+            | AuditAction::EventsPublish => None,
+        }
     }
 
     /// The action a stored or logged name stands for.
@@ -146,6 +178,29 @@ mod tests {
                 "user.restore",
                 "user.purge",
             ]
+        );
+    }
+
+    #[test]
+    fn every_audited_action_and_only_those_publish_an_event() {
+        for action in AuditAction::ALL {
+            assert_eq!(
+                action.event_type().is_some(),
+                action.is_audited(),
+                "{action}"
+            );
+        }
+        let mut types: Vec<&str> = AuditAction::ALL
+            .into_iter()
+            .filter_map(AuditAction::event_type)
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        // Bootstrap and create share `user.created`; every other action has its own type.
+        assert_eq!(types.len(), 10);
+        assert_eq!(
+            AuditAction::UserBootstrap.event_type(),
+            AuditAction::UserCreate.event_type()
         );
     }
 }

@@ -47,6 +47,37 @@ pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
         .build_https()
 }
 
+/// The AWS SDK configuration every client of tenantry uses (DynamoDB, its stream, EventBridge):
+/// the HTTP client above, short timeouts, `max_attempts` attempts per call, and an endpoint
+/// override for local runs. With an override and no `AWS_ACCESS_KEY_ID`, it uses dummy
+/// credentials: local emulators accept any, and must not send it looking for real ones.
+pub async fn sdk_config(
+    region: &str,
+    endpoint: Option<&str>,
+    max_attempts: u32,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(aws_config::Region::new(region.to_owned()))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(max_attempts))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(3))
+                .operation_timeout(Duration::from_secs(8))
+                .build(),
+        );
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                "local", "local", None, None, "static",
+            ));
+        }
+    }
+    loader.load().await
+}
+
 impl Store {
     pub async fn connect(config: &StoreConfig) -> Store {
         Store::connect_with(config, |builder| builder).await
@@ -58,29 +89,12 @@ impl Store {
         config: &StoreConfig,
         customize: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
     ) -> Store {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .region(aws_config::Region::new(config.region.clone()))
-            .retry_config(
-                aws_config::retry::RetryConfig::standard().with_max_attempts(config.max_attempts),
-            )
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(2))
-                    .operation_attempt_timeout(Duration::from_secs(3))
-                    .operation_timeout(Duration::from_secs(8))
-                    .build(),
-            );
-        if let Some(endpoint) = &config.endpoint {
-            loader = loader.endpoint_url(endpoint);
-            // DynamoDB Local accepts any credentials; do not go looking for real ones.
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                loader = loader.credentials_provider(aws_credential_types::Credentials::new(
-                    "local", "local", None, None, "static",
-                ));
-            }
-        }
-        let sdk = loader.load().await;
+        let sdk = sdk_config(
+            &config.region,
+            config.endpoint.as_deref(),
+            config.max_attempts,
+        )
+        .await;
         let client =
             Client::from_conf(customize(aws_sdk_dynamodb::config::Builder::from(&sdk)).build());
         Store::new(client, config.table.clone())

@@ -146,8 +146,19 @@ pub struct AuditItem {
     pub target_id: String,
     /// The version of the target before this write (0 for a creation).
     pub target_version: u64,
-    #[serde(default)]
+    /// What the action changed: an object of ids, roles and times. An empty one is not
+    /// stored (DynamoDB Local's stream renders an empty map as `{}`, which no SDK reads), and
+    /// reads back as `{}`.
+    #[serde(default = "empty_object", skip_serializing_if = "is_empty_object")]
     pub details: serde_json::Value,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
+fn is_empty_object(value: &serde_json::Value) -> bool {
+    value.as_object().is_some_and(serde_json::Map::is_empty)
 }
 
 /// One login session: a refresh-token family. Only hashes of its refresh tokens are stored.
@@ -218,6 +229,36 @@ pub struct FailedLoginsItem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_audit_item_stores_no_empty_details_and_reads_them_back_as_an_object() {
+        let mut audit = AuditItem {
+            pk: "AUDIT#acme".into(),
+            sk: "t#e1".into(),
+            id: "e1".into(),
+            at: "t".into(),
+            tenant_id: "acme".into(),
+            actor_id: "u1".into(),
+            actor_version: 1,
+            action: "user.restore".into(),
+            target_id: "u2".into(),
+            target_version: 2,
+            details: serde_json::json!({}),
+        };
+        let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            serde_dynamo::to_item(&audit).unwrap();
+        assert!(!item.contains_key("details"));
+        let back: AuditItem = serde_dynamo::from_item(item).unwrap();
+        assert_eq!(back, audit);
+        audit.details = serde_json::json!({"role": "user"});
+        let item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            serde_dynamo::to_item(&audit).unwrap();
+        assert!(item.contains_key("details"));
+        assert_eq!(
+            serde_dynamo::from_item::<_, AuditItem>(item).unwrap(),
+            audit
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 
 use crate::client::Store;
@@ -16,6 +16,8 @@ pub struct TableSpec {
     /// (name, `HASH` or `RANGE`).
     pub key: Vec<(String, String)>,
     pub indexes: Vec<IndexSpec>,
+    /// The stream's view type (`NEW_IMAGE`...), when the table has a stream.
+    pub stream_view_type: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,9 @@ impl Store {
                     .map_err(|e| StoreError::Other(e.to_string()))?,
             );
         }
+        if let Some(view) = &spec.stream_view_type {
+            request = request.stream_specification(stream(view)?);
+        }
         match request.send().await {
             Ok(_) => Ok(true),
             Err(err)
@@ -85,4 +90,46 @@ impl Store {
             Err(err) => Err(classify(err)),
         }
     }
+
+    /// The ARN of the table's stream, enabling the stream (with this view type) on a table
+    /// created without one, such as a local table from before the stream was declared.
+    pub async fn ensure_stream(&self, view: &str) -> Result<String, StoreError> {
+        let described = self
+            .client()
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map_err(classify)?;
+        let table = described.table();
+        let enabled = table
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| s.stream_enabled());
+        if let (true, Some(arn)) = (enabled, table.and_then(|t| t.latest_stream_arn())) {
+            return Ok(arn.to_owned());
+        }
+        let updated = self
+            .client()
+            .update_table()
+            .table_name(self.table())
+            .stream_specification(stream(view)?)
+            .send()
+            .await
+            .map_err(classify)?;
+        updated
+            .table_description()
+            .and_then(|t| t.latest_stream_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                StoreError::Other("the table's stream was enabled but has no ARN".into())
+            })
+    }
+}
+
+fn stream(view: &str) -> Result<StreamSpecification, StoreError> {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::from(view))
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
 }

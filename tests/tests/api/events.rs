@@ -226,6 +226,7 @@ fn there_is_one_event_per_function() {
         .map(|r| r.function)
         .collect();
     functions.extend(template.scheduled_functions().unwrap());
+    functions.extend(template.stream_functions().unwrap());
     assert_eq!(event_names(), functions);
 }
 
@@ -396,4 +397,49 @@ async fn the_scheduled_event_runs_the_purge_with_default_options() {
     assert_eq!(line["Function"], "purge-deleted");
     assert_eq!(line["Failed"], 0, "{line}");
     assert!(!summary.dry_run);
+}
+
+/// The stream event: what the template's filter lets through is exactly its new audit items,
+/// and the handler publishes those, in order, and passes over the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_event_publishes_its_audit_items_in_order() {
+    let text = read_event("publish-events");
+    let raw: Value = serde_json::from_str(&text).unwrap();
+    let patterns: Vec<tenantry_events::filter::Pattern> = template()
+        .stream_filters("publish-events")
+        .unwrap()
+        .iter()
+        .map(|p| tenantry_events::filter::Pattern::parse(p).unwrap())
+        .collect();
+    let passed: Vec<bool> = raw["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| patterns.iter().any(|p| p.matches(record)))
+        .collect();
+    assert_eq!(passed, [true, false, true]);
+
+    let event: aws_lambda_events::event::dynamodb::Event = serde_json::from_str(&text).unwrap();
+    let dir = std::env::temp_dir().join(format!("tenantry-sample-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("events.jsonl");
+    let publisher =
+        tenantry_events::Publisher::new(Arc::new(tenantry_events::JsonlBus::new(&file)));
+    let (report, response) =
+        publish_events::handle(&publisher, "urn:tenantry:sample", &event).await;
+    assert_eq!((report.published, report.skipped), (2, 1), "{report:?}");
+    assert!(response.batch_item_failures.is_empty());
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["tenantry.user.deleted", "tenantry.user.restored"]);
+    assert_eq!(
+        lines[0]["data"]["restorable_until"],
+        "2027-01-02T10:00:00.000Z"
+    );
+    assert_eq!(lines[1]["data"]["version"], 3);
 }

@@ -12,6 +12,7 @@ mod faults;
 mod fuzz;
 mod harness;
 mod jwks;
+mod lifecycle_events;
 mod listing;
 mod lockout;
 mod logs;

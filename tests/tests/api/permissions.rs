@@ -1,5 +1,6 @@
 //! Least privilege, checked: each function's IAM policy in template.yaml grants exactly the
-//! DynamoDB actions that function uses, on its happy paths and its conflict paths.
+//! DynamoDB actions that function uses, on its happy paths and its conflict paths (and the
+//! event publisher exactly its stream reads and its PutEvents), each on its own resource.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +21,7 @@ type Call<'a> = (
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
-    let stack = Stack::new().await;
+    let stack = Stack::with_events().await;
     let (_, owner) = stack.tenant("acme").await;
     let (ben_id, _) = stack.user("acme", &owner, "ben", "user").await;
     let (ada_id, _) = stack.user("acme", &owner, "ada", "admin").await;
@@ -312,6 +313,18 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
         .or_default()
         .extend(stack.round_trips.iam_actions());
 
+    // The event publisher: the stream of everything above, read and put on a bus.
+    let mut rig = tenantry_tests::events::EventsRig::start(&stack).await;
+    let audits = tenantry_tests::events::audit_log(&stack, &["platform", "acme", "globex"]).await;
+    let ids = audits.iter().map(|a| a.id.clone()).collect();
+    let missing = rig
+        .subscriber
+        .receive(&ids, std::time::Duration::from_secs(30))
+        .await;
+    assert!(missing.is_empty(), "never published: {missing:?}");
+    rig.stop().await;
+    used.insert("publish-events".to_owned(), rig.calls.iam_actions());
+
     let granted = Template::load(&template::default_path())
         .unwrap()
         .granted_actions()
@@ -327,4 +340,39 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "{function}: granted (left) vs used (right)"
         );
     }
+}
+
+/// The publisher's statements name their resources: the stream reads the table's stream only,
+/// and PutEvents the stack's own bus only.
+#[test]
+fn the_publisher_reads_only_the_table_stream_and_puts_only_on_its_bus() {
+    let text = std::fs::read_to_string(template::default_path()).unwrap();
+    let root: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let statements =
+        &root["Resources"]["PublishEventsFunction"]["Properties"]["Policies"][0]["Statement"];
+    let mut by_action = BTreeMap::new();
+    for statement in statements.as_sequence().unwrap() {
+        assert_eq!(statement["Effect"], "Allow");
+        let resources = serde_json::to_value(&statement["Resource"]).unwrap();
+        for action in statement["Action"].as_sequence().unwrap() {
+            by_action.insert(action.as_str().unwrap().to_owned(), resources.clone());
+        }
+    }
+    let stream = json!([{"Fn::GetAtt": ["UsersTable", "StreamArn"]}]);
+    for action in [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    ] {
+        assert_eq!(by_action[action], stream, "{action}");
+    }
+    assert_eq!(
+        by_action["dynamodb:ListStreams"],
+        json!([{"Fn::Sub": "${UsersTable.Arn}/stream/*"}])
+    );
+    assert_eq!(
+        by_action["events:PutEvents"],
+        json!([{"Fn::GetAtt": ["EventBus", "Arn"]}])
+    );
+    assert_eq!(by_action.len(), 5, "{by_action:?}");
 }

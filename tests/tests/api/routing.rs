@@ -157,7 +157,7 @@ async fn the_spec_the_template_and_the_router_have_exactly_the_same_routes() {
 }
 
 #[test]
-fn every_function_crate_has_exactly_one_route_or_a_schedule_and_a_matching_binary() {
+fn every_function_crate_has_exactly_one_route_or_a_schedule_or_a_stream_and_a_matching_binary() {
     let crates = function_crates();
     assert!(crates.len() >= 9, "{crates:?}");
     let routes = template_routes();
@@ -166,6 +166,13 @@ fn every_function_crate_has_exactly_one_route_or_a_schedule_and_a_matching_binar
         .scheduled_functions()
         .unwrap();
     assert_eq!(scheduled, BTreeSet::from(["purge-deleted".to_owned()]));
+    let streamed = Template::load(&template::default_path())
+        .unwrap()
+        .stream_functions()
+        .unwrap();
+    assert_eq!(streamed, BTreeSet::from(["publish-events".to_owned()]));
+    // Functions invoked by a schedule or a stream have no route.
+    let scheduled: BTreeSet<String> = scheduled.union(&streamed).cloned().collect();
     for name in &crates {
         if scheduled.contains(name) {
             assert!(
