@@ -1,8 +1,10 @@
 //! `tenantryctl`: operator commands. `purge` runs the purge engine the scheduled function
 //! runs (or previews it with `--dry-run`), as of now or of a given moment, with a progress bar
 //! on stderr and a summary on the output. `signing-keys` makes and rotates the token signing
-//! key set (see `signing_keys`).
+//! key set (see `signing_keys`). `events replay` publishes a tenant's events again from its
+//! audit log (see `events`).
 
+pub mod events;
 pub mod signing_keys;
 
 use std::cell::RefCell;
@@ -36,6 +38,9 @@ pub enum Command {
     /// Make or rotate the token signing key set (TENANTRY_SIGNING_KEYS); prints the new set.
     #[command(subcommand)]
     SigningKeys(SigningKeysCommand),
+    /// Lifecycle events: publish a tenant's events again from its audit log.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
 }
 
 /// What a command did.
@@ -43,6 +48,7 @@ pub enum Command {
 pub enum Report {
     Purge(PurgeSummary),
     SigningKeys,
+    Events(events::ReplaySummary),
 }
 
 impl Report {
@@ -51,6 +57,7 @@ impl Report {
         match self {
             Report::Purge(summary) => exit_status(summary),
             Report::SigningKeys => 0,
+            Report::Events(summary) => u8::from(summary.failed.is_some()),
         }
     }
 
@@ -58,7 +65,7 @@ impl Report {
     pub fn into_purge(self) -> Option<PurgeSummary> {
         match self {
             Report::Purge(summary) => Some(summary),
-            Report::SigningKeys => None,
+            Report::SigningKeys | Report::Events(_) => None,
         }
     }
 }
@@ -119,6 +126,7 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Report, String> {
         Command::SigningKeys(command) => {
             signing_keys::run(&command, out).map(|()| Report::SigningKeys)
         }
+        Command::Events(command) => events::run(&command, out).await.map(Report::Events),
     }
 }
 

@@ -3,9 +3,11 @@
 //! tenantryctl signing-keys new --kid KID [--from FILE] [--standby | --keep-private]
 //! tenantryctl signing-keys activate --kid KID --from FILE [--keep-private]
 //! tenantryctl signing-keys retire --kid KID --from FILE
+//! tenantryctl events replay --table NAME --tenant ID --stack NAME --since RFC3339 [--until RFC3339]
+//!     [--type TYPE]... [--bus NAME] [--endpoint URL] [--eventbridge-endpoint URL] [--region REGION]
 //!
-//! Exits 0 when no user failed, 1 when some did or the table could not be read, 2 on bad
-//! arguments.
+//! Exits 0 when no user (no event) failed, 1 when some did or the table could not be read, 2 on
+//! bad arguments.
 
 use std::process::ExitCode;
 

@@ -243,6 +243,45 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
+    /// One page of a tenant's audit events committed at or after `from` and before `to` (times
+    /// as the table stores them), oldest first, `limit` at most, after the event whose sort key
+    /// is `after`. An audit sort key is `<time>#<id>`, so `SK BETWEEN from AND to` takes every
+    /// event at `from` and none at `to`.
+    pub async fn audit_between(
+        &self,
+        tenant_id: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page<AuditItem>, StoreError> {
+        let start = after.map(|sk| keys::audit_key(&keys::audit_pk(tenant_id), sk));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(classify)?;
+        let items: Vec<AuditItem> = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        let next_after = out
+            .last_evaluated_key
+            .and_then(|key| key.get("SK").and_then(|v| v.as_s().ok()).cloned());
+        Ok(Page { items, next_after })
+    }
+
     /// A tenant's whole audit log, newest first.
     pub async fn list_audit(&self, tenant_id: &str) -> Result<Vec<AuditItem>, StoreError> {
         let mut events = Vec::new();
