@@ -253,6 +253,26 @@ impl Subscriber {
     }
 }
 
+/// The local publisher of a stack's table (created `with_events`) writing only the events file
+/// `path`, as `make dev` does.
+pub async fn file_publisher(stack: &Stack, path: &std::path::Path) -> StreamPublisher {
+    let template = Template::load(&template::default_path()).unwrap();
+    let settings = StreamSettings {
+        table: stack.store.table().to_owned(),
+        region: "us-east-1".into(),
+        endpoint: crate::endpoint(),
+        filters: template.stream_filters("publish-events").unwrap(),
+        source: "urn:tenantry:local".into(),
+        checkpoint: None,
+        failure_log: None,
+        max_deliveries: 3,
+        idle: Duration::from_millis(250),
+    };
+    StreamPublisher::start(settings, Arc::new(JsonlBus::new(path)))
+        .await
+        .unwrap()
+}
+
 /// Every audit event of these tenants, oldest first per tenant.
 pub async fn audit_log(stack: &Stack, tenants: &[&str]) -> Vec<AuditItem> {
     let mut all = Vec::new();

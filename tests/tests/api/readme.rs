@@ -77,7 +77,9 @@ async fn readme_quickstart_runs_as_written() {
         let found = Command::new(tool).arg("--version").output().is_ok();
         assert!(found, "{tool} is not installed: `make test` installs it");
     }
-    let stack = Stack::new().await;
+    let stack = Stack::with_events().await;
+    let events = std::env::temp_dir().join(format!("{}-events.jsonl", stack.store.table()));
+    let publisher = tenantry_tests::events::file_publisher(&stack, &events).await;
     let addr = tenantry_dev::spawn(
         Arc::clone(&stack.router),
         SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -86,17 +88,21 @@ async fn readme_quickstart_runs_as_written() {
     .unwrap();
     let (script, expected) = quickstart();
     assert!(expected.len() >= 20, "the session lost its expected lines");
+    let events_path = events.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .args(["-euo", "pipefail", "-c", &script])
             .env("API", format!("http://{addr}"))
             .env("ROOT_PASSWORD", ROOT_PASSWORD)
+            .env("EVENTS", &events_path)
             .stdin(Stdio::null())
             .output()
             .unwrap()
     })
     .await
     .unwrap();
+    publisher.stop().await.unwrap();
+    let _ = std::fs::remove_file(&events);
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
