@@ -394,7 +394,7 @@ impl Stack {
         Stack::build(&endpoint(), 3, true).await
     }
 
-    async fn build(endpoint: &str, max_attempts: u32, stream: bool) -> Stack {
+    pub(crate) async fn build(endpoint: &str, max_attempts: u32, stream: bool) -> Stack {
         let table = format!(
             "t{}-{}",
             TABLES.fetch_add(1, Ordering::Relaxed),

@@ -7,7 +7,7 @@
 //! The operations are seeded (each client draws from its own generator), so a run is
 //! reproducible up to the interleaving, which is real concurrency on DynamoDB Local.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +18,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use tokio::sync::Mutex;
 
+use crate::events::EventsRig;
 use crate::invariants::{self, TableDump};
 use crate::proxy::{ProxyStats, Schedule};
 use crate::{Answer, PASSWORD, Request, Stack};
@@ -36,6 +37,9 @@ pub struct RaceConfig {
     pub round_size: u64,
     /// Answer DynamoDB's faults through the fault proxy on this schedule.
     pub faults: Option<Schedule>,
+    /// Publish the table's stream to an EventBridge bus (moto's) during the run, and check at
+    /// the end that the events delivered through a rule to a queue are the audit events.
+    pub events: bool,
 }
 
 impl RaceConfig {
@@ -49,6 +53,7 @@ impl RaceConfig {
             duration: None,
             round_size: 250,
             faults: None,
+            events: false,
         }
     }
 }
@@ -167,8 +172,14 @@ pub async fn run(config: &RaceConfig) -> RaceReport {
     // Always through the proxy (faults or none): it counts the commits DynamoDB Local made,
     // answered or not.
     let schedule = config.faults.clone().unwrap_or(Schedule::none(config.seed));
-    let (stack, proxy) = Stack::with_faults(Some(schedule)).await;
-    let proxy = proxy.expect("a proxy");
+    let proxy = crate::proxy::FaultProxy::start(&crate::endpoint(), schedule).await;
+    proxy.set_enabled(false);
+    let stack = Stack::build(&proxy.endpoint(), 3, config.events).await;
+    // The publisher reads DynamoDB Local's stream directly, not through the proxy.
+    let mut rig = match config.events {
+        true => Some(EventsRig::start(&stack).await),
+        false => None,
+    };
     let world = Arc::new(setup(stack, config).await);
     proxy.set_enabled(true);
 
@@ -227,6 +238,11 @@ pub async fn run(config: &RaceConfig) -> RaceReport {
         proxy.set_enabled(true);
     }
     report.elapsed = started.elapsed();
+    if let Some(rig) = rig.as_mut() {
+        let dump = TableDump::read(&world.stack.store).await;
+        report.violations.extend(check_events(rig, &dump).await);
+        rig.stop().await;
+    }
     report.faults = config.faults.is_some().then(|| proxy.stats());
     report.rounds = round;
     report.operations = world.next_op.load(Ordering::Relaxed).min(config.operations);
@@ -252,6 +268,48 @@ pub async fn run(config: &RaceConfig) -> RaceReport {
         }
     }
     report
+}
+
+/// The events delivered are the audit events: none missing, none unknown, a duplicate only
+/// with the same body, and for each subject the versions in the order of first arrival.
+async fn check_events(rig: &mut EventsRig, dump: &TableDump) -> Vec<String> {
+    let ids: BTreeSet<String> = dump.audit.iter().map(|a| a.id.clone()).collect();
+    let mut violations = Vec::new();
+    let missing = rig.subscriber.receive(&ids, Duration::from_secs(60)).await;
+    if !missing.is_empty() {
+        violations.push(format!(
+            "{} audit events never published: {missing:?}",
+            missing.len()
+        ));
+    }
+    // Whatever else is on its way.
+    while rig.subscriber.receive_once().await > 0 {}
+    let mut first: HashMap<String, &serde_json::Value> = HashMap::new();
+    let mut last_version: HashMap<String, u64> = HashMap::new();
+    for delivered in &rig.subscriber.delivered {
+        let event = &delivered.event;
+        if !ids.contains(&event.id) {
+            violations.push(format!("an event of no audit event: {}", delivered.detail));
+        }
+        if let Some(seen) = first.get(&event.id) {
+            if **seen != delivered.detail {
+                violations.push(format!(
+                    "event {} arrived twice, different: {seen} / {}",
+                    event.id, delivered.detail
+                ));
+            }
+            continue;
+        }
+        first.insert(event.id.clone(), &delivered.detail);
+        let version = event.data["version"].as_u64().unwrap_or(0);
+        let key = format!("{}/{}", event.tenantid, event.subject);
+        if let Some(before) = last_version.insert(key.clone(), version)
+            && before >= version
+        {
+            violations.push(format!("{key}: version {version} arrived after {before}"));
+        }
+    }
+    violations
 }
 
 async fn setup(stack: Stack, config: &RaceConfig) -> World {

@@ -22,9 +22,11 @@ async fn quick_race_keeps_every_invariant() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn quick_race_through_injected_faults_keeps_every_invariant() {
+async fn quick_race_through_injected_faults_keeps_every_invariant_and_publishes_every_commit() {
     let config = RaceConfig {
         faults: Some(Schedule::chaos(11)),
+        // Every committed change published, through EventBridge, to a subscriber's queue.
+        events: true,
         ..RaceConfig::quick(11)
     };
     let report = run(&config).await;
