@@ -253,6 +253,73 @@ impl Subscriber {
     }
 }
 
+/// Counts the PutEvents requests sent and not answered yet.
+#[derive(Debug, Default, Clone)]
+pub struct InFlight(pub Arc<std::sync::atomic::AtomicI64>);
+
+impl InFlight {
+    pub fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Intercept for InFlight {
+    fn name(&self) -> &'static str {
+        "InFlight"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _: &aws_sdk_eventbridge::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _: &aws_sdk_eventbridge::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A local publisher of a stack's table (created `with_events`) putting on `bus_name`, keeping
+/// its position in `checkpoint`, its PutEvents counted by `in_flight`.
+pub async fn publisher_to(
+    stack: &Stack,
+    bus_name: &str,
+    checkpoint: &std::path::Path,
+    in_flight: InFlight,
+) -> StreamPublisher {
+    let sdk = tenantry_store::sdk_config("us-east-1", Some(&eventbridge_endpoint()), 1).await;
+    let client = aws_sdk_eventbridge::Client::from_conf(
+        aws_sdk_eventbridge::config::Builder::from(&sdk)
+            .interceptor(in_flight)
+            .build(),
+    );
+    let template = Template::load(&template::default_path()).unwrap();
+    let settings = StreamSettings {
+        table: stack.store.table().to_owned(),
+        region: "us-east-1".into(),
+        endpoint: crate::endpoint(),
+        filters: template.stream_filters("publish-events").unwrap(),
+        source: "urn:tenantry:test".into(),
+        checkpoint: Some(checkpoint.to_owned()),
+        failure_log: None,
+        max_deliveries: 3,
+        idle: Duration::from_millis(20),
+    };
+    StreamPublisher::start(settings, Arc::new(EventBridgeBus::new(client, bus_name)))
+        .await
+        .unwrap()
+}
+
 /// The local publisher of a stack's table (created `with_events`) writing only the events file
 /// `path`, as `make dev` does.
 pub async fn file_publisher(stack: &Stack, path: &std::path::Path) -> StreamPublisher {

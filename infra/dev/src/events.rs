@@ -126,6 +126,12 @@ impl StreamPublisher {
             .is_ok_and(|r| r.is_ok())
     }
 
+    /// Stops at once, wherever it is (a crash, for the tests): a put may be in flight, and the
+    /// checkpoint not written yet.
+    pub fn kill(self) {
+        self.task.abort();
+    }
+
     /// Stops after the batch in hand, and says how it ended.
     pub async fn stop(self) -> Result<StreamProgress, String> {
         let _ = self.stop.send(true);

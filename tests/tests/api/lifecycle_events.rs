@@ -8,7 +8,9 @@ use rand::Rng;
 use serde_json::{Value, json};
 use tenantry_accounts::{AuditAction, PurgeRun, Purger};
 use tenantry_store::AuditItem;
-use tenantry_tests::events::{EventsRig, RefuseEntries, audit_log};
+use tenantry_tests::events::{
+    EventsRig, InFlight, RefuseEntries, Subscriber, audit_log, publisher_to,
+};
 use tenantry_tests::{PASSWORD, ROOT_PASSWORD, Request, Stack, backdate_purge};
 
 /// Every audited action once (and delete twice), on tenant `acme` and the platform. Returns
@@ -481,4 +483,78 @@ async fn a_restore_racing_the_purge_publishes_exactly_the_side_that_won() {
     }
     println!("restore vs purge, 30 rounds, with events: restored {restores}, purged {purges}");
     assert!(restores > 0 && purges > 0, "the race went one way only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_publisher_killed_at_fifty_points_loses_nothing_when_it_starts_again() {
+    let stack = std::sync::Arc::new(Stack::with_events().await);
+    let mut subscriber = Subscriber::start(stack.store.table()).await;
+    let checkpoint = std::env::temp_dir().join(format!("{}.checkpoint.json", stack.store.table()));
+    // Changes keep coming while the publisher is killed and started again.
+    let writer = {
+        let stack = std::sync::Arc::clone(&stack);
+        tokio::spawn(async move {
+            let (_, owner) = stack.tenant("acme").await;
+            for i in 0..60 {
+                let (id, _) = stack.user("acme", &owner, &format!("user{i}"), "user").await;
+                if i % 2 == 0 {
+                    assert!(stack.delete("acme", &id, &owner).await.status.is_success());
+                }
+            }
+        })
+    };
+    let mut rng = rand::rng();
+    let mut mid_put = 0;
+    for kill in 0..50 {
+        let in_flight = InFlight::default();
+        let publisher =
+            publisher_to(&stack, &subscriber.bus_name, &checkpoint, in_flight.clone()).await;
+        if kill % 2 == 0 {
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..120))).await;
+        } else {
+            // Right while a PutEvents is on its way.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+            while in_flight.now() == 0 && tokio::time::Instant::now() < deadline {
+                tokio::task::yield_now().await;
+            }
+        }
+        if in_flight.now() > 0 {
+            mid_put += 1;
+        }
+        publisher.kill();
+    }
+    writer.await.unwrap();
+    let publisher = publisher_to(
+        &stack,
+        &subscriber.bus_name,
+        &checkpoint,
+        InFlight::default(),
+    )
+    .await;
+    let audits = audit_log(&stack, &["platform", "acme"]).await;
+    let ids: BTreeSet<String> = audits.iter().map(|a| a.id.clone()).collect();
+    assert_eq!(ids.len(), 2 + 60 + 30);
+    let missing = subscriber.receive(&ids, Duration::from_secs(60)).await;
+    publisher.stop().await.unwrap();
+    let _ = std::fs::remove_file(&checkpoint);
+    assert!(missing.is_empty(), "lost to the kills: {missing:?}");
+    while subscriber.receive_once().await > 0 {}
+    let mut first: BTreeMap<&str, &Value> = BTreeMap::new();
+    let mut duplicates = 0;
+    for d in &subscriber.delivered {
+        match first.get(d.event.id.as_str()) {
+            Some(body) => {
+                assert_eq!(*body, &d.detail, "a redelivery with another body");
+                duplicates += 1;
+            }
+            None => {
+                first.insert(&d.event.id, &d.detail);
+            }
+        }
+    }
+    println!(
+        "50 kills, {mid_put} with a PutEvents in flight: {} events, {duplicates} delivered again",
+        ids.len()
+    );
+    assert!(mid_put > 0, "no kill landed while a put was in flight");
 }
