@@ -496,7 +496,9 @@ async fn a_publisher_killed_at_fifty_points_loses_nothing_when_it_starts_again()
         tokio::spawn(async move {
             let (_, owner) = stack.tenant("acme").await;
             for i in 0..60 {
-                let (id, _) = stack.user("acme", &owner, &format!("user{i}"), "user").await;
+                let (id, _) = stack
+                    .user("acme", &owner, &format!("user{i}"), "user")
+                    .await;
                 if i % 2 == 0 {
                     assert!(stack.delete("acme", &id, &owner).await.status.is_success());
                 }
