@@ -98,18 +98,7 @@ impl EventsRig {
             Arc::new(EventBridgeBus::new(events, &name)),
             Arc::new(JsonlBus::new(&file)),
         ]));
-        let template = Template::load(&template::default_path()).unwrap();
-        let settings = StreamSettings {
-            table: name.clone(),
-            region: "us-east-1".into(),
-            endpoint: crate::endpoint(),
-            filters: template.stream_filters("publish-events").unwrap(),
-            source: "urn:tenantry:test".into(),
-            checkpoint: None,
-            failure_log: Some(dir.join("events-failed.jsonl")),
-            max_deliveries: 3,
-            idle: Duration::from_millis(50),
-        };
+        let settings = stream_settings(&name, None, Some(dir.join("events-failed.jsonl")));
         let counter = calls.clone();
         let publisher = StreamPublisher::start_with(settings, bus, move |b| b.interceptor(counter))
             .await
@@ -303,41 +292,42 @@ pub async fn publisher_to(
             .interceptor(in_flight)
             .build(),
     );
-    let template = Template::load(&template::default_path()).unwrap();
-    let settings = StreamSettings {
-        table: stack.store.table().to_owned(),
-        region: "us-east-1".into(),
-        endpoint: crate::endpoint(),
-        filters: template.stream_filters("publish-events").unwrap(),
-        source: "urn:tenantry:test".into(),
-        checkpoint: Some(checkpoint.to_owned()),
-        failure_log: None,
-        max_deliveries: 3,
-        idle: Duration::from_millis(20),
-    };
+    let settings = stream_settings(stack.store.table(), Some(checkpoint.to_owned()), None);
     StreamPublisher::start(settings, Arc::new(EventBridgeBus::new(client, bus_name)))
         .await
         .unwrap()
 }
 
+/// A local publisher of a stack's table (created `with_events`) putting on `bus`.
+pub async fn publisher_with(stack: &Stack, bus: Arc<dyn Bus>) -> StreamPublisher {
+    let settings = stream_settings(stack.store.table(), None, None);
+    StreamPublisher::start(settings, bus).await.unwrap()
+}
+
 /// The local publisher of a stack's table (created `with_events`) writing only the events file
 /// `path`, as `make dev` does.
 pub async fn file_publisher(stack: &Stack, path: &std::path::Path) -> StreamPublisher {
+    publisher_with(stack, Arc::new(JsonlBus::new(path))).await
+}
+
+/// The local publisher's settings for a test table: the template's filter, a short idle.
+fn stream_settings(
+    table: &str,
+    checkpoint: Option<PathBuf>,
+    failure_log: Option<PathBuf>,
+) -> StreamSettings {
     let template = Template::load(&template::default_path()).unwrap();
-    let settings = StreamSettings {
-        table: stack.store.table().to_owned(),
+    StreamSettings {
+        table: table.to_owned(),
         region: "us-east-1".into(),
         endpoint: crate::endpoint(),
         filters: template.stream_filters("publish-events").unwrap(),
-        source: "urn:tenantry:local".into(),
-        checkpoint: None,
-        failure_log: None,
+        source: "urn:tenantry:test".into(),
+        checkpoint,
+        failure_log,
         max_deliveries: 3,
-        idle: Duration::from_millis(250),
-    };
-    StreamPublisher::start(settings, Arc::new(JsonlBus::new(path)))
-        .await
-        .unwrap()
+        idle: Duration::from_millis(20),
+    }
 }
 
 /// Every audit event of these tenants, oldest first per tenant.

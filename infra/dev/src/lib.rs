@@ -5,6 +5,7 @@
 pub mod events;
 pub mod router;
 pub mod template;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

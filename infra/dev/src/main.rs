@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use base64::Engine;
+use tenantry_dev::webhook::WebhookBus;
 use tenantry_dev::{Router, events, template};
 use tenantry_events::{Bus, EVENT_SOURCE_PREFIX, EventBridgeBus, Fanout, JsonlBus};
 use tenantry_http::{App, Config, SigningKeys};
@@ -89,9 +90,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The local publisher: the table's stream, published to `.tenantry/events.jsonl`, and to
+/// The local publisher: the table's stream, published to `.tenantry/events.jsonl`, to
 /// EventBridge when `EVENTBRIDGE_ENDPOINT` names one (bus `EVENT_BUS_NAME`, default
-/// `tenantry-events`).
+/// `tenantry-events`), and to a webhook when `TENANTRY_EVENTS_WEBHOOK` names one.
 async fn start_events(
     store: &tenantry_store::Store,
     config: &Config,
@@ -115,6 +116,13 @@ async fn start_events(
             EventBridgeBus::connect(&config.store.region, Some(&endpoint), &bus_name).await,
         ));
         to.push(format!("EventBridge bus {bus_name} on {endpoint}"));
+    }
+    if let Some(url) = var("TENANTRY_EVENTS_WEBHOOK") {
+        buses.push(Arc::new(WebhookBus::new(
+            &url,
+            std::time::Duration::from_secs(5),
+        )?));
+        to.push(format!("POST {url}"));
     }
     let settings = events::StreamSettings {
         table: config.store.table.clone(),

@@ -560,3 +560,105 @@ async fn a_publisher_killed_at_fifty_points_loses_nothing_when_it_starts_again()
     );
     assert!(mid_put > 0, "no kill landed while a put was in flight");
 }
+
+/// A local service that records the CloudEvents POSTed to it, answering 503 to the first one.
+async fn webhook_receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+) {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::{Bytes, Incoming};
+    let received: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>> = Default::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/tenantry", listener.local_addr().unwrap());
+    let store = std::sync::Arc::clone(&received);
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (store, calls) = (std::sync::Arc::clone(&store), std::sync::Arc::clone(&calls));
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                    let (store, calls) =
+                        (std::sync::Arc::clone(&store), std::sync::Arc::clone(&calls));
+                    async move {
+                        let kind = req.headers()["content-type"].to_str().unwrap().to_owned();
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                        let status = if first {
+                            503
+                        } else {
+                            store
+                                .lock()
+                                .unwrap()
+                                .push((kind, serde_json::from_slice(&body).unwrap()));
+                            204
+                        };
+                        Ok::<_, std::convert::Infallible>(
+                            hyper::Response::builder()
+                                .status(status)
+                                .body(Full::new(Bytes::new()))
+                                .unwrap(),
+                        )
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_gets_every_event_as_a_cloudevent_and_a_refused_post_is_made_again() {
+    let (url, received) = webhook_receiver().await;
+    assert!(
+        tenantry_dev::webhook::WebhookBus::new("https://example.com/hook", Duration::from_secs(1))
+            .is_err()
+    );
+    assert!(tenantry_dev::webhook::WebhookBus::new("not a url", Duration::from_secs(1)).is_err());
+    let stack = Stack::with_events().await;
+    let bus = tenantry_dev::webhook::WebhookBus::new(&url, Duration::from_secs(5)).unwrap();
+    let publisher = tenantry_tests::events::publisher_with(&stack, std::sync::Arc::new(bus)).await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (ben, _) = stack.user("acme", &owner, "ben", "user").await;
+    assert!(stack.delete("acme", &ben, &owner).await.status.is_success());
+    let ids: BTreeSet<String> = audit_log(&stack, &["platform", "acme"])
+        .await
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let all_there = publisher
+        .wait_for(Duration::from_secs(30), |p| {
+            p.published as usize >= ids.len()
+        })
+        .await;
+    publisher.stop().await.unwrap();
+    assert!(all_there);
+    let received = received.lock().unwrap().clone();
+    let got: BTreeSet<String> = received
+        .iter()
+        .map(|(_, e)| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, ids, "the refused first POST was made again");
+    assert!(
+        received
+            .iter()
+            .all(|(kind, e)| kind == "application/cloudevents+json" && e["specversion"] == "1.0")
+    );
+    let types: Vec<&str> = received
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "tenantry.user.created",
+            "tenantry.tenant.created",
+            "tenantry.user.created",
+            "tenantry.user.deleted"
+        ]
+    );
+}
