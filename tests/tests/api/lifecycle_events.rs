@@ -144,6 +144,16 @@ async fn every_audited_action_publishes_its_event_with_its_type_subject_and_data
         .filter_map(AuditAction::event_type)
         .collect();
     assert_eq!(published, every_type, "the story covers every event type");
+    let schemas: BTreeSet<String> =
+        std::fs::read_dir(format!("{}/../infra/events", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+    let expected: BTreeSet<String> = every_type.iter().map(|t| format!("{t}.json")).collect();
+    assert_eq!(
+        schemas, expected,
+        "infra/events has one schema per event type, and no other file"
+    );
 
     let by_id: BTreeMap<&str, &AuditItem> = audits.iter().map(|a| (a.id.as_str(), a)).collect();
     for delivered in &rig.subscriber.delivered {
