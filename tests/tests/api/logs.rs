@@ -1,11 +1,10 @@
 //! The logs: a whole scenario through the real handlers (and the scheduled purge) logged at
 //! `TRACE` by the subscriber every function installs. Every line is JSON; every line logged
 //! inside a request names that request's id, tenant, actor and action; no line holds a
-//! password, a password hash, a token, the private signing key or a bearer header.
+//! password, a password hash, a token, the private signing key or a bearer header (the
+//! checks on every line: `log_lines.rs`).
 
 use std::collections::BTreeSet;
-use std::ops::Range;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,41 +15,12 @@ use tenantry_accounts::{PURGE_ACTOR, Principal, Purger};
 use tenantry_store::UserKey;
 use tenantry_tests::{ROOT_PASSWORD, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack};
 
-/// Everything the subscriber wrote, shared with the test.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+use crate::log_lines::{
+    Capture, Expected, assert_each_line_names_its_request, assert_no_line_holds_a_secret, keys_of,
+    parse_every_line, readme_line,
+};
 
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).expect("the log is UTF-8")
-    }
-    fn lines(&self) -> Vec<String> {
-        self.text().lines().map(str::to_owned).collect()
-    }
-    fn count(&self) -> usize {
-        self.lines().len()
-    }
-}
-
-/// What the lines of one request must say.
-struct Expected {
-    request_id: String,
-    action: &'static str,
-    tenant: Option<String>,
-    actor: Option<String>,
-    lines: Range<usize>,
-}
-
+/// The scenario's stack, what it logged, and what each request must have logged.
 struct Scenario {
     stack: Stack,
     capture: Capture,
@@ -180,64 +150,9 @@ impl Scenario {
     }
 }
 
-/// The keys of a JSON object, in the order written.
-fn keys_of(line: &str) -> Vec<String> {
-    struct Keys(Vec<String>);
-    impl<'de> serde::Deserialize<'de> for Keys {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
-            struct Visitor;
-            impl<'de> serde::de::Visitor<'de> for Visitor {
-                type Value = Keys;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("an object")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut map: A,
-                ) -> Result<Keys, A::Error> {
-                    let mut keys = Vec::new();
-                    while let Some((key, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
-                        keys.push(key);
-                    }
-                    Ok(Keys(keys))
-                }
-            }
-            d.deserialize_map(Visitor)
-        }
-    }
-    serde_json::from_str::<Keys>(line).unwrap().0
-}
-
-/// The example line of the "Logs" section of docs/operations.md.
-fn readme_line() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/operations.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    let logs = &readme[readme
-        .find("\n## Logs\n")
-        .expect("docs/operations.md has a Logs section")..];
-    let (_, block) = logs.split_once("```json\n").expect("a json block");
-    block.split_once("\n```").unwrap().0.to_owned()
-}
-
 fn now_ms() -> u64 {
     let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     u64::try_from(since.as_millis()).unwrap()
-}
-
-/// The forms a secret could take in a line: as is, JSON-escaped, Debug-escaped, and for a
-/// password hash its salt and its digest alone.
-fn forms(secret: &str) -> Vec<String> {
-    let json = serde_json::to_string(secret).unwrap();
-    let debug = format!("{secret:?}");
-    let mut forms = vec![
-        secret.to_owned(),
-        json[1..json.len() - 1].to_owned(),
-        debug[1..debug.len() - 1].to_owned(),
-    ];
-    if secret.starts_with("$argon2") {
-        forms.extend(secret.rsplit('$').take(2).map(str::to_owned));
-    }
-    forms
 }
 
 // The test's future (and so every request, use case, store and SDK call it awaits) is polled
@@ -709,41 +624,10 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     // (a) Every line is one JSON object with the keys of the format.
     let lines = capture.lines();
     assert!(lines.len() > 100, "only {} lines", lines.len());
-    let parsed: Vec<Value> = lines
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect();
-    for line in &parsed {
-        for key in ["timestamp", "level", "target", "message"]
-            .into_iter()
-            .chain(tenantry_http::log::CONTEXT_KEYS)
-        {
-            assert!(line.get(key).is_some(), "no {key}: {line}");
-        }
-        let timestamp = line["timestamp"].as_str().unwrap();
-        let format = time::format_description::well_known::Rfc3339;
-        assert!(
-            time::OffsetDateTime::parse(timestamp, &format).is_ok(),
-            "{line}"
-        );
-    }
+    let parsed = parse_every_line(&lines);
 
     // (b) Every line of a request names that request.
-    for expected in &s.expected {
-        let mine = &parsed[expected.lines.clone()];
-        assert!(!mine.is_empty(), "{} logged nothing", expected.request_id);
-        for line in mine {
-            assert_eq!(line["request_id"], expected.request_id.as_str(), "{line}");
-            assert_eq!(line["action"], expected.action, "{line}");
-            assert_eq!(line["tenant"], json!(expected.tenant), "{line}");
-            assert_eq!(line["actor"], json!(expected.actor), "{line}");
-        }
-        let last = mine.last().unwrap();
-        assert!(
-            ["handled", "refused", "failed"].contains(&last["message"].as_str().unwrap()),
-            "{last}"
-        );
-    }
+    assert_each_line_names_its_request(&s.expected, &parsed);
     // The scheduled purge: its request id, its actor and action on every line; the user's
     // tenant on the lines about Erin.
     let purge = &parsed[purge_lines];
@@ -839,12 +723,5 @@ async fn every_line_is_json_with_its_request_context_and_no_secret() {
     let mut everything = lines.clone();
     everything.push(summary_line.to_string());
     assert!(s.secrets.len() >= 20, "{} secrets", s.secrets.len());
-    for secret in &s.secrets {
-        for form in forms(secret) {
-            let form = form.to_lowercase();
-            if let Some(line) = everything.iter().find(|l| l.to_lowercase().contains(&form)) {
-                panic!("a log line holds {form:?}: {line}");
-            }
-        }
-    }
+    assert_no_line_holds_a_secret(&s.secrets, &everything);
 }

@@ -15,6 +15,7 @@ mod jwks;
 mod lifecycle_events;
 mod listing;
 mod lockout;
+mod log_lines;
 mod logs;
 mod mass_assignment;
 mod matrix;
