@@ -21,6 +21,7 @@ mod args;
 mod cold_start;
 mod events;
 mod floor;
+mod lifecycle_events;
 mod processes;
 mod report;
 mod scale;
@@ -51,6 +52,9 @@ const TENANT: &str = "bench";
 const WARM_UP: usize = 20;
 const LIST_LIMIT: usize = 50;
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// Audit events the local publisher drains at once, and changes whose lag is timed one by one.
+const EVENT_BACKLOG: usize = 2_000;
+const EVENT_SAMPLES: usize = 100;
 
 struct Results {
     cold: Vec<(Subject, Cold)>,
@@ -64,6 +68,7 @@ struct Results {
     scale: Vec<(usize, Vec<Duration>)>,
     clients: (Vec<Duration>, Vec<Duration>),
     purge: purge_bench::Figures,
+    events: lifecycle_events::EventsFigures,
     sizes: Vec<(String, u64, u64)>,
 }
 
@@ -85,6 +90,8 @@ pub async fn run(args: Args) -> ExitCode {
         ..purge_bench::Config::default()
     })
     .await;
+    println!("lifecycle events: a backlog of {EVENT_BACKLOG}, then {EVENT_SAMPLES} one at a time");
+    let events = lifecycle_events::measure(EVENT_BACKLOG, EVENT_SAMPLES).await;
     let sizes = bench
         .args
         .sizes
@@ -102,6 +109,7 @@ pub async fn run(args: Args) -> ExitCode {
         scale,
         clients,
         purge,
+        events,
         sizes,
     };
     let report = report::report(&bench.args, &results);
