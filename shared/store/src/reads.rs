@@ -213,27 +213,13 @@ impl Store {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Page<AuditItem>, StoreError> {
-        let start = after.map(|sk| keys::audit_key(&keys::audit_pk(tenant_id), sk));
         // One more than asked, to know whether a next page exists.
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
+        let query = self
+            .audit_query(tenant_id, after)
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
             .scan_index_forward(false)
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(classify)?;
-        let mut items: Vec<AuditItem> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX));
+        let (mut items, _) = audit_items(query).await?;
         let next_after = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|e| e.sk.clone())
@@ -255,31 +241,30 @@ impl Store {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Page<AuditItem>, StoreError> {
+        let query = self
+            .audit_query(tenant_id, after)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        let (items, next_after) = audit_items(query).await?;
+        Ok(Page { items, next_after })
+    }
+
+    /// A query of a tenant's audit partition (`:pk`), strongly consistent, after the event
+    /// whose sort key is `after`; the caller adds the key condition and the limit.
+    fn audit_query(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let start = after.map(|sk| keys::audit_key(&keys::audit_pk(tenant_id), sk));
-        let out = self
-            .client
+        self.client
             .query()
             .table_name(&self.table)
             .consistent_read(true)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s(keys::audit_pk(tenant_id)))
-            .expression_attribute_values(":from", s(from))
-            .expression_attribute_values(":to", s(to))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(classify)?;
-        let items: Vec<AuditItem> = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        let next_after = out
-            .last_evaluated_key
-            .and_then(|key| key.get("SK").and_then(|v| v.as_s().ok()).cloned());
-        Ok(Page { items, next_after })
     }
 
     /// A tenant's whole audit log, newest first.
@@ -379,4 +364,21 @@ impl Store {
             pick(&counter).map(from_item).transpose()?,
         ))
     }
+}
+
+/// The audit events a query answers, and the sort key DynamoDB would go on after.
+async fn audit_items(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<(Vec<AuditItem>, Option<String>), StoreError> {
+    let out = query.send().await.map_err(classify)?;
+    let items = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    let next = out
+        .last_evaluated_key
+        .and_then(|key| key.get("SK").and_then(|v| v.as_s().ok()).cloned());
+    Ok((items, next))
 }
