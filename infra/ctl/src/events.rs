@@ -12,10 +12,9 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tenantry_accounts::{AuditAction, format_time};
 use tenantry_events::{CloudEvent, EVENT_SOURCE_PREFIX, EventBridgeBus, Incoming, Publisher};
-use tenantry_store::{Store, StoreConfig};
 use time::OffsetDateTime;
 
-use crate::{parse_as_of, parse_endpoint};
+use crate::{TableArgs, parse_as_of, parse_endpoint};
 
 /// Audit events read per page.
 const PAGE: usize = 100;
@@ -28,15 +27,8 @@ pub enum EventsCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
-    /// The DynamoDB table.
-    #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
-    pub table: String,
-    /// DynamoDB endpoint override, e.g. http://127.0.0.1:8000 for DynamoDB Local.
-    #[arg(long, value_name = "URL", value_parser = parse_endpoint)]
-    pub endpoint: Option<String>,
-    /// The AWS region.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// The tenant whose events to publish.
     #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub tenant: String,
@@ -111,19 +103,13 @@ async fn replay(args: &ReplayArgs, out: &mut impl Write) -> Result<ReplaySummary
             format_time(until)
         ));
     }
-    let store = Store::connect(&StoreConfig {
-        table: args.table.clone(),
-        region: args.region.clone(),
-        endpoint: args.endpoint.clone(),
-        max_attempts: 3,
-    })
-    .await;
+    let store = args.table.connect().await;
     let bus_name = args
         .bus
         .clone()
         .unwrap_or_else(|| format!("{}-events", args.stack));
     let bus = EventBridgeBus::connect(
-        &args.region,
+        &args.table.region,
         args.eventbridge_endpoint.as_deref(),
         &bus_name,
     )
@@ -163,7 +149,7 @@ async fn replay(args: &ReplayArgs, out: &mut impl Write) -> Result<ReplaySummary
                     .join(" ");
                 format!(
                     "cannot read the audit log of {:?} in table {:?}: {error}",
-                    args.tenant, args.table
+                    args.tenant, args.table.name
                 )
             })?;
         let incoming: Vec<Incoming> = page

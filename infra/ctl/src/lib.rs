@@ -70,17 +70,36 @@ impl Report {
     }
 }
 
+/// Which table, where: the flags every command on a table takes.
 #[derive(Debug, Clone, Args)]
-pub struct PurgeArgs {
+pub struct TableArgs {
     /// The DynamoDB table.
-    #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
-    pub table: String,
+    #[arg(long = "table", value_name = "TABLE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub name: String,
     /// Endpoint override, e.g. http://127.0.0.1:8000 for DynamoDB Local.
     #[arg(long, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint: Option<String>,
     /// The AWS region.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+}
+
+impl TableArgs {
+    pub async fn connect(&self) -> Store {
+        Store::connect(&StoreConfig {
+            table: self.name.clone(),
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            max_attempts: 3,
+        })
+        .await
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PurgeArgs {
+    #[command(flatten)]
+    pub table: TableArgs,
     /// List the users that would be purged; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -136,13 +155,7 @@ pub fn exit_status(summary: &PurgeSummary) -> u8 {
 }
 
 async fn purge(args: &PurgeArgs, out: &mut impl Write) -> Result<PurgeSummary, String> {
-    let store = Store::connect(&StoreConfig {
-        table: args.table.clone(),
-        region: args.region.clone(),
-        endpoint: args.endpoint.clone(),
-        max_attempts: 3,
-    })
-    .await;
+    let store = args.table.connect().await;
     let purger = Purger::new(
         store,
         PurgeSettings {
@@ -221,9 +234,9 @@ async fn purge(args: &PurgeArgs, out: &mut impl Write) -> Result<PurgeSummary, S
 fn cannot_read(args: &PurgeArgs, error: &str) -> String {
     let place = format!(
         "table {:?} (region {}, endpoint {})",
-        args.table,
-        args.region,
-        args.endpoint.as_deref().unwrap_or("AWS")
+        args.table.name,
+        args.table.region,
+        args.table.endpoint.as_deref().unwrap_or("AWS")
     );
     if error.contains("ResourceNotFoundException") {
         format!("{place} does not exist")
@@ -253,7 +266,7 @@ fn write_summary(
         Stop::Deadline => "deadline".to_owned(),
     };
     let rows: [(&str, String); 12] = [
-        ("table", args.table.clone()),
+        ("table", args.table.name.clone()),
         ("as of", summary.as_of.clone()),
         (
             "mode",
@@ -309,9 +322,9 @@ mod tests {
     #[test]
     fn defaults() {
         let args = parse(&["purge", "--table", "tenantry"]).unwrap();
-        assert_eq!(args.table, "tenantry");
-        assert_eq!(args.region, "us-east-1");
-        assert_eq!(args.endpoint, None);
+        assert_eq!(args.table.name, "tenantry");
+        assert_eq!(args.table.region, "us-east-1");
+        assert_eq!(args.table.endpoint, None);
         assert!(!args.dry_run);
         assert_eq!(args.limit, None);
         assert_eq!(args.as_of, None);
@@ -337,9 +350,12 @@ mod tests {
             "256",
         ])
         .unwrap();
-        assert_eq!(args.table, "t1");
-        assert_eq!(args.endpoint.as_deref(), Some("http://127.0.0.1:8000"));
-        assert_eq!(args.region, "eu-west-1");
+        assert_eq!(args.table.name, "t1");
+        assert_eq!(
+            args.table.endpoint.as_deref(),
+            Some("http://127.0.0.1:8000")
+        );
+        assert_eq!(args.table.region, "eu-west-1");
         assert!(args.dry_run);
         assert_eq!(args.limit, Some(15));
         assert_eq!(args.concurrency, 256);
