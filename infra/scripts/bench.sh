@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: cold start, warm latency, scale, purge and size, measured side by side in one
-# run on a fresh in-memory DynamoDB Local; prints a table and writes BENCHMARKS.md.
+# run on a fresh in-memory DynamoDB Local (lifecycle events included); prints a table and writes BENCHMARKS.md.
 # Builds what it measures:
 #   - get-user, list-users, delete-user, restore-user and health as shipped (profile.release);
 #   - get-user as it was before each change, and as it would be with opt-level "z": cargo's
