@@ -48,29 +48,16 @@ impl Template {
     /// Every HttpApi event of every function, sorted.
     pub fn routes(&self) -> Result<Vec<RouteSpec>, String> {
         let mut routes = Vec::new();
-        for (name, function) in self.of_type("AWS::Serverless::Function") {
-            let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
-                .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
-            let events = function
-                .get("Properties")
-                .and_then(|p| p.get("Events"))
-                .and_then(Value::as_mapping)
-                .into_iter()
-                .flatten();
-            for (_, event) in events {
-                if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
-                    continue;
-                }
-                let method = str_at(event, &["Properties", "Method"])
-                    .ok_or_else(|| format!("{name}: HttpApi event without Method"))?;
-                let path = str_at(event, &["Properties", "Path"])
-                    .ok_or_else(|| format!("{name}: HttpApi event without Path"))?;
-                routes.push(RouteSpec {
-                    method: method.to_ascii_uppercase(),
-                    path: path.to_owned(),
-                    function: binary.to_owned(),
-                });
-            }
+        for (binary, event) in self.functions_on(&["HttpApi"])? {
+            let method = str_at(event, &["Properties", "Method"])
+                .ok_or_else(|| format!("{binary}: HttpApi event without Method"))?;
+            let path = str_at(event, &["Properties", "Path"])
+                .ok_or_else(|| format!("{binary}: HttpApi event without Path"))?;
+            routes.push(RouteSpec {
+                method: method.to_ascii_uppercase(),
+                path: path.to_owned(),
+                function: binary,
+            });
         }
         routes.sort();
         Ok(routes)
