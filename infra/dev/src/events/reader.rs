@@ -123,6 +123,9 @@ impl Reader {
         }
     }
 
+    /// An iterator of the shard at `kind`. Past the stream's 24 hours a checkpoint's sequence
+    /// number is trimmed away: the shard is then read from its oldest record, and what was
+    /// lost in between is in the audit log (`tenantryctl events replay`).
     async fn iterator(
         &self,
         shard_id: &str,
@@ -137,8 +140,30 @@ impl Reader {
             .shard_iterator_type(kind)
             .set_sequence_number(sequence.map(str::to_owned))
             .send()
-            .await
-            .map_err(|e| streams_error("GetShardIterator", e))?;
+            .await;
+        let answer = match answer {
+            Err(e)
+                if sequence.is_some()
+                    && e.as_service_error()
+                        .is_some_and(|s| s.is_trimmed_data_access_exception()) =>
+            {
+                tracing::warn!(
+                    shard_id,
+                    sequence,
+                    "the checkpoint is older than the stream keeps; reading from the oldest \
+                     record (tenantryctl events replay publishes what was missed)"
+                );
+                self.client
+                    .get_shard_iterator()
+                    .stream_arn(&self.stream_arn)
+                    .shard_id(shard_id)
+                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                    .send()
+                    .await
+            }
+            other => other,
+        }
+        .map_err(|e| streams_error("GetShardIterator", e))?;
         Ok(answer.shard_iterator().map(str::to_owned))
     }
 
