@@ -1,0 +1,321 @@
+//! Discovery (RFC 7644 §4, RFC 7643 §5-§7): what this service provider supports. Users only:
+//! there is no Group resource type, and no schema extension is declared.
+
+use serde_json::{Value, json};
+
+use crate::list::{MAX_COUNT, list_response};
+use crate::{RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA};
+
+fn url(base_url: &str, path: &str) -> String {
+    format!("{}/{path}", base_url.trim_end_matches('/'))
+}
+
+/// GET /ServiceProviderConfig. `base_url` is the SCIM root (`https://.../scim/v2`).
+pub fn service_provider_config(base_url: &str, documentation_uri: &str) -> Value {
+    json!({
+        "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
+        "documentationUri": documentation_uri,
+        "patch": {"supported": true},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": true, "maxResults": MAX_COUNT},
+        "changePassword": {"supported": true},
+        "sort": {"supported": false},
+        "etag": {"supported": true},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "A tenant's directory token, created by a tenant admin, sent as \
+                            an OAuth 2.0 bearer token: Authorization: Bearer <token>.",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "documentationUri": documentation_uri,
+            "primary": true,
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": url(base_url, "ServiceProviderConfig"),
+        },
+    })
+}
+
+/// GET /ResourceTypes: User alone.
+pub fn resource_types(base_url: &str) -> Value {
+    list_response(1, 1, vec![resource_type_user(base_url)])
+}
+
+/// GET /ResourceTypes/User.
+pub fn resource_type_user(base_url: &str) -> Value {
+    json!({
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "User Account",
+        "schema": USER_SCHEMA,
+        "meta": {
+            "resourceType": "ResourceType",
+            "location": url(base_url, "ResourceTypes/User"),
+        },
+    })
+}
+
+/// GET /Schemas: the core User schema alone.
+pub fn schemas(base_url: &str) -> Value {
+    list_response(1, 1, vec![schema_user(base_url)])
+}
+
+/// GET /Schemas/urn:ietf:params:scim:schemas:core:2.0:User, restricted to the attributes
+/// tenantry keeps. The others of RFC 7643 §4.1 (`nickName`, `title`, `phoneNumbers`, ...) and
+/// the enterprise extension are accepted on writes and dropped; they are never returned.
+pub fn schema_user(base_url: &str) -> Value {
+    json!({
+        "schemas": [SCHEMA_SCHEMA],
+        "id": USER_SCHEMA,
+        "name": "User",
+        "description": "User Account. Only the attributes listed here are kept; the other \
+                        attributes of the core User schema (nickName, profileUrl, title, \
+                        userType, preferredLanguage, locale, timezone, phoneNumbers, ims, \
+                        photos, addresses, entitlements, x509Certificates) and the enterprise \
+                        User extension are accepted and ignored. Groups are not supported.",
+        "attributes": [
+            string("userName", Required::Yes, CaseExact::No, Uniqueness::Server,
+                "Unique identifier for the User, used to sign in. REQUIRED, non-empty."),
+            complex("name", false, "The components of the user's name.", vec![
+                string("givenName", Required::No, CaseExact::No, Uniqueness::None,
+                    "The given (first) name of the User."),
+                string("familyName", Required::No, CaseExact::No, Uniqueness::None,
+                    "The family (last) name of the User."),
+            ]),
+            string("displayName", Required::No, CaseExact::No, Uniqueness::None,
+                "The name of the User, suitable for display to end-users."),
+            complex("emails", true, "The User's email address. One is kept: the primary \
+                one, else the work one, else the first.", vec![
+                string("value", Required::No, CaseExact::No, Uniqueness::None,
+                    "The email address."),
+                with_canonical(
+                    string("type", Required::No, CaseExact::No, Uniqueness::None,
+                        "The kind of address; returned as work."),
+                    &["work"],
+                ),
+                boolean("primary", "Whether this is the primary address; returned as true."),
+            ]),
+            boolean("active", "Whether the User may sign in. Defaults to true."),
+            string("externalId", Required::No, CaseExact::Yes, Uniqueness::None,
+                "The User's identifier in the provisioning client's directory."),
+            complex("roles", true, "The User's role in the tenant. One is kept: the primary \
+                one, else the first; none means user.", vec![
+                with_canonical(
+                    string("value", Required::No, CaseExact::No, Uniqueness::None,
+                        "The role: user or agent."),
+                    &["user", "agent"],
+                ),
+                boolean("primary", "Whether this is the primary role; returned as true."),
+            ]),
+            password(),
+        ],
+        "meta": {
+            "resourceType": "Schema",
+            "location": url(base_url, &format!("Schemas/{USER_SCHEMA}")),
+        },
+    })
+}
+
+enum Required {
+    Yes,
+    No,
+}
+
+enum CaseExact {
+    Yes,
+    No,
+}
+
+enum Uniqueness {
+    None,
+    Server,
+}
+
+/// A readWrite, returned-by-default, single-valued string (RFC 7643 §7).
+fn string(
+    name: &str,
+    required: Required,
+    case_exact: CaseExact,
+    uniqueness: Uniqueness,
+    description: &str,
+) -> Value {
+    json!({
+        "name": name,
+        "type": "string",
+        "multiValued": false,
+        "description": description,
+        "required": matches!(required, Required::Yes),
+        "caseExact": matches!(case_exact, CaseExact::Yes),
+        "mutability": "readWrite",
+        "returned": "default",
+        "uniqueness": match uniqueness {
+            Uniqueness::None => "none",
+            Uniqueness::Server => "server",
+        },
+    })
+}
+
+fn with_canonical(mut attribute: Value, values: &[&str]) -> Value {
+    if let Some(object) = attribute.as_object_mut() {
+        object.insert("canonicalValues".into(), json!(values));
+    }
+    attribute
+}
+
+fn boolean(name: &str, description: &str) -> Value {
+    json!({
+        "name": name,
+        "type": "boolean",
+        "multiValued": false,
+        "description": description,
+        "required": false,
+        "mutability": "readWrite",
+        "returned": "default",
+    })
+}
+
+fn complex(name: &str, multi_valued: bool, description: &str, subs: Vec<Value>) -> Value {
+    json!({
+        "name": name,
+        "type": "complex",
+        "multiValued": multi_valued,
+        "description": description,
+        "required": false,
+        "subAttributes": subs,
+        "mutability": "readWrite",
+        "returned": "default",
+        "uniqueness": "none",
+    })
+}
+
+fn password() -> Value {
+    json!({
+        "name": "password",
+        "type": "string",
+        "multiValued": false,
+        "description": "The User's password. Write-only: never returned.",
+        "required": false,
+        "caseExact": false,
+        "mutability": "writeOnly",
+        "returned": "never",
+        "uniqueness": "none",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attribute<'a>(schema: &'a Value, name: &str) -> &'a Value {
+        let attributes = schema["attributes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        attributes
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or(&Value::Null)
+    }
+
+    #[test]
+    fn the_service_provider_config_declares_what_is_supported() {
+        let config = service_provider_config("https://x.test/scim/v2/", "https://docs.test/scim");
+        assert_eq!(config["patch"]["supported"], true);
+        assert_eq!(
+            config["bulk"],
+            json!({"supported": false, "maxOperations": 0, "maxPayloadSize": 0})
+        );
+        assert_eq!(
+            config["filter"],
+            json!({"supported": true, "maxResults": 100})
+        );
+        assert_eq!(config["sort"]["supported"], false);
+        assert_eq!(config["etag"]["supported"], true);
+        assert_eq!(config["changePassword"]["supported"], true);
+        let scheme = &config["authenticationSchemes"][0];
+        assert_eq!(scheme["type"], "oauthbearertoken");
+        assert_eq!(scheme["primary"], true);
+        assert_eq!(
+            config["meta"]["location"],
+            "https://x.test/scim/v2/ServiceProviderConfig"
+        );
+    }
+
+    #[test]
+    fn resource_types_list_users_only() {
+        let types = resource_types("https://x.test/scim/v2");
+        assert_eq!(types["totalResults"], 1);
+        assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+        assert_eq!(types["Resources"][0]["schema"], USER_SCHEMA);
+        assert!(types["Resources"][0].get("schemaExtensions").is_none());
+    }
+
+    #[test]
+    fn the_user_schema_lists_exactly_the_kept_attributes() {
+        let schema = schema_user("https://x.test/scim/v2");
+        let names: Vec<&str> = schema["attributes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|a| a["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            names,
+            [
+                "userName",
+                "name",
+                "displayName",
+                "emails",
+                "active",
+                "externalId",
+                "roles",
+                "password"
+            ]
+        );
+        assert_eq!(
+            schema["meta"]["location"],
+            "https://x.test/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"
+        );
+    }
+
+    #[test]
+    fn attribute_characteristics_follow_rfc_7643() {
+        let schema = schema_user("https://x.test");
+        let user_name = attribute(&schema, "userName");
+        assert_eq!(user_name["required"], true);
+        assert_eq!(user_name["uniqueness"], "server");
+        assert_eq!(user_name["caseExact"], false);
+        assert_eq!(attribute(&schema, "externalId")["caseExact"], true);
+        let password = attribute(&schema, "password");
+        assert_eq!(password["mutability"], "writeOnly");
+        assert_eq!(password["returned"], "never");
+        assert_eq!(attribute(&schema, "emails")["multiValued"], true);
+        assert_eq!(attribute(&schema, "active")["type"], "boolean");
+        let role_value = &attribute(&schema, "roles")["subAttributes"][0];
+        assert_eq!(role_value["canonicalValues"], json!(["user", "agent"]));
+        for attribute in schema["attributes"].as_array().into_iter().flatten() {
+            for key in [
+                "type",
+                "multiValued",
+                "required",
+                "mutability",
+                "returned",
+                "description",
+            ] {
+                assert!(
+                    attribute.get(key).is_some(),
+                    "{} lacks {key}",
+                    attribute["name"]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_schemas_endpoint_is_a_list_of_one() {
+        let list = schemas("https://x.test");
+        assert_eq!(list["itemsPerPage"], 1);
+        assert_eq!(list["Resources"][0]["id"], USER_SCHEMA);
+    }
+}
