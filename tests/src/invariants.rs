@@ -13,11 +13,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use tenantry_accounts::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};
-use tenantry_policy::{Action, Actor, Member, Role, Target, decide};
+use tenantry_accounts::{DEFAULT_RETENTION_DAYS, DIRECTORY_ACTOR_PREFIX, PURGE_ACTOR};
+use tenantry_policy::{Action, Actor, ActorKind, Member, Role, Target, decide};
 use tenantry_store::{
-    AuditItem, ClaimItem, FailedLoginsItem, Item, SessionItem, Store, TenantItem, UserItem,
-    from_item,
+    AuditItem, ClaimItem, DirectoryTokenItem, FailedLoginsItem, Item, SessionItem, Store,
+    TenantItem, UserItem, from_item,
 };
 
 /// Everything on the table, by kind.
@@ -30,6 +30,7 @@ pub struct TableDump {
     pub audit: Vec<AuditItem>,
     pub sessions: Vec<SessionItem>,
     pub failed_logins: Vec<FailedLoginsItem>,
+    pub directory_tokens: Vec<DirectoryTokenItem>,
 }
 
 impl TableDump {
@@ -51,6 +52,8 @@ impl TableDump {
                 dump.sessions.push(from_item(item).unwrap());
             } else if sk == "GUARD" {
                 dump.failed_logins.push(from_item(item).unwrap());
+            } else if sk.starts_with("DIRTOKEN#") {
+                dump.directory_tokens.push(from_item(item).unwrap());
             } else {
                 panic!("unknown item {pk} {sk}");
             }
@@ -312,6 +315,8 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                     .or_default()
                     .push(TenantStep::Owner(e.target_id.clone()));
             }
+            // A directory token's life changes no user and no tenant.
+            "directory_token.create" | "directory_token.revoke" => {}
             other => violations.push(format!("audit event {} has unknown action {other}", e.id)),
         }
     }
@@ -468,24 +473,31 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             }
             continue;
         }
-        let Some(actor_state) = at(&e.actor_id, e.actor_version) else {
-            violations.push(format!(
-                "event {} ({}): actor {} never had version {}",
-                e.id, e.action, e.actor_id, e.actor_version
-            ));
-            continue;
-        };
-        if actor_state.deleted {
-            violations.push(format!(
-                "event {} ({}): actor {} was deleted at version {}",
-                e.id, e.action, e.actor_id, e.actor_version
-            ));
-        }
-        let actor = Actor {
-            id: &e.actor_id,
-            tenant_id: &actor_state.tenant_id,
-            role: actor_state.role,
-            is_owner: actor_state.is_owner,
+        // A directory acts with one of its tenant's tokens: the policy reads it as a directory
+        // of the event's tenant (its token's own history is the token's, not a user's).
+        let actor = if e.actor_id.starts_with(DIRECTORY_ACTOR_PREFIX) {
+            Actor::directory(&e.actor_id, &e.tenant_id)
+        } else {
+            let Some(actor_state) = at(&e.actor_id, e.actor_version) else {
+                violations.push(format!(
+                    "event {} ({}): actor {} never had version {}",
+                    e.id, e.action, e.actor_id, e.actor_version
+                ));
+                continue;
+            };
+            if actor_state.deleted {
+                violations.push(format!(
+                    "event {} ({}): actor {} was deleted at version {}",
+                    e.id, e.action, e.actor_id, e.actor_version
+                ));
+            }
+            Actor {
+                id: &e.actor_id,
+                tenant_id: &actor_state.tenant_id,
+                role: actor_state.role,
+                is_owner: actor_state.is_owner,
+                kind: ActorKind::Person,
+            }
         };
         let mut decisions: Vec<(Action, Target)> = Vec::new();
         let member = |state: &'_ State| Member {
@@ -502,6 +514,9 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
             }
             "tenant.update" => {
                 decisions.push((Action::ConfigureTenant, Target::Tenant(&e.tenant_id)));
+            }
+            "directory_token.create" | "directory_token.revoke" => {
+                decisions.push((Action::ManageDirectoryTokens, Target::Tenant(&e.tenant_id)));
             }
             "user.create" => decisions.push((
                 Action::Create(role(detail_str(e, "role"))),

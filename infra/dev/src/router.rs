@@ -76,6 +76,21 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
         ("set-password", set_password::ACTION, |a, r| {
             Box::pin(set_password::handle(a, r))
         }),
+        (
+            "create-directory-token",
+            create_directory_token::ACTION,
+            |a, r| Box::pin(create_directory_token::handle(a, r)),
+        ),
+        (
+            "list-directory-tokens",
+            list_directory_tokens::ACTION,
+            |a, r| Box::pin(list_directory_tokens::handle(a, r)),
+        ),
+        (
+            "revoke-directory-token",
+            revoke_directory_token::ACTION,
+            |a, r| Box::pin(revoke_directory_token::handle(a, r)),
+        ),
     ]
 }
 

@@ -26,10 +26,13 @@ pub enum AuditAction {
     UserRestore,
     UserPurge,
     EventsPublish,
+    DirectoryTokenCreate,
+    DirectoryTokenList,
+    DirectoryTokenRevoke,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::Health,
         AuditAction::Jwks,
         AuditAction::Login,
@@ -51,6 +54,9 @@ impl AuditAction {
         AuditAction::UserRestore,
         AuditAction::UserPurge,
         AuditAction::EventsPublish,
+        AuditAction::DirectoryTokenCreate,
+        AuditAction::DirectoryTokenList,
+        AuditAction::DirectoryTokenRevoke,
     ];
 
     /// The stored and logged name.
@@ -77,6 +83,9 @@ impl AuditAction {
             AuditAction::UserRestore => "user.restore",
             AuditAction::UserPurge => "user.purge",
             AuditAction::EventsPublish => "events.publish",
+            AuditAction::DirectoryTokenCreate => "directory_token.create",
+            AuditAction::DirectoryTokenList => "directory_token.list",
+            AuditAction::DirectoryTokenRevoke => "directory_token.revoke",
         }
     }
 
@@ -95,6 +104,8 @@ impl AuditAction {
                 | AuditAction::UserDelete
                 | AuditAction::UserRestore
                 | AuditAction::UserPurge
+                | AuditAction::DirectoryTokenCreate
+                | AuditAction::DirectoryTokenRevoke
         )
     }
 
@@ -114,6 +125,8 @@ impl AuditAction {
             AuditAction::UserDelete => Some("user.deleted"),
             AuditAction::UserRestore => Some("user.restored"),
             AuditAction::UserPurge => Some("user.purged"),
+            AuditAction::DirectoryTokenCreate => Some("tenant.directory_token_created"),
+            AuditAction::DirectoryTokenRevoke => Some("tenant.directory_token_revoked"),
             AuditAction::Health
             | AuditAction::Jwks
             | AuditAction::Login
@@ -123,7 +136,8 @@ impl AuditAction {
             | AuditAction::UserList
             | AuditAction::UserGet
             | AuditAction::MeGet
-            | AuditAction::EventsPublish => None,
+            | AuditAction::EventsPublish
+            | AuditAction::DirectoryTokenList => None,
         }
     }
 
@@ -177,6 +191,8 @@ mod tests {
                 "user.delete",
                 "user.restore",
                 "user.purge",
+                "directory_token.create",
+                "directory_token.revoke",
             ]
         );
     }
@@ -197,7 +213,7 @@ mod tests {
         types.sort_unstable();
         types.dedup();
         // Bootstrap and create share `user.created`; every other action has its own type.
-        assert_eq!(types.len(), 10);
+        assert_eq!(types.len(), 12);
         assert_eq!(
             AuditAction::UserBootstrap.event_type(),
             AuditAction::UserCreate.event_type()

@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tenantry_policy::Action;
 
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::service::Accounts;
 use crate::snapshot::{Principal, possible};
@@ -24,12 +25,13 @@ impl Accounts {
         tenant_id: &str,
         listing: AuditListing,
     ) -> Result<AuditPage, Error> {
+        let caller = Caller::from(principal);
         possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         // The page is read alongside the snapshot and shown only if the decision allows it.
         let page = self
             .tenant_page(
-                principal,
+                caller,
                 tenant_id,
                 Action::ViewAudit,
                 self.store

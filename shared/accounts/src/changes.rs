@@ -2,17 +2,18 @@
 
 use serde_json::json;
 use tenantry_policy::{Action, Role, Target, decide};
-use tenantry_store::{ActorCheck, TenantItem, UserChange, UserItem, UserKey};
+use tenantry_store::{TenantItem, UserChange, UserItem, UserKey};
 
 use crate::action::AuditAction;
+use crate::caller::Caller;
 use crate::clock;
 use crate::error::Error;
 use crate::input::Email;
 use crate::mutation::{Claims, Decision};
-use crate::records::{AuditActor, audit_item};
+use crate::records::audit_item;
 use crate::service::Accounts;
 use crate::snapshot::{Principal, not_found_as_tenant, not_found_as_user};
-use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of};
+use crate::views::{OwnershipView, TenantView, UserView, member_of};
 
 /// What a `PATCH` of a user asks for, already parsed. A field equal to its current value is
 /// not a change: it needs no permission and writes nothing.
@@ -27,11 +28,12 @@ impl Accounts {
     /// session of the user; an email change moves the email claim.
     pub async fn update_user(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         user_id: &str,
         update: UserUpdate,
     ) -> Result<UserView, Error> {
+        let caller = caller.into();
         if update.role.is_none() && update.email.is_none() {
             return Err(Error::invalid(
                 "body",
@@ -43,9 +45,9 @@ impl Accounts {
             // Viewing is the least a change needs: deleted users stay invisible to those who
             // may not see the trash.
             let (actor, target, _) = self
-                .snapshot_for(principal, tenant_id, user_id, Action::View)
+                .snapshot_for(caller, tenant_id, user_id, Action::View)
                 .await?;
-            let policy_actor = actor_of(&actor)?;
+            let policy_actor = actor.policy()?;
             let member = member_of(&target)?;
             let role = update.role.filter(|role| *role != member.role);
             let email = update
@@ -79,14 +81,14 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::UserUpdate,
                 (&target.id, target.version),
                 details,
             );
             // Changing yourself: your own write checks you (one transaction may not touch an
             // item twice).
-            let check = (actor.id != target.id).then(|| ActorCheck::of(&actor));
+            let check = (actor.id() != target.id).then(|| actor.check());
             let tx = self
                 .store
                 .update_user(check.as_ref(), &target, &change, &audit)?;
@@ -113,11 +115,12 @@ impl Accounts {
         tenant_id: &str,
         new_owner_id: &str,
     ) -> Result<OwnershipView, Error> {
+        let caller = Caller::from(principal);
         self.mutate(Claims::None, move || async move {
             let (actor, target, tenant) = self
-                .member_snapshot(principal, tenant_id, new_owner_id, not_found_as_tenant)
+                .member_snapshot(caller, tenant_id, new_owner_id, not_found_as_tenant)
                 .await?;
-            let policy_actor = actor_of(&actor)?;
+            let policy_actor = actor.policy()?;
             let tenant = tenant.ok_or(Error::TenantNotFound)?;
             let new_owner = target.ok_or(Error::UserNotFound)?;
             decide(
@@ -127,8 +130,8 @@ impl Accounts {
             )
             .map_err(not_found_as_user)?;
             // The tenant names its owner; read that user unless it is the actor.
-            let previous = if tenant.owner_id == actor.id {
-                Some(actor.clone())
+            let previous = if tenant.owner_id == actor.id() {
+                actor.person().cloned()
             } else {
                 self.store
                     .get_user(UserKey {
@@ -151,14 +154,14 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::TenantTransfer,
                 (&new_owner.id, new_owner.version),
                 details,
             );
             // When the owner hands over, its own write checks it: one transaction may not
             // touch an item twice.
-            let check = (previous.id != actor.id).then(|| ActorCheck::of(&actor));
+            let check = (previous.id != actor.id()).then(|| actor.check());
             let tx = self.store.transfer_ownership(
                 check.as_ref(),
                 &tenant,

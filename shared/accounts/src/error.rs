@@ -43,6 +43,8 @@ pub enum Error {
     EmailHeldByDeletedUser { user_id: String, frees_at: String },
     #[error("the user is not deleted")]
     NotDeleted,
+    #[error("no such directory token")]
+    DirectoryTokenNotFound,
     #[error("the restore window closed at {purge_after}")]
     RestoreWindowClosed { purge_after: String },
     /// Concurrent changes kept invalidating the snapshot.
@@ -89,6 +91,7 @@ impl Error {
                 frees_at: date(),
             },
             Error::NotDeleted,
+            Error::DirectoryTokenNotFound,
             Error::RestoreWindowClosed {
                 purge_after: date(),
             },
@@ -114,6 +117,7 @@ impl Error {
                 | Error::UsernameHeldByDeletedUser { .. }
                 | Error::EmailHeldByDeletedUser { .. }
                 | Error::NotDeleted
+                | Error::DirectoryTokenNotFound
                 | Error::RestoreWindowClosed { .. }
                 | Error::Conflict
                 | Error::Unavailable(_)

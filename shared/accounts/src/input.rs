@@ -144,6 +144,28 @@ pub fn could_be_user_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// What an owner calls a directory token ("Entra ID", "Okta"): 1 to 64 characters, no
+/// control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryTokenName(String);
+
+impl DirectoryTokenName {
+    pub fn parse(raw: &str) -> Result<DirectoryTokenName, String> {
+        let name = raw.trim();
+        if !(1..=64).contains(&name.chars().count()) {
+            return Err("must be 1 to 64 characters long".into());
+        }
+        if name.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(DirectoryTokenName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A tenant's display name: 1 to 100 characters, no control characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantName(String);

@@ -3,16 +3,19 @@
 //! does not, it reads again and decides again (`mutation`, the one loop that does this).
 //!
 //! Where things are: the use cases in `users`, `changes`, `tenants`, `passwords`, `login`,
-//! `sessions`, `purge` and `audit`; what they share in `snapshot` (who is asking, and what
-//! they may see), `records` (the items a use case writes), `claims` (who holds a taken
-//! username or email) and `password_hash` (argon2id).
+//! `sessions`, `purge`, `audit` and `directory_tokens`; what they share in `caller` (who acts:
+//! a signed-in person or a tenant's directory), `snapshot` (the caller checked, and what it
+//! may see), `records` (the items a use case writes), `claims` (who holds a taken username or
+//! email) and `password_hash` (argon2id).
 
 mod action;
 mod audit;
+mod caller;
 mod changes;
 mod claims;
 mod clock;
 mod context;
+mod directory_tokens;
 mod error;
 pub mod input;
 mod lockout;
@@ -31,9 +34,11 @@ mod views;
 
 pub use action::AuditAction;
 pub use audit::AuditListing;
+pub use caller::{Caller, DIRECTORY_ACTOR_PREFIX, DIRECTORY_TOKEN_PREFIX, DirectoryCredential};
 pub use changes::UserUpdate;
 pub use clock::format as format_time;
 pub use context::{LOG_CONTEXT, tenant_span};
+pub use directory_tokens::{DirectoryTokenView, NewDirectoryToken};
 pub use error::Error;
 pub use input::NewUser;
 pub use lockout::{LOCKOUT_SECONDS, MAX_FAILURES};

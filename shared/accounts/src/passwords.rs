@@ -2,18 +2,18 @@
 
 use serde_json::json;
 use tenantry_policy::Action;
-use tenantry_store::{ActorCheck, UserChange};
+use tenantry_store::UserChange;
 
 use crate::action::AuditAction;
+use crate::caller::Caller;
 use crate::clock;
 use crate::error::Error;
 use crate::input::{Password, Username};
 use crate::lockout;
 use crate::mutation::{Claims, Decision};
 use crate::password_hash::{hash, verify};
-use crate::records::{AuditActor, audit_item};
+use crate::records::audit_item;
 use crate::service::Accounts;
-use crate::snapshot::Principal;
 
 /// A password change as asked for.
 #[derive(Clone)]
@@ -43,15 +43,16 @@ impl Accounts {
     /// of delete (`Action::SetPassword`).
     pub async fn set_password(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         user_id: &str,
         change: PasswordChange,
     ) -> Result<PasswordSet, Error> {
+        let caller = caller.into();
         let (actor, target, _) = self
-            .snapshot_for(principal, tenant_id, user_id, Action::SetPassword)
+            .snapshot_for(caller, tenant_id, user_id, Action::SetPassword)
             .await?;
-        let own = actor.id == target.id;
+        let own = actor.id() == target.id;
         match (&change.current_password, own) {
             (None, true) => {
                 return Err(Error::invalid(
@@ -97,7 +98,7 @@ impl Accounts {
                     Some(seen) => seen,
                     None => {
                         let (actor, target, _) = self
-                            .snapshot_for(principal, tenant_id, user_id, Action::SetPassword)
+                            .snapshot_for(caller, tenant_id, user_id, Action::SetPassword)
                             .await?;
                         (actor, target)
                     }
@@ -113,13 +114,13 @@ impl Accounts {
                 let audit = audit_item(
                     &now,
                     tenant_id,
-                    AuditActor::user(&actor),
+                    actor.audit(),
                     AuditAction::UserSetPassword,
                     (&target.id, target.version),
                     json!({ "own": own }),
                 );
                 // Changing yourself: your own write checks you.
-                let check = (!own).then(|| ActorCheck::of(&actor));
+                let check = (!own).then(|| actor.check());
                 let tx = self
                     .store
                     .update_user(check.as_ref(), &target, &update, &audit)?;

@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use tenantry_policy::Action;
 use tenantry_store::{
-    ActorCheck, AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
+    AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
@@ -20,6 +20,7 @@ use crate::action::AuditAction;
 use crate::clock;
 use crate::context::tenant_span;
 
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::mutation::{Claims, Decision, backoff};
 use crate::records::{AuditActor, PURGE_ACTOR, audit_item, tombstone_details};
@@ -347,9 +348,10 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<PurgedView, Error> {
+        let caller = Caller::from(principal);
         self.mutate(Claims::None, move || async move {
             let (actor, target, _) = self
-                .snapshot_for(principal, tenant_id, user_id, Action::Purge)
+                .snapshot_for(caller, tenant_id, user_id, Action::Purge)
                 .await?;
             let Some(deleted_at) = target.deleted_at.as_deref() else {
                 return Err(Error::NotDeleted);
@@ -358,14 +360,14 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::UserPurge,
                 (&target.id, target.version),
                 tombstone_details(&target, deleted_at),
             );
             let tx = self
                 .store
-                .purge_user(Some(&ActorCheck::of(&actor)), &target, &audit)?;
+                .purge_user(Some(&actor.check()), &target, &audit)?;
             Ok(Decision::Commit(
                 tx,
                 PurgedView {

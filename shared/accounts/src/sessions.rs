@@ -53,7 +53,7 @@ pub enum SessionsEnded {
 
 /// A refresh token's SHA-256, in hex: what the table keeps instead of the token. (Passwords
 /// are hashed with argon2id instead, in `password_hash`: they are chosen by people.)
-fn token_digest(secret: &str) -> String {
+pub(crate) fn token_digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -4,15 +4,19 @@
 use std::future::Future;
 use tenantry_policy::{Action, Denial, ListScope, Target, decide};
 
-use tenantry_store::{SessionItem, Snapshot, StoreError, TenantItem, UserItem, UserKey};
+use tenantry_store::{
+    ActorKey, DirectoryTokenItem, DirectoryTokenKey, SessionItem, Snapshot, StoreError, TenantItem,
+    UserItem, UserKey,
+};
 use time::OffsetDateTime;
 
+use crate::caller::{Acting, Caller};
 use crate::clock;
 use crate::error::Error;
 use crate::input::{could_be_tenant_id, could_be_user_id};
 use crate::records::DEFAULT_RETENTION_DAYS;
 use crate::service::Accounts;
-use crate::views::{UserView, actor_of, member_of};
+use crate::views::{UserView, member_of};
 
 /// Who the caller claims to be, from a verified token. Checked against the table on every use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,41 +107,91 @@ impl Accounts {
 
     /// One round trip: the caller's account and session, checked.
     pub(crate) async fn authenticate(&self, principal: &Principal) -> Result<UserItem, Error> {
-        Ok(self.read_as(principal, None, None).await?.0)
+        self.read_as(principal.into(), None, None)
+            .await?
+            .0
+            .into_person()
     }
 
-    /// One consistent read of the caller (account and session) with an optional user and an
-    /// optional tenant; the caller checked. Every snapshot of a use case is read here.
+    /// One consistent read of the caller (a person's account and session, or a directory's
+    /// token) with an optional user and an optional tenant; the caller checked. Every
+    /// snapshot of a use case is read here.
     async fn read_as(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         target: Option<UserKey<'_>>,
         tenant: Option<&str>,
-    ) -> Result<(UserItem, Snapshot), Error> {
-        let mut snap = self
+    ) -> Result<(Acting, Snapshot), Error> {
+        match caller {
+            Caller::Person(principal) => {
+                let mut snap = self
+                    .store
+                    .snapshot(
+                        principal_key(principal),
+                        session_of(principal),
+                        target,
+                        tenant,
+                    )
+                    .await?;
+                let actor = authenticated(principal, snap.actor.take(), snap.session.take())?;
+                Ok((Acting::Person(actor), snap))
+            }
+            Caller::Directory(credential) => {
+                let key = DirectoryTokenKey {
+                    tenant_id: &credential.tenant_id,
+                    token_id: &credential.token_id,
+                };
+                let mut snap = self
+                    .store
+                    .snapshot(ActorKey::DirectoryToken(key), None, target, tenant)
+                    .await?;
+                let token = snap
+                    .directory_token
+                    .take()
+                    .filter(|token| token.secret_hash == credential.digest)
+                    .ok_or(Error::Unauthenticated)?;
+                self.mark_used(&token).await;
+                Ok((Acting::directory(token), snap))
+            }
+        }
+    }
+
+    /// Records when a directory token was last used, at most once a minute. A failure to
+    /// record it is logged and does not fail the request.
+    async fn mark_used(&self, token: &DirectoryTokenItem) {
+        let now = clock::now();
+        let since = clock::format(now - time::Duration::minutes(1));
+        if token
+            .last_used_at
+            .as_deref()
+            .is_some_and(|at| at >= since.as_str())
+        {
+            return;
+        }
+        let key = DirectoryTokenKey {
+            tenant_id: &token.tenant_id,
+            token_id: &token.id,
+        };
+        if let Err(err) = self
             .store
-            .snapshot(
-                principal_key(principal),
-                session_of(principal),
-                target,
-                tenant,
-            )
-            .await?;
-        let actor = authenticated(principal, snap.actor.take(), snap.session.take())?;
-        Ok((actor, snap))
+            .touch_directory_token(key, &clock::format(now), &since)
+            .await
+        {
+            tracing::warn!(error = %err, token = %token.id, "could not record the directory token's use");
+        }
     }
 
     /// One round trip: the actor and a user of `tenant_id` (no tenant), once tenancy allows
     /// the actor to look (another tenant's users are answered as missing).
     pub(crate) async fn user_snapshot(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         tenant_id: &str,
         user_id: &str,
-    ) -> Result<(UserItem, Option<UserItem>), Error> {
+    ) -> Result<(Acting, Option<UserItem>), Error> {
         possible(tenant_id, Some(user_id))?;
         let target = UserKey { tenant_id, user_id };
-        let (actor, snap) = self.read_as(principal, Some(target), None).await?;
+        let (actor, snap) = self.read_as(caller, Some(target), None).await?;
         may_look(&actor, tenant_id, not_found_as_user)?;
         Ok((actor, snap.target))
     }
@@ -146,16 +200,16 @@ impl Accounts {
     /// decision. Returns the actor, the target and the tenant's retention in days.
     pub(crate) async fn snapshot_for(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         tenant_id: &str,
         user_id: &str,
         action: Action,
-    ) -> Result<(UserItem, UserItem, u32), Error> {
+    ) -> Result<(Acting, UserItem, u32), Error> {
         let (actor, target, tenant) = self
-            .member_snapshot(principal, tenant_id, user_id, not_found_as_user)
+            .member_snapshot(caller, tenant_id, user_id, not_found_as_user)
             .await?;
         let user = target.ok_or(Error::UserNotFound)?;
-        decide(&actor_of(&actor)?, action, &Target::User(member_of(&user)?))
+        decide(&actor.policy()?, action, &Target::User(member_of(&user)?))
             .map_err(not_found_as_user)?;
         let retention = tenant.map_or(DEFAULT_RETENTION_DAYS, |t| t.retention_days);
         Ok((actor, user, retention))
@@ -165,12 +219,12 @@ impl Accounts {
     /// allowed (another tenant is answered as missing).
     pub(crate) async fn tenant_snapshot(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         tenant_id: &str,
         action: Action,
-    ) -> Result<(UserItem, Option<TenantItem>), Error> {
-        let (actor, snap) = self.read_as(principal, None, Some(tenant_id)).await?;
-        decide(&actor_of(&actor)?, action, &Target::Tenant(tenant_id))
+    ) -> Result<(Acting, Option<TenantItem>), Error> {
+        let (actor, snap) = self.read_as(caller, None, Some(tenant_id)).await?;
+        decide(&actor.policy()?, action, &Target::Tenant(tenant_id))
             .map_err(not_found_as_tenant)?;
         Ok((actor, snap.tenant))
     }
@@ -179,12 +233,12 @@ impl Accounts {
     /// on the tenant is allowed and the tenant exists (another tenant is answered as missing).
     pub(crate) async fn tenant_page<P>(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         tenant_id: &str,
         action: Action,
         page: impl Future<Output = Result<P, StoreError>>,
     ) -> Result<P, Error> {
-        let (snap, page) = tokio::join!(self.tenant_snapshot(principal, tenant_id, action), page);
+        let (snap, page) = tokio::join!(self.tenant_snapshot(caller, tenant_id, action), page);
         if snap?.1.is_none() {
             return Err(Error::TenantNotFound);
         }
@@ -195,16 +249,14 @@ impl Accounts {
     /// tenancy allows the actor to look; outside its reach, `hidden` says what to answer.
     pub(crate) async fn member_snapshot(
         &self,
-        principal: &Principal,
+        caller: Caller<'_>,
         tenant_id: &str,
         user_id: &str,
         hidden: fn(Denial) -> Error,
-    ) -> Result<(UserItem, Option<UserItem>, Option<TenantItem>), Error> {
+    ) -> Result<(Acting, Option<UserItem>, Option<TenantItem>), Error> {
         possible(tenant_id, Some(user_id))?;
         let target = UserKey { tenant_id, user_id };
-        let (actor, snap) = self
-            .read_as(principal, Some(target), Some(tenant_id))
-            .await?;
+        let (actor, snap) = self.read_as(caller, Some(target), Some(tenant_id)).await?;
         may_look(&actor, tenant_id, hidden)?;
         Ok((actor, snap.target, snap.tenant))
     }
@@ -212,9 +264,9 @@ impl Accounts {
 
 /// Tenancy before existence: an actor who may not list `tenant_id`'s users is not even told
 /// whether a user of it exists.
-fn may_look(actor: &UserItem, tenant_id: &str, hidden: fn(Denial) -> Error) -> Result<(), Error> {
+fn may_look(actor: &Acting, tenant_id: &str, hidden: fn(Denial) -> Error) -> Result<(), Error> {
     decide(
-        &actor_of(actor)?,
+        &actor.policy()?,
         Action::List(ListScope::Active),
         &Target::Tenant(tenant_id),
     )

@@ -2,9 +2,10 @@
 
 use serde_json::json;
 use tenantry_policy::{Action, Role};
-use tenantry_store::{ActorCheck, Part, TenantItem, keys};
+use tenantry_store::{Part, TenantItem, keys};
 
 use crate::action::AuditAction;
+use crate::caller::Caller;
 use crate::clock;
 use crate::error::Error;
 use crate::input::{
@@ -37,6 +38,7 @@ impl Accounts {
         principal: &Principal,
         new: NewTenant,
     ) -> Result<CreatedTenant, Error> {
+        let caller = Caller::from(principal);
         let tenant_id = new.id.as_str();
         let owner = NewUser {
             username: new.owner_username,
@@ -49,7 +51,7 @@ impl Accounts {
         let password_hash = &tokio::sync::OnceCell::new();
         self.mutate(Claims::NewTenant, move || async move {
             let (actor, tenant) = self
-                .tenant_snapshot(principal, tenant_id, Action::CreateTenant)
+                .tenant_snapshot(caller, tenant_id, Action::CreateTenant)
                 .await?;
             if tenant.is_some() {
                 return Err(Error::TenantExists);
@@ -73,14 +75,14 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::TenantCreate,
                 (tenant_id, 0),
                 json!({"owner_id": user.id}),
             );
             let tx = self
                 .store
-                .create_tenant(&ActorCheck::of(&actor), &tenant, &user, &audit)?;
+                .create_tenant(&actor.check(), &tenant, &user, &audit)?;
             Ok(Decision::Commit(
                 tx,
                 CreatedTenant {
@@ -101,11 +103,12 @@ impl Accounts {
         tenant_id: &str,
         retention_days: RetentionDays,
     ) -> Result<TenantView, Error> {
+        let caller = Caller::from(principal);
         possible(tenant_id, None)?;
         let days = retention_days.get();
         self.mutate(Claims::None, move || async move {
             let (actor, tenant) = self
-                .tenant_snapshot(principal, tenant_id, Action::ConfigureTenant)
+                .tenant_snapshot(caller, tenant_id, Action::ConfigureTenant)
                 .await?;
             let tenant = tenant.ok_or(Error::TenantNotFound)?;
             if tenant.retention_days == days {
@@ -115,7 +118,7 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::TenantUpdate,
                 (tenant_id, tenant.version),
                 json!({
@@ -123,9 +126,9 @@ impl Accounts {
                     "retention_days": days,
                 }),
             );
-            let tx =
-                self.store
-                    .set_retention(&ActorCheck::of(&actor), &tenant, days, &now, &audit)?;
+            let tx = self
+                .store
+                .set_retention(&actor.check(), &tenant, days, &now, &audit)?;
             let mut updated = tenant;
             updated.retention_days = days;
             updated.version += 1;

@@ -4,18 +4,19 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use tenantry_policy::{Action, ListScope, Target, decide};
-use tenantry_store::{ActorCheck, Deletion, UserFilter};
+use tenantry_store::{Deletion, UserFilter};
 
 use crate::action::AuditAction;
+use crate::caller::Caller;
 use crate::clock;
 use crate::error::Error;
 use crate::input::NewUser;
 use crate::mutation::{Claims, Decision};
 use crate::password_hash;
-use crate::records::{AuditActor, audit_item, new_user_item};
+use crate::records::{audit_item, new_user_item};
 use crate::service::Accounts;
-use crate::snapshot::{Principal, not_found_as_user, possible};
-use crate::views::{DeletionView, UserPage, UserView, actor_of, member_of};
+use crate::snapshot::{not_found_as_user, possible};
+use crate::views::{DeletionView, UserPage, UserView, member_of};
 
 /// What a listing asks for, already parsed (`cursor` is still the client's opaque string).
 #[derive(Clone, Debug)]
@@ -28,17 +29,18 @@ pub struct UserListing {
 impl Accounts {
     pub async fn create_user(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         new: NewUser,
     ) -> Result<UserView, Error> {
+        let caller = caller.into();
         possible(tenant_id, None)?;
         // Hashed once, after the first decision allows it: argon2id is slow on purpose.
         let password_hash = &tokio::sync::OnceCell::new();
         let new = &new;
         self.mutate(Claims::Explain { tenant_id }, move || async move {
             let (actor, tenant) = self
-                .tenant_snapshot(principal, tenant_id, Action::Create(new.role))
+                .tenant_snapshot(caller, tenant_id, Action::Create(new.role))
                 .await?;
             if tenant.is_none() {
                 return Err(Error::TenantNotFound);
@@ -51,14 +53,12 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::UserCreate,
                 (&user.id, 0),
                 json!({"role": new.role.as_str()}),
             );
-            let tx = self
-                .store
-                .create_user(&ActorCheck::of(&actor), &user, &audit)?;
+            let tx = self.store.create_user(&actor.check(), &user, &audit)?;
             Ok(Decision::Commit(tx, UserView::from(&user)))
         })
         .await
@@ -66,14 +66,15 @@ impl Accounts {
 
     pub async fn get_user(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         user_id: &str,
     ) -> Result<UserView, Error> {
-        let (actor, target) = self.user_snapshot(principal, tenant_id, user_id).await?;
+        let caller = caller.into();
+        let (actor, target) = self.user_snapshot(caller, tenant_id, user_id).await?;
         let user = target.ok_or(Error::UserNotFound)?;
         decide(
-            &actor_of(&actor)?,
+            &actor.policy()?,
             Action::View,
             &Target::User(member_of(&user)?),
         )
@@ -83,10 +84,11 @@ impl Accounts {
 
     pub async fn list_users(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         listing: UserListing,
     ) -> Result<UserPage, Error> {
+        let caller = caller.into();
         possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         let filter = match listing.scope {
@@ -97,7 +99,7 @@ impl Accounts {
         // The page is read alongside the snapshot and shown only if the decision allows it.
         let page = self
             .tenant_page(
-                principal,
+                caller,
                 tenant_id,
                 Action::List(listing.scope),
                 self.store
@@ -113,13 +115,14 @@ impl Accounts {
     /// Soft delete. Repeating it answers the same deletion and writes nothing.
     pub async fn delete_user(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         user_id: &str,
     ) -> Result<DeletionView, Error> {
+        let caller = caller.into();
         self.mutate(Claims::None, move || async move {
             let (actor, target, retention) = self
-                .snapshot_for(principal, tenant_id, user_id, Action::Delete)
+                .snapshot_for(caller, tenant_id, user_id, Action::Delete)
                 .await?;
             if target.is_deleted() {
                 return Ok(Decision::Answer(DeletionView::of(&target)?));
@@ -129,20 +132,20 @@ impl Accounts {
             let purge_after = clock::format(clock::plus_days(now, retention));
             let deletion = Deletion {
                 deleted_at: &at,
-                deleted_by: &actor.id,
+                deleted_by: actor.id(),
                 purge_after: &purge_after,
             };
             let audit = audit_item(
                 &at,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::UserDelete,
                 (&target.id, target.version),
                 json!({"purge_after": purge_after, "role": target.role}),
             );
             let tx = self
                 .store
-                .delete_user(&ActorCheck::of(&actor), &target, &deletion, &audit)?;
+                .delete_user(&actor.check(), &target, &deletion, &audit)?;
             let mut deleted = target;
             deleted.deleted_at = Some(at);
             deleted.purge_after = Some(purge_after);
@@ -154,13 +157,14 @@ impl Accounts {
     /// Undo a soft delete, before the purge date.
     pub async fn restore_user(
         &self,
-        principal: &Principal,
+        caller: impl Into<Caller<'_>>,
         tenant_id: &str,
         user_id: &str,
     ) -> Result<UserView, Error> {
+        let caller = caller.into();
         self.mutate(Claims::None, move || async move {
             let (actor, target, _) = self
-                .snapshot_for(principal, tenant_id, user_id, Action::Restore)
+                .snapshot_for(caller, tenant_id, user_id, Action::Restore)
                 .await?;
             let Some(purge_after) = target.purge_after.clone() else {
                 return Err(Error::NotDeleted);
@@ -172,14 +176,14 @@ impl Accounts {
             let audit = audit_item(
                 &now,
                 tenant_id,
-                AuditActor::user(&actor),
+                actor.audit(),
                 AuditAction::UserRestore,
                 (&target.id, target.version),
                 json!({}),
             );
             let tx = self
                 .store
-                .restore_user(&ActorCheck::of(&actor), &target, &now, &audit)?;
+                .restore_user(&actor.check(), &target, &now, &audit)?;
             let mut restored = target;
             restored.deleted_at = None;
             restored.deleted_by = None;

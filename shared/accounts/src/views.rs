@@ -1,7 +1,7 @@
 //! What the API shows of accounts. Never a password hash, never an epoch.
 
 use serde::Serialize;
-use tenantry_policy::{Actor, Member, Role};
+use tenantry_policy::{Actor, ActorKind, Member, Role};
 use tenantry_store::{AuditItem, TenantItem, UserItem};
 
 use crate::error::Error;
@@ -173,6 +173,7 @@ pub(crate) fn actor_of(user: &UserItem) -> Result<Actor<'_>, Error> {
         tenant_id: &user.tenant_id,
         role: role_of(user)?,
         is_owner: user.is_owner,
+        kind: ActorKind::Person,
     })
 }
 

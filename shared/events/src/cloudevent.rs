@@ -124,6 +124,11 @@ fn data(
             }
             return (audit.tenant_id.clone(), data);
         }
+        // About the tenant: which of its directory tokens was created or revoked.
+        AuditAction::DirectoryTokenCreate | AuditAction::DirectoryTokenRevoke => {
+            data.insert("token_id".into(), json!(audit.target_id));
+            audit.tenant_id.clone()
+        }
         _ => {
             data.insert("user_id".into(), json!(audit.target_id));
             data.insert("version".into(), json!(next));

@@ -24,6 +24,8 @@ pub mod prelude {
     pub use lambda_http::{Request, RequestExt};
     pub use serde::Deserialize;
 
-    pub use crate::request::{field, json_body, limit_param, path_param, query_params};
+    pub use crate::request::{
+        field, json_body, limit_param, path_param, public_base_url, query_params,
+    };
     pub use crate::{App, AuditAction, Problem, Reply, json};
 }

@@ -215,6 +215,11 @@ impl From<Error> for Problem {
             Error::NotDeleted => {
                 Problem::new(S::CONFLICT, "not_deleted", "This user is not deleted.")
             }
+            Error::DirectoryTokenNotFound => Problem::new(
+                S::NOT_FOUND,
+                "directory_token_not_found",
+                "No such directory token in this tenant (or it was revoked).",
+            ),
             Error::RestoreWindowClosed { purge_after } => Problem::new(
                 S::CONFLICT,
                 "restore_window_closed",

@@ -83,6 +83,29 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, Problem> {
         .ok_or_else(|| Problem::invalid(name, "is required in the path"))
 }
 
+/// Where clients reach this API, as this request was addressed: `https://<domain>` behind API
+/// Gateway (with `/<stage>` unless the stage is `$default`), else `http://<Host>` (the local
+/// server, `sam local`). `None` when the request says neither.
+pub fn public_base_url(req: &Request) -> Option<String> {
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+        req.request_context_ref()
+        && let Some(domain) = context.domain_name.as_deref().filter(|d| !d.is_empty())
+    {
+        return Some(match context.stage.as_deref() {
+            Some(stage) if !stage.is_empty() && stage != "$default" => {
+                format!("https://{domain}/{stage}")
+            }
+            _ => format!("https://{domain}"),
+        });
+    }
+    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    let plausible = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    plausible.then(|| format!("http://{host}"))
+}
+
 /// Query parameters, refusing any not in `allowed` and any given twice.
 pub fn query_params(
     req: &Request,

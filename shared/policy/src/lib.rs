@@ -48,6 +48,32 @@ pub struct Actor<'a> {
     pub tenant_id: &'a str,
     pub role: Role,
     pub is_owner: bool,
+    pub kind: ActorKind,
+}
+
+/// Who stands behind an actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActorKind {
+    /// A member of a tenant (or a super admin), signed in.
+    Person,
+    /// A tenant's directory (Microsoft Entra ID, Okta...) calling through SCIM with one of the
+    /// tenant's directory tokens. It has the ranks of an admin who is not the owner, and it
+    /// only provisions: see [`Action::for_directories`].
+    Directory,
+}
+
+impl<'a> Actor<'a> {
+    /// A tenant's directory, acting with the token `token_id`. Whatever `role` and `is_owner`
+    /// a directory actor carries, `decide` reads it as an admin who is not the owner.
+    pub fn directory(token_id: &'a str, tenant_id: &'a str) -> Actor<'a> {
+        Actor {
+            id: token_id,
+            tenant_id,
+            role: Role::Admin,
+            is_owner: false,
+            kind: ActorKind::Directory,
+        }
+    }
 }
 
 /// A user acted upon, as read in the snapshot.
@@ -102,6 +128,32 @@ pub enum Action {
     /// Set a user's password (target: the user). Your own is allowed here (the caller then
     /// checks your current password); anyone else's follows the rank logic of delete.
     SetPassword,
+    /// Create, list or revoke a tenant's directory (SCIM) tokens (target: the tenant).
+    ManageDirectoryTokens,
+}
+
+impl Action {
+    /// What a directory may ask for: it provisions (creates, reads, changes, deactivates and
+    /// deletes users and agents, and restores them). Purging for good, the audit log, the
+    /// tenant's settings, its ownership and its directory tokens stay with people.
+    pub fn for_directories(self) -> bool {
+        match self {
+            Action::Create(_)
+            | Action::List(_)
+            | Action::View
+            | Action::Delete
+            | Action::Restore
+            | Action::ChangeRole(_)
+            | Action::ChangeEmail
+            | Action::SetPassword => true,
+            Action::CreateTenant
+            | Action::TransferOwnership
+            | Action::ViewAudit
+            | Action::Purge
+            | Action::ConfigureTenant
+            | Action::ManageDirectoryTokens => false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,10 +197,12 @@ pub enum Denial {
     AlreadyOwner,
     /// Only an active admin can become the owner. Answered as 409.
     NewOwnerNotAdmin,
+    /// A directory token asked for something only people do.
+    DirectoryNotAllowed,
 }
 
 impl Denial {
-    pub const ALL: [Denial; 16] = [
+    pub const ALL: [Denial; 17] = [
         Denial::NotFound,
         Denial::CannotDeleteSelf,
         Denial::CannotRestoreSelf,
@@ -165,6 +219,7 @@ impl Denial {
         Denial::UserDeleted,
         Denial::AlreadyOwner,
         Denial::NewOwnerNotAdmin,
+        Denial::DirectoryNotAllowed,
     ];
 
     /// Stable machine code, part of the API contract.
@@ -186,6 +241,7 @@ impl Denial {
             Denial::UserDeleted => "user_deleted",
             Denial::AlreadyOwner => "already_owner",
             Denial::NewOwnerNotAdmin => "new_owner_not_admin",
+            Denial::DirectoryNotAllowed => "directory_not_allowed",
         }
     }
 
@@ -220,6 +276,9 @@ impl Denial {
             Denial::NewOwnerNotAdmin => {
                 "Only an active admin can become the owner. Make the user an admin first."
             }
+            Denial::DirectoryNotAllowed => {
+                "A directory token provisions users and agents only. Purging, the audit log, the tenant's settings and its directory tokens are for the tenant's people."
+            }
         }
     }
 
@@ -247,9 +306,23 @@ impl std::error::Error for Denial {}
 
 /// Decides whether `actor` may perform `action` on `target`. Pure and total.
 ///
-/// `Create`, `List`, `ViewAudit` and `ConfigureTenant` act on a tenant; given a user target they act on that
-/// user's tenant. The other actions act on a user; given a tenant target they find no one.
+/// `Create`, `List`, `ViewAudit`, `ConfigureTenant` and `ManageDirectoryTokens` act on a
+/// tenant; given a user target they act on that user's tenant. The other actions act on a
+/// user; given a tenant target they find no one.
 pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Denial> {
+    // A directory has the ranks of an admin who is not the owner, whatever else it carries.
+    let directory = actor.kind == ActorKind::Directory;
+    let as_admin;
+    let actor = if directory {
+        as_admin = Actor {
+            role: Role::Admin,
+            is_owner: false,
+            ..*actor
+        };
+        &as_admin
+    } else {
+        actor
+    };
     let super_admin = actor.role == Role::SuperAdmin;
     // A new tenant belongs to no one yet, so there is nothing to hide: refuse with a reason.
     if action == Action::CreateTenant {
@@ -259,6 +332,9 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
     if !super_admin && actor.tenant_id != target.tenant_id() {
         return Err(Denial::NotFound);
     }
+    if directory && !action.for_directories() {
+        return Err(Denial::DirectoryNotAllowed);
+    }
     match (action, target) {
         (Action::CreateTenant, _) => require(super_admin, Denial::RequiresSuperAdmin),
         (Action::Create(role), _) => create(actor, role),
@@ -266,7 +342,7 @@ pub fn decide(actor: &Actor, action: Action, target: &Target) -> Result<(), Deni
         (Action::List(_) | Action::ViewAudit, _) => {
             require(actor.role.manages(), Denial::InsufficientRole)
         }
-        (Action::ConfigureTenant, _) => {
+        (Action::ConfigureTenant | Action::ManageDirectoryTokens, _) => {
             require(super_admin || actor.is_owner, Denial::RequiresOwner)
         }
         (_, Target::Tenant(_)) => Err(Denial::NotFound),

@@ -4,7 +4,7 @@
 use tenantry_policy::Denial::{
     AdminCannotDeleteAdmin, CannotDeleteSelf, InsufficientRole, OwnerProtected,
 };
-use tenantry_policy::{Action, Actor, Denial, Member, Role, Target, decide};
+use tenantry_policy::{Action, Actor, ActorKind, Denial, Member, Role, Target, decide};
 
 // ---------------------------------------------------------------------------------------
 // The deletion role table
@@ -45,6 +45,7 @@ fn table_actor(role: Role) -> Actor<'static> {
         },
         role,
         is_owner: false,
+        kind: ActorKind::Person,
     }
 }
 

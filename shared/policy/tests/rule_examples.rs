@@ -3,7 +3,7 @@
 mod common;
 
 use common::{ACTIONS, BOOLS};
-use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
+use tenantry_policy::{Action, Actor, ActorKind, Denial, ListScope, Member, Role, Target, decide};
 
 // ---------------------------------------------------------------------------------------
 // A few rules spelled out on their own
@@ -15,6 +15,7 @@ fn acme(role: Role, is_owner: bool) -> Actor<'static> {
         tenant_id: "acme",
         role,
         is_owner,
+        kind: ActorKind::Person,
     }
 }
 
@@ -107,6 +108,7 @@ fn only_a_super_admin_restores_an_admin_even_the_owner() {
             tenant_id: "platform",
             role: Role::SuperAdmin,
             is_owner: false,
+            kind: ActorKind::Person,
         };
         assert_eq!(decide(&super_admin, Action::Restore, &admin), Ok(()));
     }
@@ -133,6 +135,7 @@ fn only_the_owner_or_a_super_admin_creates_an_admin() {
         tenant_id: "platform",
         role: Role::SuperAdmin,
         is_owner: false,
+        kind: ActorKind::Person,
     };
     assert_eq!(decide(&super_admin, create_admin, &acme_tenant), Ok(()));
     assert_eq!(
@@ -178,6 +181,7 @@ fn root() -> Actor<'static> {
         tenant_id: "platform",
         role: Role::SuperAdmin,
         is_owner: false,
+        kind: ActorKind::Person,
     }
 }
 
@@ -479,5 +483,140 @@ fn a_non_owner_admin_cannot_transfer_ownership() {
             &current_owner
         ),
         Err(Denial::RequiresOwner)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A tenant's directory (SCIM)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_directory_provisions_users_and_agents_but_not_admins_or_the_owner() {
+    let directory = Actor::directory("token", "acme");
+    for role in [Role::User, Role::Agent] {
+        assert_eq!(
+            decide(&directory, Action::Create(role), &Target::Tenant("acme")),
+            Ok(())
+        );
+        for action in [
+            Action::Delete,
+            Action::Restore,
+            Action::ChangeEmail,
+            Action::SetPassword,
+        ] {
+            let deleted = action == Action::Restore;
+            let member = acme_member("someone", role, false, deleted);
+            assert_eq!(decide(&directory, action, &member), Ok(()), "{action:?}");
+        }
+    }
+    assert_eq!(
+        decide(
+            &directory,
+            Action::Create(Role::Admin),
+            &Target::Tenant("acme")
+        ),
+        Err(Denial::RequiresOwner)
+    );
+    let admin = acme_member("admin", Role::Admin, false, false);
+    let owner = acme_member("owner", Role::Admin, true, false);
+    assert_eq!(
+        decide(&directory, Action::Delete, &admin),
+        Err(Denial::AdminCannotDeleteAdmin)
+    );
+    assert_eq!(
+        decide(&directory, Action::Delete, &owner),
+        Err(Denial::OwnerProtected)
+    );
+    assert_eq!(
+        decide(
+            &directory,
+            Action::ChangeRole(Role::Admin),
+            &acme_member("u", Role::User, false, false)
+        ),
+        Err(Denial::RequiresOwner)
+    );
+}
+
+#[test]
+fn a_directory_leaves_purges_the_audit_log_settings_and_tokens_to_people() {
+    let directory = Actor::directory("token", "acme");
+    let user = acme_member("someone", Role::User, false, true);
+    assert_eq!(
+        decide(&directory, Action::Purge, &user),
+        Err(Denial::DirectoryNotAllowed)
+    );
+    for action in [
+        Action::ViewAudit,
+        Action::ConfigureTenant,
+        Action::ManageDirectoryTokens,
+    ] {
+        assert_eq!(
+            decide(&directory, action, &Target::Tenant("acme")),
+            Err(Denial::DirectoryNotAllowed),
+            "{action:?}"
+        );
+    }
+    let admin = acme_member("admin", Role::Admin, false, false);
+    assert_eq!(
+        decide(&directory, Action::TransferOwnership, &admin),
+        Err(Denial::DirectoryNotAllowed)
+    );
+}
+
+#[test]
+fn a_directory_sees_nothing_of_another_tenant() {
+    let directory = Actor::directory("token", "acme");
+    assert_eq!(
+        decide(
+            &directory,
+            Action::List(ListScope::All),
+            &Target::Tenant("globex")
+        ),
+        Err(Denial::NotFound)
+    );
+    let stranger = Target::User(Member {
+        id: "someone",
+        tenant_id: "globex",
+        role: Role::User,
+        is_owner: false,
+        deleted: false,
+    });
+    for action in ACTIONS.into_iter().filter(|a| *a != Action::CreateTenant) {
+        assert_eq!(
+            decide(&directory, action, &stranger),
+            Err(Denial::NotFound),
+            "{action:?}"
+        );
+    }
+}
+
+#[test]
+fn only_the_owner_or_a_super_admin_manages_directory_tokens() {
+    let acme_tenant = Target::Tenant("acme");
+    assert_eq!(
+        decide(
+            &acme(Role::Admin, true),
+            Action::ManageDirectoryTokens,
+            &acme_tenant
+        ),
+        Ok(())
+    );
+    for (role, is_owner) in [
+        (Role::Admin, false),
+        (Role::Agent, false),
+        (Role::User, false),
+    ] {
+        assert_eq!(
+            decide(
+                &acme(role, is_owner),
+                Action::ManageDirectoryTokens,
+                &acme_tenant
+            ),
+            Err(Denial::RequiresOwner)
+        );
+    }
+    assert_eq!(
+        decide(&root(), Action::ManageDirectoryTokens, &acme_tenant),
+        Ok(())
     );
 }

@@ -7,7 +7,7 @@ mod common;
 use common::{ACTIONS, BOOLS};
 use std::collections::HashSet;
 
-use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
+use tenantry_policy::{Action, Actor, ActorKind, Denial, ListScope, Member, Role, Target, decide};
 
 // ---------------------------------------------------------------------------------------
 // The rulebook: the prose spec restated as numbered rules, first match wins
@@ -48,11 +48,14 @@ enum Verb {
     Purge,
     ConfigureTenant,
     SetPassword,
+    ManageDirectoryTokens,
 }
 
 /// Everything a rule may look at, read off one `(actor, action, target)` question.
 #[derive(Debug)]
 struct Facts {
+    /// The actor is a tenant's directory (SCIM), not a person.
+    directory: bool,
     actor_rank: u8,
     actor_owner: bool,
     verb: Verb,
@@ -82,14 +85,18 @@ impl Facts {
             Action::Purge => Verb::Purge,
             Action::ConfigureTenant => Verb::ConfigureTenant,
             Action::SetPassword => Verb::SetPassword,
+            Action::ManageDirectoryTokens => Verb::ManageDirectoryTokens,
         };
         let (target_tenant, user) = match target {
             Target::Tenant(tenant_id) => (*tenant_id, None),
             Target::User(member) => (member.tenant_id, Some(member)),
         };
+        // "A directory has the ranks of an admin who is not the owner."
+        let directory = actor.kind == ActorKind::Directory;
         Facts {
-            actor_rank: rank(actor.role),
-            actor_owner: actor.is_owner,
+            directory,
+            actor_rank: if directory { ADMIN } else { rank(actor.role) },
+            actor_owner: actor.is_owner && !directory,
             verb,
             target_is_user: user.is_some(),
             target_rank: user.map_or(0, |m| rank(m.role)),
@@ -143,6 +150,24 @@ const RULEBOOK: &[Rule] = &[
         says: "outside your tenant nothing exists (unless you are a super admin)",
         when: |f| f.actor_rank < SUPER_ADMIN && !f.same_tenant,
         then: Err(Denial::NotFound),
+    },
+    // Directories provision; everything else stays with people.
+    Rule {
+        number: 64,
+        says: "a directory does not purge, read the audit log, configure or hand over the \
+               tenant, or manage directory tokens",
+        when: |f| {
+            f.directory
+                && matches!(
+                    f.verb,
+                    Verb::Purge
+                        | Verb::ViewAudit
+                        | Verb::ConfigureTenant
+                        | Verb::TransferOwnership
+                        | Verb::ManageDirectoryTokens
+                )
+        },
+        then: Err(Denial::DirectoryNotAllowed),
     },
     // Creating users.
     Rule {
@@ -212,6 +237,21 @@ const RULEBOOK: &[Rule] = &[
         number: 49,
         says: "the owner and super admins change the tenant's settings",
         when: |f| f.verb == Verb::ConfigureTenant,
+        then: ALLOW,
+    },
+    // Directory tokens: the owner's call, or a super admin's, like the settings.
+    Rule {
+        number: 65,
+        says: "only the owner or a super admin manages the tenant's directory tokens",
+        when: |f| {
+            f.verb == Verb::ManageDirectoryTokens && f.actor_rank < SUPER_ADMIN && !f.actor_owner
+        },
+        then: Err(Denial::RequiresOwner),
+    },
+    Rule {
+        number: 66,
+        says: "the owner and super admins manage directory tokens",
+        when: |f| f.verb == Verb::ManageDirectoryTokens,
         then: ALLOW,
     },
     // From here on the verb is View, Delete, Restore, ChangeRole, ChangeEmail,
@@ -531,7 +571,7 @@ const RULEBOOK: &[Rule] = &[
 ];
 
 /// The highest rule number, to size the per-rule counters of the sweep.
-const LAST_RULE: u8 = 63;
+const LAST_RULE: u8 = 66;
 
 /// The first matching rule of the rulebook.
 fn rulebook_decides(facts: &Facts) -> &'static Rule {
@@ -562,13 +602,14 @@ fn variant(action: Action) -> usize {
         Action::Purge => 10,
         Action::ConfigureTenant => 11,
         Action::SetPassword => 12,
+        Action::ManageDirectoryTokens => 13,
     }
 }
 
 #[test]
 fn the_sweep_asks_every_action() {
     let variants: HashSet<usize> = ACTIONS.into_iter().map(variant).collect();
-    assert_eq!(variants, (0..13).collect());
+    assert_eq!(variants, (0..14).collect());
     for role in Role::ALL {
         assert!(ACTIONS.contains(&Action::Create(role)), "Create({role})");
         assert!(
@@ -630,7 +671,10 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
     let mut denials_seen = Vec::new();
     let mut allowed = 0usize;
 
-    for action in ACTIONS {
+    // Directories too, with every role and owner flag: whatever a directory actor carries,
+    // it must be decided as a directory.
+    let kinds = [ActorKind::Person, ActorKind::Directory];
+    for (action, kind) in ACTIONS.into_iter().flat_map(|a| kinds.map(|k| (a, k))) {
         for actor_role in Role::ALL {
             for actor_owner in BOOLS {
                 let actor = Actor {
@@ -642,6 +686,7 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
                     },
                     role: actor_role,
                     is_owner: actor_owner,
+                    kind,
                 };
                 for target in targets_for(&actor) {
                     let facts = Facts::of(&actor, action, &target);
@@ -673,13 +718,13 @@ fn every_decision_matches_the_rulebook_written_from_the_spec() {
         mismatches[..mismatches.len().min(20)].join("\n")
     );
 
-    // 21 actions × actor role 4 × actor is_owner 2 ×
+    // 22 actions × actor kind 2 × actor role 4 × actor is_owner 2 ×
     //   (user targets: role 4 × is_owner 2 × self 2 × same tenant 2 × deleted 2
     //    + tenant targets: same tenant 2)
     let user_targets = 4 * 2 * 2 * 2 * 2;
     let tenant_targets = 2;
-    assert_eq!(checked, 21 * 4 * 2 * (user_targets + tenant_targets));
-    assert_eq!(checked, 11088);
+    assert_eq!(checked, 22 * 2 * 4 * 2 * (user_targets + tenant_targets));
+    assert_eq!(checked, 23232);
     println!("{checked} decisions checked against the rulebook, {allowed} allowed");
 
     // The sweep reaches every rule, every denial, and some allowed cases: a sweep that

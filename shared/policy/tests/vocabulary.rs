@@ -23,6 +23,7 @@ fn denial_index(denial: Denial) -> usize {
         Denial::UserDeleted => 13,
         Denial::AlreadyOwner => 14,
         Denial::NewOwnerNotAdmin => 15,
+        Denial::DirectoryNotAllowed => 16,
     }
 }
 
@@ -46,8 +47,8 @@ fn is_snake_case(code: &str) -> bool {
 #[test]
 fn denial_all_lists_every_denial_once() {
     let indexes: HashSet<usize> = Denial::ALL.into_iter().map(denial_index).collect();
-    assert_eq!(indexes, (0..16).collect());
-    assert_eq!(Denial::ALL.len(), 16);
+    assert_eq!(indexes, (0..17).collect());
+    assert_eq!(Denial::ALL.len(), 17);
 }
 
 /// The codes are part of the API contract: clients match on them, so they are spelled out
@@ -71,6 +72,7 @@ fn every_denial_has_the_code_of_the_contract() {
         (Denial::UserDeleted, "user_deleted"),
         (Denial::AlreadyOwner, "already_owner"),
         (Denial::NewOwnerNotAdmin, "new_owner_not_admin"),
+        (Denial::DirectoryNotAllowed, "directory_not_allowed"),
     ];
     let listed: HashSet<usize> = contract.iter().map(|(d, _)| denial_index(*d)).collect();
     assert_eq!(

@@ -161,6 +161,43 @@ fn is_empty_object(value: &serde_json::Value) -> bool {
     value.as_object().is_some_and(serde_json::Map::is_empty)
 }
 
+/// A tenant's directory (SCIM) token. Only a hash of its secret is stored; its `Debug`
+/// withholds even that. Revoking a token deletes its item.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryTokenItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: String,
+    pub tenant_id: String,
+    /// What the owner called it ("Entra ID", "Okta").
+    pub name: String,
+    /// SHA-256 (hex) of the whole token.
+    pub secret_hash: String,
+    /// Checked at commit by every write the token makes, like a user's version.
+    pub version: u64,
+    pub created_at: String,
+    pub created_by: String,
+    /// When the token last authenticated a request, to the minute (see `touch_directory_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+}
+
+impl std::fmt::Debug for DirectoryTokenItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectoryTokenItem")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("created_at", &self.created_at)
+            .field("created_by", &self.created_by)
+            .field("last_used_at", &self.last_used_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One login session: a refresh-token family. Only hashes of its refresh tokens are stored.
 /// Its `Debug` withholds them.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,8 @@ pub const TENANT_SK: &str = "TENANT";
 pub const CLAIM_SK: &str = "CLAIM";
 pub const USER_SK_PREFIX: &str = "USER#";
 pub const SESSION_SK: &str = "SESSION";
+/// The sort keys of a tenant's directory (SCIM) tokens, in its tenant's partition.
+pub const DIRECTORY_TOKEN_SK_PREFIX: &str = "DIRTOKEN#";
 /// The sort key of a failed-login counter (stored as `GUARD`, its name in earlier releases).
 pub const FAILED_LOGINS_SK: &str = "GUARD";
 
@@ -24,6 +26,10 @@ pub fn tenant_pk(tenant_id: &str) -> String {
 
 pub fn user_sk(user_id: &str) -> String {
     format!("{USER_SK_PREFIX}{user_id}")
+}
+
+pub fn directory_token_sk(token_id: &str) -> String {
+    format!("{DIRECTORY_TOKEN_SK_PREFIX}{token_id}")
 }
 
 /// `normalized` is the canonical username (NFKC + lowercase), never the raw input.
@@ -100,6 +106,38 @@ pub(crate) fn tenant_key(tenant_id: &str) -> Item {
     item_key(tenant_pk(tenant_id), TENANT_SK)
 }
 
+/// Identifies a directory token item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DirectoryTokenKey<'a> {
+    pub tenant_id: &'a str,
+    pub token_id: &'a str,
+}
+
+pub(crate) fn directory_token_key(key: DirectoryTokenKey) -> Item {
+    item_key(tenant_pk(key.tenant_id), directory_token_sk(key.token_id))
+}
+
+/// The item an actor's snapshot reads and its transactions check: a person's user item, or
+/// the directory token a directory calls with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActorKey<'a> {
+    User(UserKey<'a>),
+    DirectoryToken(DirectoryTokenKey<'a>),
+}
+
+impl<'a> From<UserKey<'a>> for ActorKey<'a> {
+    fn from(user: UserKey<'a>) -> ActorKey<'a> {
+        ActorKey::User(user)
+    }
+}
+
+pub(crate) fn actor_key(key: ActorKey) -> Item {
+    match key {
+        ActorKey::User(user) => user_key(user),
+        ActorKey::DirectoryToken(token) => directory_token_key(token),
+    }
+}
+
 pub(crate) fn username_claim_key(tenant_id: &str, normalized: &str) -> Item {
     item_key(username_claim_pk(tenant_id, normalized), CLAIM_SK)
 }
@@ -133,6 +171,7 @@ mod tests {
         assert_eq!(audit_pk("acme"), "AUDIT#acme");
         assert_eq!(session_pk("s1"), "SESSION#s1");
         assert_eq!(failed_logins_pk("acme", "ben"), "LOGIN#acme#ben");
+        assert_eq!(directory_token_sk("t1"), "DIRTOKEN#t1");
         assert_eq!(
             audit_sk("2026-01-02T03:04:05.006Z", "e1"),
             "2026-01-02T03:04:05.006Z#e1"

@@ -5,6 +5,7 @@
 mod attrs;
 mod client;
 mod commit;
+mod directory;
 mod error;
 pub mod items;
 pub mod keys;
@@ -19,9 +20,10 @@ pub use client::{Store, StoreConfig, https_client, sdk_config};
 pub use commit::Transaction;
 pub use error::{Cancel, Part, Reason, StoreError};
 pub use items::{
-    AuditItem, ClaimItem, FailedLoginsItem, SessionItem, TenantItem, UserItem, from_item,
+    AuditItem, ClaimItem, DirectoryTokenItem, FailedLoginsItem, SessionItem, TenantItem, UserItem,
+    from_item,
 };
-pub use keys::UserKey;
+pub use keys::{ActorKey, DirectoryTokenKey, UserKey};
 pub use parts::ActorCheck;
 pub use reads::{DueCursor, DuePage, Page, Snapshot, UserFilter};
 pub use schema::{IndexSpec, TableSpec};

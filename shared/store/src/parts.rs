@@ -11,33 +11,51 @@ use crate::attrs::{Item, n};
 use crate::client::Store;
 use crate::commit::Transaction;
 use crate::error::{Part, StoreError, other};
-use crate::items::{AuditItem, ClaimItem, UserItem, to_item};
-use crate::keys::{self, UserKey, user_key};
+use crate::items::{AuditItem, ClaimItem, DirectoryTokenItem, UserItem, to_item};
+use crate::keys::{self, ActorKey, DirectoryTokenKey, UserKey, user_key};
 
 /// The actor as the decision saw it: the commit holds only if the actor's item is unchanged
-/// (same version, still not deleted).
+/// (same version; a person still not deleted, a directory token not revoked).
 #[derive(Clone, Copy, Debug)]
 pub struct ActorCheck<'a> {
-    pub actor: UserKey<'a>,
+    pub actor: ActorKey<'a>,
     pub version: u64,
 }
 
 impl<'a> ActorCheck<'a> {
     pub fn of(actor: &'a UserItem) -> ActorCheck<'a> {
+        ActorCheck::user(UserKey::of(actor), actor.version)
+    }
+
+    pub fn user(actor: UserKey<'a>, version: u64) -> ActorCheck<'a> {
         ActorCheck {
-            actor: UserKey::of(actor),
-            version: actor.version,
+            actor: ActorKey::User(actor),
+            version,
+        }
+    }
+
+    pub fn of_token(token: &'a DirectoryTokenItem) -> ActorCheck<'a> {
+        ActorCheck {
+            actor: ActorKey::DirectoryToken(DirectoryTokenKey {
+                tenant_id: &token.tenant_id,
+                token_id: &token.id,
+            }),
+            version: token.version,
         }
     }
 }
 
 impl Store {
-    /// The actor must be exactly as the decision saw it: same version, and not deleted.
     pub(crate) fn actor_check(&self, check: &ActorCheck) -> Result<TransactWriteItem, StoreError> {
+        // A revoked token's item is gone: `version = :v` fails on a missing item.
+        let condition = match check.actor {
+            ActorKey::User(_) => "version = :v AND attribute_not_exists(deleted_at)",
+            ActorKey::DirectoryToken(_) => "version = :v",
+        };
         let condition = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(user_key(check.actor)))
-            .condition_expression("version = :v AND attribute_not_exists(deleted_at)")
+            .set_key(Some(keys::actor_key(check.actor)))
+            .condition_expression(condition)
             .expression_attribute_values(":v", n(check.version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()

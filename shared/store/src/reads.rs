@@ -10,9 +10,10 @@ use crate::attrs::{Item, s, same_key};
 use crate::client::Store;
 use crate::error::{StoreError, classify, other};
 use crate::items::{
-    AuditItem, ClaimItem, FailedLoginsItem, SessionItem, TenantItem, UserItem, from_item,
+    AuditItem, ClaimItem, DirectoryTokenItem, FailedLoginsItem, SessionItem, TenantItem, UserItem,
+    from_item,
 };
-use crate::keys::{self, UserKey, user_key};
+use crate::keys::{self, ActorKey, UserKey, user_key};
 
 /// Which users a listing returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +33,10 @@ pub struct Page<T> {
 /// What a mutation's snapshot holds.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
+    /// The actor, when it is a person.
     pub actor: Option<UserItem>,
+    /// The actor's directory token, when the actor is a directory.
+    pub directory_token: Option<DirectoryTokenItem>,
     pub target: Option<UserItem>,
     pub tenant: Option<TenantItem>,
     /// The login session the actor's token names, when one was asked for.
@@ -51,16 +55,17 @@ pub struct DuePage {
 }
 
 impl Store {
-    /// One consistent `BatchGetItem` for the actor, its session, an optional target and an
-    /// optional tenant.
-    pub async fn snapshot(
+    /// One consistent `BatchGetItem` for the actor (a user, or a directory token), its
+    /// session, an optional target and an optional tenant.
+    pub async fn snapshot<'k>(
         &self,
-        actor: UserKey<'_>,
+        actor: impl Into<ActorKey<'k>>,
         session: Option<&str>,
         target: Option<UserKey<'_>>,
         tenant: Option<&str>,
     ) -> Result<Snapshot, StoreError> {
-        let actor_key = user_key(actor);
+        let actor = actor.into();
+        let actor_key = keys::actor_key(actor);
         let session_key = session.map(keys::session_key);
         let target_key = target.map(user_key);
         let tenant_key = tenant.map(keys::tenant_key);
@@ -73,8 +78,14 @@ impl Store {
         }
         let found = self.batch_get(wanted).await?;
         let pick = |key: &Item| found.iter().find(|item| same_key(item, key)).cloned();
+        let actor_item = pick(&actor_key);
+        let (person, token) = match actor {
+            ActorKey::User(_) => (actor_item, None),
+            ActorKey::DirectoryToken(_) => (None, actor_item),
+        };
         Ok(Snapshot {
-            actor: pick(&actor_key).map(from_item).transpose()?,
+            actor: person.map(from_item).transpose()?,
+            directory_token: token.map(from_item).transpose()?,
             target: target_key
                 .as_ref()
                 .and_then(pick)

@@ -12,7 +12,7 @@ use crate::items::{FailedLoginsItem, SessionItem, to_item};
 use crate::keys::{failed_logins_key, session_key};
 
 /// `Ok(false)` when the write's condition did not hold.
-fn held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+pub(crate) fn held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -369,6 +369,35 @@ async fn every_http_event_is_answered_by_its_function() {
 
     let body = feeder
         .feed(
+            "create-directory-token",
+            Some(&owner),
+            &[],
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(body["name"], "Entra ID");
+    assert_eq!(
+        body["scim_base_url"],
+        "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/scim/v2/acme",
+        "the base URL as API Gateway was reached"
+    );
+    let token_id = body["id"].as_str().unwrap().to_owned();
+    let body = feeder
+        .feed("list-directory-tokens", Some(&owner), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["items"][0]["id"], token_id.as_str());
+    let body = feeder
+        .feed(
+            "revoke-directory-token",
+            Some(&owner),
+            &[("TOKEN_ID", token_id.as_str())],
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(body["revoked"]["id"], token_id.as_str());
+
+    let body = feeder
+        .feed(
             "transfer-ownership",
             Some(&owner),
             &[("NEW_OWNER_ID", ada.as_str())],

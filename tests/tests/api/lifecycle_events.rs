@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use lambda_http::http::StatusCode;
 use rand::Rng;
 use serde_json::{Value, json};
 use tenantry_accounts::{AuditAction, PurgeRun, Purger};
@@ -82,6 +83,25 @@ async fn every_action(stack: &Stack) -> (Vec<String>, Vec<String>) {
         );
         secrets.push(token);
     }
+    // A directory token, created and revoked (by a super admin: the owner has handed over).
+    let made = Request::new("POST", "/tenants/acme/scim-tokens".to_owned())
+        .token(&stack.root_token)
+        .json(json!({"name": "Entra ID"}))
+        .send(stack)
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    secrets.push(made.body["token"].as_str().unwrap().to_owned());
+    let revoked = Request::new(
+        "DELETE",
+        format!(
+            "/tenants/acme/scim-tokens/{}",
+            made.body["id"].as_str().unwrap()
+        ),
+    )
+    .token(&stack.root_token)
+    .send(stack)
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     // The scheduled purge takes cy once its window has closed.
     backdate_purge(&stack.store, "acme", &cy).await;
     let summary = Purger::new(stack.store.clone(), Default::default())
@@ -245,7 +265,7 @@ async fn no_event_holds_a_username_an_email_a_password_a_hash_or_a_token() {
         .await
         .unwrap();
     for item in items.items() {
-        for key in ["password_hash", "refresh_hash"] {
+        for key in ["password_hash", "refresh_hash", "secret_hash"] {
             if let Some(value) = item.get(key).and_then(|v| v.as_s().ok()) {
                 secrets.push(value.clone());
             }

@@ -5,6 +5,7 @@ mod audit;
 mod authentication;
 mod deletion;
 mod dev_server;
+mod directory_tokens;
 mod duels;
 mod email_changes;
 mod events;

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tenantry_policy::{Action, Actor, Denial, ListScope, Member, Role, Target, decide};
+use tenantry_policy::{Action, Actor, ActorKind, Denial, ListScope, Member, Role, Target, decide};
 use tenantry_store::UserItem;
 use tenantry_tests::{Answer, PASSWORD, Request, Stack, seed};
 
@@ -151,6 +151,7 @@ fn actor_of(user: &UserItem) -> Actor<'_> {
         tenant_id: &user.tenant_id,
         role: role_of(user),
         is_owner: user.is_owner,
+        kind: ActorKind::Person,
     }
 }
 

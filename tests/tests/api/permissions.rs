@@ -44,6 +44,14 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let (ben_token, _) = stack.token_of("acme", &ben_id).await.unwrap();
     let (ada_token, _) = stack.token_of("acme", &ada_id).await.unwrap();
 
+    let directory_token = Request::post("/tenants/acme/scim-tokens")
+        .token(&owner)
+        .json(json!({"name": "Okta"}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::CREATED)
+        .id();
+
     // Happy paths and conflict paths of every function.
     let calls: Vec<Call> = vec![
         (
@@ -273,6 +281,30 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
                 json!({"new_password": "a-brand-new-long-password", "current_password": "wrong-password"}),
             ),
             StatusCode::FORBIDDEN,
+        ),
+        (
+            "create-directory-token",
+            "POST",
+            "/tenants/acme/scim-tokens".into(),
+            Some(&root),
+            Some(json!({"name": "Entra ID"})),
+            StatusCode::CREATED,
+        ),
+        (
+            "list-directory-tokens",
+            "GET",
+            "/tenants/acme/scim-tokens".into(),
+            Some(&root),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "revoke-directory-token",
+            "DELETE",
+            format!("/tenants/acme/scim-tokens/{directory_token}"),
+            Some(&root),
+            None,
+            StatusCode::OK,
         ),
     ];
     for (function, method, path, token, body, expected) in calls {

@@ -222,10 +222,7 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
         .delete("acme", &a_id, &stack.root_token)
         .await
         .expect(StatusCode::OK);
-    let check = ActorCheck {
-        actor: key(&a_id),
-        version: actor.version,
-    };
+    let check = ActorCheck::user(key(&a_id), actor.version);
     let tx = stack
         .store
         .delete_user(&check, &stale_target, &deletion, &audit)
@@ -240,10 +237,7 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
 
     // Between the owner's snapshot and commit, the target changes (someone else deletes it).
     let owner_item = stack.store.get_user(key(&owner_id)).await.unwrap().unwrap();
-    let owner_check = ActorCheck {
-        actor: key(&owner_id),
-        version: owner_item.version,
-    };
+    let owner_check = ActorCheck::user(key(&owner_id), owner_item.version);
     let (_, other_admin) = stack.user("acme", &owner, "bob", "admin").await;
     stack
         .delete("acme", &u_id, &other_admin)

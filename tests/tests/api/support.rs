@@ -52,6 +52,7 @@ pub(crate) fn valid_body(spec: &RouteSpec) -> Option<Value> {
         "auth-login" => Some(json!({"tenant": "acme", "username": "ann", "password": PASSWORD})),
         "update-user" => Some(json!({"role": "agent"})),
         "update-tenant" => Some(json!({"retention_days": 7})),
+        "create-directory-token" => Some(json!({"name": "Entra ID"})),
         "set-password" => Some(json!({"new_password": "a-brand-new-long-password"})),
         "transfer-ownership" => {
             Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))

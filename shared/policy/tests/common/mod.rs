@@ -2,7 +2,7 @@
 
 use tenantry_policy::{Action, ListScope, Role};
 
-pub const ACTIONS: [Action; 21] = [
+pub const ACTIONS: [Action; 22] = [
     Action::SetPassword,
     Action::Purge,
     Action::ConfigureTenant,
@@ -24,6 +24,7 @@ pub const ACTIONS: [Action; 21] = [
     Action::ChangeEmail,
     Action::TransferOwnership,
     Action::ViewAudit,
+    Action::ManageDirectoryTokens,
 ];
 
 pub const BOOLS: [bool; 2] = [false, true];

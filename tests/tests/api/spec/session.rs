@@ -425,6 +425,41 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
         }
     }
 
+    // Directory (SCIM) tokens: alice owns the tenant now; olivia is an admin.
+    let tokens = |token: &str, method: &'static str| {
+        Req::new(method, "/tenants/{tenant_id}/scim-tokens")
+            .at("tenant_id", "acme")
+            .token(token)
+    };
+    let made = s
+        .send(tokens(&alice_token, "POST").json(json!({"name": "Entra ID"})))
+        .await
+        .expect(201);
+    let token_id = made.id();
+    s.send(tokens(&owner, "POST").json(json!({"name": "Okta"})))
+        .await
+        .expect_code(403, "requires_owner");
+    s.send(tokens(&alice_token, "POST").json(json!({"name": " "})))
+        .await
+        .expect_code(400, "validation_failed");
+    s.send(tokens(&alice_token, "GET")).await.expect(200);
+    s.send(tokens(&owner, "GET"))
+        .await
+        .expect_code(403, "requires_owner");
+    let revoke = |token: &str, id: &str| {
+        Req::new("DELETE", "/tenants/{tenant_id}/scim-tokens/{token_id}")
+            .at("tenant_id", "acme")
+            .at("token_id", id)
+            .token(token)
+    };
+    s.send(revoke(&owner, &token_id))
+        .await
+        .expect_code(403, "requires_owner");
+    s.send(revoke(&alice_token, &token_id)).await.expect(200);
+    s.send(revoke(&alice_token, &token_id))
+        .await
+        .expect_code(404, "directory_token_not_found");
+
     // The audit log holds every kind of event the spec documents.
     let audit = |token: &str| {
         Req::new("GET", "/tenants/{tenant_id}/audit")

@@ -1,0 +1,4 @@
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    tenantry_http::run(list_directory_tokens::ACTION, list_directory_tokens::handle).await
+}
