@@ -153,10 +153,7 @@ impl Floor {
             "user.delete",
             json!({"purge_after": purge_after, "role": target.role}),
         );
-        let check = ActorCheck {
-            actor: self.actor(),
-            version: actor.version,
-        };
+        let check = ActorCheck::user(self.actor(), actor.version);
         let deletion = Deletion {
             deleted_at: &at,
             deleted_by: &actor.id,
@@ -176,10 +173,7 @@ impl Floor {
         let (actor, target) = self.snapshot_of(user_id).await;
         let at = format_time(OffsetDateTime::now_utc());
         let audit = Floor::audit(&actor, &target, &at, "user.restore", json!({}));
-        let check = ActorCheck {
-            actor: self.actor(),
-            version: actor.version,
-        };
+        let check = ActorCheck::user(self.actor(), actor.version);
         let tx = self
             .store
             .restore_user(&check, &target, &at, &audit)
