@@ -86,8 +86,17 @@ pub(super) async fn measure(backlog: usize, samples: usize) -> EventsFigures {
             if written >= backlog {
                 break 'cycles;
             }
-            assert!(stack.delete("bench", id, &owner).await.status.is_success());
-            assert!(stack.restore("bench", id, &owner).await.status.is_success());
+            for answer in [
+                stack.delete("bench", id, &owner).await,
+                stack.restore("bench", id, &owner).await,
+            ] {
+                assert!(
+                    answer.status.is_success(),
+                    "the backlog's write of {id} failed: {} {}",
+                    answer.status,
+                    answer.body
+                );
+            }
             written += 2;
         }
     }
