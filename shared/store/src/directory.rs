@@ -1,9 +1,7 @@
 //! A tenant's directory (SCIM) tokens: created and revoked by transactions that carry their
 //! audit event, listed, and marked when used.
 
-use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 use crate::attrs::{n, s};
 use crate::client::Store;
@@ -24,16 +22,7 @@ impl Store {
     ) -> Result<Transaction, StoreError> {
         let mut tx = Transaction::default();
         tx.push(Part::Actor, self.actor_check(check)?);
-        let tenant = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::tenant_key(&token.tenant_id)))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .map_err(other)?;
-        tx.push(
-            Part::Tenant,
-            TransactWriteItem::builder().condition_check(tenant).build(),
-        );
+        tx.push(Part::Tenant, self.tenant_exists(&token.tenant_id)?);
         tx.push(Part::Target, self.put_new(to_item(token)?)?);
         self.push_audit(&mut tx, audit)?;
         Ok(tx)

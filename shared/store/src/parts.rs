@@ -65,6 +65,17 @@ impl Store {
             .build())
     }
 
+    /// A check that the tenant exists, for a write that adds to it.
+    pub(crate) fn tenant_exists(&self, tenant_id: &str) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::tenant_key(tenant_id)))
+            .condition_expression("attribute_exists(PK)")
+            .build()
+            .map_err(other)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
     pub(crate) fn push_audit(
         &self,
         tx: &mut Transaction,

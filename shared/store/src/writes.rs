@@ -4,8 +4,7 @@
 //! and one audit event that this transaction alone writes.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
 use crate::attrs::{n, s};
@@ -56,16 +55,7 @@ impl Store {
     ) -> Result<Transaction, StoreError> {
         let mut tx = Transaction::default();
         tx.push(Part::Actor, self.actor_check(check)?);
-        let tenant = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::tenant_key(&user.tenant_id)))
-            .condition_expression("attribute_exists(PK)")
-            .build()
-            .map_err(other)?;
-        tx.push(
-            Part::Tenant,
-            TransactWriteItem::builder().condition_check(tenant).build(),
-        );
+        tx.push(Part::Tenant, self.tenant_exists(&user.tenant_id)?);
         self.push_new_user(&mut tx, user)?;
         self.push_audit(&mut tx, audit)?;
         Ok(tx)
