@@ -1,7 +1,9 @@
 //! Requests to the API as a client sends them, and their answers, with the contract's shape
 //! checked in one place: every answer is JSON; a success is `application/json`; a 4xx or a
 //! 5xx is an RFC 9457 problem (`application/problem+json`, the answer's `status`, a `code`,
-//! and the `type` `urn:tenantry:problem:<code>`).
+//! and the `type` `urn:tenantry:problem:<code>`). The SCIM routes answer
+//! `application/scim+json` instead, errors in SCIM's error schema (`status` as a string), the
+//! code first in their `detail`.
 //!
 //! ```ignore
 //! let answer = Request::patch(format!("/tenants/acme/users/{id}"))
@@ -20,6 +22,9 @@ use lambda_http::http::{self, HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::Value;
 use tenantry_dev::Router;
+
+const SCIM: &str = "application/scim+json";
+const SCIM_ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// What a [`Request`] is sent to: a dev router, or the stack that holds one.
 pub trait Dispatch {
@@ -179,6 +184,18 @@ impl Answer {
     /// The contract's shape: a problem for a 4xx or 5xx, JSON for a success with a body.
     fn check_shape(&self) -> Result<(), String> {
         let kind = self.header(header::CONTENT_TYPE);
+        if kind == Some(SCIM) {
+            let failed = self.status.is_client_error() || self.status.is_server_error();
+            let shaped = !failed
+                || (self.body["schemas"] == serde_json::json!([SCIM_ERROR])
+                    && self.body["status"] == self.status.as_u16().to_string()
+                    && self.body["detail"].is_string());
+            return if shaped && !self.body.is_null() {
+                Ok(())
+            } else {
+                Err(format!("{}: not a SCIM answer: {}", self.status, self.body))
+            };
+        }
         if self.status.is_client_error() || self.status.is_server_error() {
             let code = self.code();
             let shaped = kind == Some("application/problem+json")
@@ -200,8 +217,18 @@ impl Answer {
         Ok(())
     }
 
-    /// The problem's `code` (`""` for a success).
+    /// The problem's `code` (`""` for a success); for a SCIM error, the code its `detail`
+    /// starts with (`owner_protected: ...`), or its `scimType`.
     pub fn code(&self) -> &str {
+        if self.header(header::CONTENT_TYPE) == Some(SCIM) {
+            let detail = self.body["detail"].as_str().unwrap_or("");
+            return match detail.split_once(": ") {
+                Some((code, _)) if code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => {
+                    code
+                }
+                _ => self.body["scimType"].as_str().unwrap_or(""),
+            };
+        }
         self.body["code"].as_str().unwrap_or("")
     }
 

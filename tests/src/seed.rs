@@ -39,6 +39,8 @@ pub fn deleted_user(seed: &Seed, n: usize) -> UserItem {
         deleted_by: Some("seed".into()),
         purge_after: Some(seed.purge_after.to_owned()),
         purge_shard: Some(keys::purge_shard(&id)),
+        profile: None,
+        directory_deleted: false,
         id,
     }
 }
@@ -69,6 +71,8 @@ pub fn user(tenant_id: &str, username: &str, role: &str, deleted: bool) -> UserI
         deleted_by: deleted.then(|| "seed".to_owned()),
         purge_after: deleted.then_some(purge_after),
         purge_shard: deleted.then(|| keys::purge_shard(&id)),
+        profile: None,
+        directory_deleted: false,
         id,
     }
 }

@@ -35,6 +35,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
             .email
             .map(|e| field("email", Email::parse(&e)))
             .transpose()?,
+        profile: None,
     };
     let user = app
         .accounts

@@ -91,6 +91,32 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
             revoke_directory_token::ACTION,
             |a, r| Box::pin(revoke_directory_token::handle(a, r)),
         ),
+        ("scim-discovery", scim_discovery::ACTION, |a, r| {
+            Box::pin(scim_discovery::handle(a, r))
+        }),
+        (
+            "scim-discovery-item",
+            scim_discovery_item::ACTION,
+            |a, r| Box::pin(scim_discovery_item::handle(a, r)),
+        ),
+        ("scim-create-user", scim_create_user::ACTION, |a, r| {
+            Box::pin(scim_create_user::handle(a, r))
+        }),
+        ("scim-list-users", scim_list_users::ACTION, |a, r| {
+            Box::pin(scim_list_users::handle(a, r))
+        }),
+        ("scim-get-user", scim_get_user::ACTION, |a, r| {
+            Box::pin(scim_get_user::handle(a, r))
+        }),
+        ("scim-replace-user", scim_replace_user::ACTION, |a, r| {
+            Box::pin(scim_replace_user::handle(a, r))
+        }),
+        ("scim-patch-user", scim_patch_user::ACTION, |a, r| {
+            Box::pin(scim_patch_user::handle(a, r))
+        }),
+        ("scim-delete-user", scim_delete_user::ACTION, |a, r| {
+            Box::pin(scim_delete_user::handle(a, r))
+        }),
     ]
 }
 
@@ -152,11 +178,14 @@ impl Router {
             parts.extensions.insert(context);
         }
         let path = parts.uri.path().to_owned();
-        let matching: Vec<(&Route, HashMap<String, String>)> = self
+        let mut matching: Vec<(&Route, HashMap<String, String>)> = self
             .routes
             .iter()
             .filter_map(|route| Some((route, route.bind(&path)?)))
             .collect();
+        // As API Gateway: a literal segment beats a variable (`/scim/v2/{tenant_id}/Users`
+        // before `/scim/v2/{tenant_id}/{document}`).
+        matching.sort_by_key(|(route, _)| std::cmp::Reverse(route.literals()));
         let Some((route, params)) = matching
             .iter()
             .find(|(route, _)| route.method == parts.method)
@@ -191,6 +220,11 @@ impl Router {
 }
 
 impl Route {
+    /// How many segments of the template are literal: the more, the more specific.
+    fn literals(&self) -> usize {
+        self.segments.iter().filter(|s| !s.starts_with('{')).count()
+    }
+
     /// The path parameters, if `path` matches this route's template.
     fn bind(&self, path: &str) -> Option<HashMap<String, String>> {
         let given: Vec<&str> = split(path).collect();
@@ -226,6 +260,12 @@ fn not_routed(method: &Method, matching: &[(&Route, HashMap<String, String>)]) -
     if matching.is_empty() {
         return Problem::route_not_found().into_response();
     }
-    let allow: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
+    // The methods of the most specific path that matched (`matching` is sorted so).
+    let top = matching[0].0.literals();
+    let allow: Vec<&str> = matching
+        .iter()
+        .filter(|(r, _)| r.literals() == top)
+        .map(|(r, _)| r.method.as_str())
+        .collect();
     Problem::method_not_allowed(method, &allow).into_response()
 }

@@ -29,10 +29,11 @@ pub enum AuditAction {
     DirectoryTokenCreate,
     DirectoryTokenList,
     DirectoryTokenRevoke,
+    ScimDiscovery,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::Health,
         AuditAction::Jwks,
         AuditAction::Login,
@@ -57,6 +58,7 @@ impl AuditAction {
         AuditAction::DirectoryTokenCreate,
         AuditAction::DirectoryTokenList,
         AuditAction::DirectoryTokenRevoke,
+        AuditAction::ScimDiscovery,
     ];
 
     /// The stored and logged name.
@@ -86,6 +88,7 @@ impl AuditAction {
             AuditAction::DirectoryTokenCreate => "directory_token.create",
             AuditAction::DirectoryTokenList => "directory_token.list",
             AuditAction::DirectoryTokenRevoke => "directory_token.revoke",
+            AuditAction::ScimDiscovery => "scim.discovery",
         }
     }
 
@@ -137,7 +140,8 @@ impl AuditAction {
             | AuditAction::UserGet
             | AuditAction::MeGet
             | AuditAction::EventsPublish
-            | AuditAction::DirectoryTokenList => None,
+            | AuditAction::DirectoryTokenList
+            | AuditAction::ScimDiscovery => None,
         }
     }
 

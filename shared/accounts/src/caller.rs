@@ -8,7 +8,7 @@ use tenantry_policy::{Actor, Denial};
 use tenantry_store::{ActorCheck, DirectoryTokenItem, UserItem};
 
 use crate::error::Error;
-use crate::input::could_be_user_id;
+use crate::input::{could_be_tenant_id, could_be_user_id};
 use crate::records::AuditActor;
 use crate::sessions::token_digest;
 use crate::snapshot::Principal;
@@ -62,6 +62,9 @@ impl DirectoryCredential {
     /// `token` presented for `tenant_id`; `None` when it cannot be a directory token at all
     /// (answered like a wrong one). Whether it is one of that tenant's is for the snapshot.
     pub fn parse(tenant_id: &str, token: &str) -> Option<DirectoryCredential> {
+        if !could_be_tenant_id(tenant_id) {
+            return None;
+        }
         let (token_id, secret) = token
             .strip_prefix(DIRECTORY_TOKEN_PREFIX)?
             .split_once('.')?;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use tenantry_policy::{Action, Role, Target, decide};
-use tenantry_store::{TenantItem, UserChange, UserItem, UserKey};
+use tenantry_store::{Profile, TenantItem, UserChange, UserItem, UserKey};
 
 use crate::action::AuditAction;
 use crate::caller::Caller;
@@ -21,6 +21,9 @@ use crate::views::{OwnershipView, TenantView, UserView, member_of};
 pub struct UserUpdate {
     pub role: Option<Role>,
     pub email: Option<Email>,
+    /// A directory's profile, replacing the current one whole (`Some` of an empty one
+    /// removes it).
+    pub profile: Option<Profile>,
 }
 
 impl Accounts {
@@ -33,8 +36,21 @@ impl Accounts {
         user_id: &str,
         update: UserUpdate,
     ) -> Result<UserView, Error> {
-        let caller = caller.into();
-        if update.role.is_none() && update.email.is_none() {
+        let updated = self
+            .update_user_item(caller.into(), tenant_id, user_id, update)
+            .await?;
+        Ok(UserView::from(&updated))
+    }
+
+    /// Changes a user's role, email and/or profile in one transaction, answering the user.
+    pub(crate) async fn update_user_item(
+        &self,
+        caller: Caller<'_>,
+        tenant_id: &str,
+        user_id: &str,
+        update: UserUpdate,
+    ) -> Result<UserItem, Error> {
+        if update.role.is_none() && update.email.is_none() && update.profile.is_none() {
             return Err(Error::invalid(
                 "body",
                 "must set `role` or `email`: there is nothing to change",
@@ -55,15 +71,22 @@ impl Accounts {
                 .as_ref()
                 .map(Email::as_str)
                 .filter(|email| *email != target.email);
+            let profile = update
+                .profile
+                .as_ref()
+                .filter(|profile| **profile != target.profile.clone().unwrap_or_default());
+            // A profile is a person's details, like the email: the same rule governs both.
+            let details_change =
+                (email.is_some() || profile.is_some()).then_some(Action::ChangeEmail);
             for action in role
                 .map(Action::ChangeRole)
                 .into_iter()
-                .chain(email.map(|_| Action::ChangeEmail))
+                .chain(details_change)
             {
                 decide(&policy_actor, action, &Target::User(member)).map_err(not_found_as_user)?;
             }
-            if role.is_none() && email.is_none() {
-                return Ok(Decision::Answer(UserView::from(&target)));
+            if role.is_none() && email.is_none() && profile.is_none() {
+                return Ok(Decision::Answer(target));
             }
             let now = clock::format(clock::now());
             let change = UserChange {
@@ -71,12 +94,14 @@ impl Accounts {
                 email,
                 password_hash: None,
                 end_sessions: false,
+                profile,
                 now: &now,
             };
             let details = json!({
                 "previous_role": member.role.as_str(),
                 "role": role.unwrap_or(member.role).as_str(),
                 "email_changed": email.is_some(),
+                "profile_changed": profile.is_some(),
             });
             let audit = audit_item(
                 &now,
@@ -100,9 +125,12 @@ impl Accounts {
             if let Some(email) = email {
                 updated.email = email.to_owned();
             }
+            if let Some(profile) = profile {
+                updated.profile = Some(profile.clone()).filter(|p| !p.is_empty());
+            }
             updated.version += 1;
             updated.updated_at = now;
-            Ok(Decision::Commit(tx, UserView::from(&updated)))
+            Ok(Decision::Commit(tx, updated))
         })
         .await
     }

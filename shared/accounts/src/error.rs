@@ -47,6 +47,9 @@ pub enum Error {
     DirectoryTokenNotFound,
     #[error("the restore window closed at {purge_after}")]
     RestoreWindowClosed { purge_after: String },
+    /// A conditional request (SCIM `If-Match`) named a version that is not the current one.
+    #[error("version {asked} is not the current version {current}")]
+    VersionMismatch { asked: u64, current: u64 },
     /// Concurrent changes kept invalidating the snapshot.
     #[error("the account changed while the request ran; retry")]
     Conflict,
@@ -95,6 +98,10 @@ impl Error {
             Error::RestoreWindowClosed {
                 purge_after: date(),
             },
+            Error::VersionMismatch {
+                asked: 1,
+                current: 2,
+            },
             Error::Conflict,
             Error::Unavailable("example".into()),
             Error::Internal("example".into()),
@@ -119,6 +126,7 @@ impl Error {
                 | Error::NotDeleted
                 | Error::DirectoryTokenNotFound
                 | Error::RestoreWindowClosed { .. }
+                | Error::VersionMismatch { .. }
                 | Error::Conflict
                 | Error::Unavailable(_)
                 | Error::Internal(_) => {}

@@ -15,28 +15,35 @@ pub struct NewUser {
 pub const PLATFORM_TENANT: &str = "platform";
 
 /// A username in canonical form: NFKC, then lowercase, then checked against
-/// `[a-z0-9][a-z0-9._-]{2,31}`. Full-width or styled letters fold into ASCII; anything that
+/// `[a-z0-9][a-z0-9._@+'-]{2,127}`: room for what directories use as names, such as
+/// `ben.ng@acme.test` or `o'neil+ops@acme.test`. Full-width or styled letters fold into ASCII; anything that
 /// is not ASCII after folding (Cyrillic look-alikes, for one) is refused, so two
 /// look-alike names can never be two accounts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
+/// The longest username, in characters (after folding).
+pub const MAX_USERNAME_CHARS: usize = 128;
+
+/// The characters a username may hold besides `a-z` and `0-9` (never first).
+pub const USERNAME_MARKS: &str = "._-@+'";
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
         let canonical: String = raw.trim().nfkc().collect::<String>().to_lowercase();
         let len = canonical.chars().count();
-        if !(3..=32).contains(&len) {
-            return Err("must be 3 to 32 characters long".into());
+        if !(3..=MAX_USERNAME_CHARS).contains(&len) {
+            return Err(format!("must be 3 to {MAX_USERNAME_CHARS} characters long"));
         }
         let mut chars = canonical.chars();
         let first_ok = chars
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok =
-            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        let rest_ok = chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || USERNAME_MARKS.contains(c));
         if !(first_ok && rest_ok) {
             return Err(
-                "may contain only letters a-z, digits and . _ - (starting with a letter or digit)"
+                "may contain only letters a-z, digits and . _ - @ + ' (starting with a letter or digit)"
                     .into(),
             );
         }
@@ -96,6 +103,15 @@ impl Password {
             }
             _ => Ok(Password(raw.to_owned())),
         }
+    }
+
+    /// A password nobody knows (256 random bits), for a user a directory creates without one:
+    /// it cannot sign in until someone sets one.
+    pub(crate) fn unknown() -> Password {
+        use base64::Engine;
+        Password(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -233,7 +249,22 @@ mod tests {
     fn confusable_and_malformed_usernames_are_refused() {
         // "bеn" with a Cyrillic e (U+0435) must never become a second "ben".
         assert!(Username::parse("b\u{0435}n").is_err());
-        for bad in ["", "ab", "-ben", ".ben", "be n", "ben!", &"x".repeat(33)] {
+        assert_eq!(
+            Username::parse("O'Neil+Ops@Acme.test").unwrap().as_str(),
+            "o'neil+ops@acme.test"
+        );
+        assert!(Username::parse(&"x".repeat(128)).is_ok());
+        for bad in [
+            "",
+            "ab",
+            "-ben",
+            ".ben",
+            "@ben",
+            "be n",
+            "ben!",
+            "ben#1",
+            &"x".repeat(129),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -5,7 +5,7 @@
 //! Where things are: the use cases in `users`, `changes`, `tenants`, `passwords`, `login`,
 //! `sessions`, `purge`, `audit` and `directory_tokens`; what they share in `caller` (who acts:
 //! a signed-in person or a tenant's directory), `snapshot` (the caller checked, and what it
-//! may see), `records` (the items a use case writes), `claims` (who holds a taken username or
+//! may see), `directory_users` (the same use cases as a SCIM directory calls them), `records` (the items a use case writes), `claims` (who holds a taken username or
 //! email) and `password_hash` (argon2id).
 
 mod action;
@@ -16,6 +16,7 @@ mod claims;
 mod clock;
 mod context;
 mod directory_tokens;
+mod directory_users;
 mod error;
 pub mod input;
 mod lockout;
@@ -39,6 +40,7 @@ pub use changes::UserUpdate;
 pub use clock::format as format_time;
 pub use context::{LOG_CONTEXT, tenant_span};
 pub use directory_tokens::{DirectoryTokenView, NewDirectoryToken};
+pub use directory_users::{DirectoryListing, DirectoryUser, DirectoryUserPage};
 pub use error::Error;
 pub use input::NewUser;
 pub use lockout::{LOCKOUT_SECONDS, MAX_FAILURES};
@@ -51,6 +53,6 @@ pub use snapshot::Principal;
 pub use tenants::NewTenant;
 pub use users::UserListing;
 pub use views::{
-    AuditEventView, AuditPage, CreatedTenant, DeletionView, OwnershipView, PurgedView, TenantView,
-    UserPage, UserView,
+    AuditEventView, AuditPage, CreatedTenant, DeletionView, OwnershipView, ProfileView, PurgedView,
+    TenantView, UserPage, UserView,
 };

@@ -109,6 +109,7 @@ impl Accounts {
                     email: None,
                     password_hash: Some(password_hash),
                     end_sessions: true,
+                    profile: None,
                     now: &now,
                 };
                 let audit = audit_item(

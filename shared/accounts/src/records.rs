@@ -43,6 +43,8 @@ pub(crate) fn new_user_item(
         deleted_by: None,
         purge_after: None,
         purge_shard: None,
+        profile: None,
+        directory_deleted: false,
     }
 }
 

@@ -194,6 +194,7 @@ impl Accounts {
                 email: None,
                 password_hash: None,
                 end_sessions: true,
+                profile: None,
                 now: &now,
             };
             let audit = audit_item(

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use tenantry_policy::{Action, ListScope, Target, decide};
-use tenantry_store::{Deletion, UserFilter};
+use tenantry_store::{Deletion, Profile, UserFilter, UserItem};
 
 use crate::action::AuditAction;
 use crate::caller::Caller;
@@ -33,11 +33,24 @@ impl Accounts {
         tenant_id: &str,
         new: NewUser,
     ) -> Result<UserView, Error> {
-        let caller = caller.into();
+        let user = self
+            .create_user_item(caller.into(), tenant_id, new, None)
+            .await?;
+        Ok(UserView::from(&user))
+    }
+
+    /// Creates a user (with a directory's profile, if any) and answers its item.
+    pub(crate) async fn create_user_item(
+        &self,
+        caller: Caller<'_>,
+        tenant_id: &str,
+        new: NewUser,
+        profile: Option<Profile>,
+    ) -> Result<UserItem, Error> {
         possible(tenant_id, None)?;
         // Hashed once, after the first decision allows it: argon2id is slow on purpose.
         let password_hash = &tokio::sync::OnceCell::new();
-        let new = &new;
+        let (new, profile) = (&new, &profile);
         self.mutate(Claims::Explain { tenant_id }, move || async move {
             let (actor, tenant) = self
                 .tenant_snapshot(caller, tenant_id, Action::Create(new.role))
@@ -49,7 +62,8 @@ impl Accounts {
                 .get_or_try_init(|| password_hash::hash(&new.password))
                 .await?;
             let now = clock::format(clock::now());
-            let user = new_user_item(tenant_id, new, hash.clone(), false, &now);
+            let mut user = new_user_item(tenant_id, new, hash.clone(), false, &now);
+            user.profile = profile.clone().filter(|profile| !profile.is_empty());
             let audit = audit_item(
                 &now,
                 tenant_id,
@@ -59,7 +73,7 @@ impl Accounts {
                 json!({"role": new.role.as_str()}),
             );
             let tx = self.store.create_user(&actor.check(), &user, &audit)?;
-            Ok(Decision::Commit(tx, UserView::from(&user)))
+            Ok(Decision::Commit(tx, user))
         })
         .await
     }
@@ -119,13 +133,33 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<DeletionView, Error> {
-        let caller = caller.into();
+        let deleted = self
+            .soft_delete(caller.into(), tenant_id, user_id, false)
+            .await?;
+        DeletionView::of(&deleted)
+    }
+
+    /// Soft delete, answering the deleted user. `by_directory` (a SCIM `DELETE`) also hides
+    /// the user from the directory, even one deleted before (by `active: false`).
+    pub(crate) async fn soft_delete(
+        &self,
+        caller: Caller<'_>,
+        tenant_id: &str,
+        user_id: &str,
+        by_directory: bool,
+    ) -> Result<UserItem, Error> {
         self.mutate(Claims::None, move || async move {
             let (actor, target, retention) = self
                 .snapshot_for(caller, tenant_id, user_id, Action::Delete)
                 .await?;
             if target.is_deleted() {
-                return Ok(Decision::Answer(DeletionView::of(&target)?));
+                if !by_directory || target.directory_deleted {
+                    return Ok(Decision::Answer(target));
+                }
+                let tx = self.store.hide_from_directory(&target)?;
+                let mut hidden = target;
+                hidden.directory_deleted = true;
+                return Ok(Decision::Commit(tx, hidden));
             }
             let now = clock::now();
             let at = clock::format(now);
@@ -134,6 +168,7 @@ impl Accounts {
                 deleted_at: &at,
                 deleted_by: actor.id(),
                 purge_after: &purge_after,
+                by_directory,
             };
             let audit = audit_item(
                 &at,
@@ -147,9 +182,14 @@ impl Accounts {
                 .store
                 .delete_user(&actor.check(), &target, &deletion, &audit)?;
             let mut deleted = target;
-            deleted.deleted_at = Some(at);
+            deleted.deleted_by = Some(actor.id().to_owned());
+            deleted.deleted_at = Some(at.clone());
             deleted.purge_after = Some(purge_after);
-            Ok(Decision::Commit(tx, DeletionView::of(&deleted)?))
+            deleted.directory_deleted = by_directory;
+            deleted.version += 1;
+            deleted.token_epoch += 1;
+            deleted.updated_at = at;
+            Ok(Decision::Commit(tx, deleted))
         })
         .await
     }
@@ -161,7 +201,17 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<UserView, Error> {
-        let caller = caller.into();
+        let restored = self.restore(caller.into(), tenant_id, user_id).await?;
+        Ok(UserView::from(&restored))
+    }
+
+    /// Undoes a soft delete, answering the restored user.
+    pub(crate) async fn restore(
+        &self,
+        caller: Caller<'_>,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<UserItem, Error> {
         self.mutate(Claims::None, move || async move {
             let (actor, target, _) = self
                 .snapshot_for(caller, tenant_id, user_id, Action::Restore)
@@ -189,9 +239,10 @@ impl Accounts {
             restored.deleted_by = None;
             restored.purge_after = None;
             restored.purge_shard = None;
+            restored.directory_deleted = false;
             restored.version += 1;
             restored.updated_at = now;
-            Ok(Decision::Commit(tx, UserView::from(&restored)))
+            Ok(Decision::Commit(tx, restored))
         })
         .await
     }

@@ -26,6 +26,22 @@ pub struct UserView {
     pub restorable_until: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purge_after: Option<String>,
+    /// What the tenant's directory says of the person (SCIM), for users it provisioned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileView>,
+}
+
+/// A directory's profile of a user, as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProfileView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 impl From<&UserItem> for UserView {
@@ -48,6 +64,12 @@ impl From<&UserItem> for UserView {
             deleted_by: user.deleted_by.clone(),
             restorable_until: user.purge_after.clone(),
             purge_after: user.purge_after.clone(),
+            profile: user.profile.as_ref().map(|p| ProfileView {
+                external_id: p.external_id.clone(),
+                given_name: p.given_name.clone(),
+                family_name: p.family_name.clone(),
+                display_name: p.display_name.clone(),
+            }),
         }
     }
 }

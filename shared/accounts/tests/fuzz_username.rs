@@ -18,14 +18,14 @@ fn config() -> Config {
     config
 }
 
-/// The canonical form: `[a-z0-9][a-z0-9._-]{2,31}`, ASCII only.
+/// The canonical form: `[a-z0-9][a-z0-9._@+'-]{2,127}`, ASCII only.
 fn canonical(name: &str) -> bool {
     let bytes = name.as_bytes();
-    (3..=32).contains(&bytes.len())
+    (3..=128).contains(&bytes.len())
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
         && bytes
             .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-_".contains(b))
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-_@+'".contains(b))
 }
 
 /// A character that NFKC and lowercasing do not turn into ASCII.
@@ -51,7 +51,7 @@ fn any_name() -> impl Strategy<Value = String> {
         any::<String>(),
         "\\PC{0,40}",
         "[a-zA-Z0-9._ -]{0,40}",
-        "[a-z0-9][a-z0-9._-]{0,40}",
+        "[a-z0-9][a-z0-9._@+'-]{0,140}",
         // Compatibility characters that fold to ASCII or to several characters.
         proptest::collection::vec(
             prop::sample::select(vec![
@@ -83,9 +83,9 @@ fn non_ascii_letter() -> impl Strategy<Value = char> {
     })
 }
 
-/// An accepted name: `[a-z0-9][a-z0-9._-]{2,31}`.
+/// An accepted name: `[a-z0-9][a-z0-9._@+'-]{2,127}`.
 fn accepted_name() -> impl Strategy<Value = String> {
-    "[a-z0-9][a-z0-9._-]{2,31}"
+    "[a-z0-9][a-z0-9._@+'-]{2,127}"
 }
 
 proptest! {

@@ -4,6 +4,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::{Map, Value, json};
 use tenantry_accounts::Error;
+use tenantry_scim::{ScimError, ScimType};
 
 /// An error answer. `code` is stable and documented; `detail` is for people.
 #[derive(Debug, Clone)]
@@ -16,6 +17,9 @@ pub struct Problem {
     headers: Vec<(header::HeaderName, HeaderValue)>,
     /// The cause, for the log only (never sent).
     cause: Option<String>,
+    /// Rendered as this SCIM error (RFC 7644 §3.12) instead of problem+json: the answers of
+    /// the SCIM routes.
+    scim: Option<ScimError>,
 }
 
 impl Problem {
@@ -29,7 +33,43 @@ impl Problem {
             extensions: Map::new(),
             headers: Vec::new(),
             cause: None,
+            scim: None,
         }
+    }
+
+    /// A SCIM client mistake found by `tenantry-scim`, answered as that SCIM error. Its log
+    /// code is the `scimType` (`invalidFilter`...), or `scim_error` without one.
+    pub fn from_scim(error: ScimError) -> Problem {
+        let status =
+            StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = error.scim_type.map_or("scim_error", ScimType::as_str);
+        let mut problem = Problem::new(status, code, error.detail.clone());
+        problem.scim = Some(error);
+        problem
+    }
+
+    /// This problem as a SCIM route answers it: the SCIM error schema, a `scimType` where
+    /// RFC 7644 defines one, and the stable code first in `detail` (`owner_protected: ...`).
+    /// A restore whose window closed is 400 `invalidValue` there (it asked for `active: true`).
+    pub fn in_scim(mut self) -> Problem {
+        if self.scim.is_some() {
+            return self;
+        }
+        let scim_type = match self.code {
+            "validation_failed" => Some(ScimType::InvalidValue),
+            "restore_window_closed" => {
+                self.status = StatusCode::BAD_REQUEST;
+                Some(ScimType::InvalidValue)
+            }
+            "username_taken"
+            | "email_taken"
+            | "username_held_by_deleted_user"
+            | "email_held_by_deleted_user" => Some(ScimType::Uniqueness),
+            _ => None,
+        };
+        let detail = format!("{}: {}", self.code, self.detail);
+        self.scim = Some(ScimError::new(self.status.as_u16(), scim_type, detail));
+        self
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Problem {
@@ -127,13 +167,14 @@ impl Problem {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let mut response = Response::new(Body::Text(self.body().to_string()));
+        let (body, media_type) = match &self.scim {
+            Some(scim) => (scim.body(), tenantry_scim::MEDIA_TYPE),
+            None => (self.body(), "application/problem+json"),
+        };
+        let mut response = Response::new(Body::Text(body.to_string()));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
         for (name, value) in self.headers {
             headers.insert(name, value);
         }
@@ -226,6 +267,14 @@ impl From<Error> for Problem {
                 format!("This user could be restored until {purge_after}; it awaits purge now."),
             )
             .with("purge_after", purge_after),
+            Error::VersionMismatch { asked, current } => Problem::new(
+                S::PRECONDITION_FAILED,
+                "version_mismatch",
+                format!(
+                    "The user is at version {current}, not {asked}: read it again, then retry."
+                ),
+            )
+            .with("current_version", current),
             Error::Conflict => Problem::new(
                 S::CONFLICT,
                 "conflict",

@@ -46,12 +46,16 @@ impl fmt::Debug for ScimUser {
     }
 }
 
-/// The roles a directory may give a user. Admins are made inside tenantry, never by a directory.
+/// A tenantry role as SCIM carries it in `roles[primary].value`. A directory gives `user`
+/// (the default) or `agent`; admins are made inside tenantry, and shown as they are. Asking
+/// for an admin role parses, so that the policy, not the parser, refuses it (403).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ScimRole {
     #[default]
     User,
     Agent,
+    Admin,
+    SuperAdmin,
 }
 
 impl ScimRole {
@@ -59,14 +63,21 @@ impl ScimRole {
         match self {
             ScimRole::User => "user",
             ScimRole::Agent => "agent",
+            ScimRole::Admin => "admin",
+            ScimRole::SuperAdmin => "super_admin",
         }
     }
 
     /// Case-insensitive: Entra app roles are often capitalised ("Agent").
     pub fn parse(text: &str) -> Option<ScimRole> {
-        [ScimRole::User, ScimRole::Agent]
-            .into_iter()
-            .find(|role| role.as_str().eq_ignore_ascii_case(text))
+        [
+            ScimRole::User,
+            ScimRole::Agent,
+            ScimRole::Admin,
+            ScimRole::SuperAdmin,
+        ]
+        .into_iter()
+        .find(|role| role.as_str().eq_ignore_ascii_case(text))
     }
 }
 

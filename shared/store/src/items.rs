@@ -46,6 +46,39 @@ pub struct UserItem {
     /// Present only while deleted: the partition key of the sparse purge index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_shard: Option<String>,
+    /// What a directory (SCIM) says of the person besides the account; `None` for users made
+    /// through the API. Personal data: never in audit events, gone with the purge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+    /// The directory deleted the user (SCIM `DELETE`): SCIM answers 404 for it from then on,
+    /// while admins still see it in the trash. Set only on a deleted user; a restore clears it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub directory_deleted: bool,
+}
+
+/// A user's profile as a directory keeps it (SCIM `userName`, `externalId`, `name`,
+/// `displayName`), stored as one map attribute and replaced whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The directory's own id for the person (SCIM `externalId`), compared exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The username as the directory wrote it (`Ben.Ng@acme.test`); the account's
+    /// `username` is its canonical form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
 }
 
 impl std::fmt::Debug for UserItem {
@@ -69,6 +102,8 @@ impl std::fmt::Debug for UserItem {
             deleted_by,
             purge_after,
             purge_shard,
+            profile,
+            directory_deleted,
         } = self;
         f.debug_struct("UserItem")
             .field("pk", pk)
@@ -88,6 +123,8 @@ impl std::fmt::Debug for UserItem {
             .field("deleted_by", deleted_by)
             .field("purge_after", purge_after)
             .field("purge_shard", purge_shard)
+            .field("profile", profile)
+            .field("directory_deleted", directory_deleted)
             .finish()
     }
 }
@@ -318,6 +355,8 @@ mod tests {
             deleted_by: None,
             purge_after: None,
             purge_shard: None,
+            profile: None,
+            directory_deleted: false,
         };
         for text in [format!("{user:?}"), format!("{user:#?}")] {
             assert!(!text.contains("argon2"), "{text}");

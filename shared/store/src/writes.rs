@@ -11,7 +11,7 @@ use crate::attrs::{n, s};
 use crate::client::Store;
 use crate::commit::Transaction;
 use crate::error::{Part, StoreError, other};
-use crate::items::{AuditItem, TenantItem, UserItem, to_item};
+use crate::items::{AuditItem, Profile, TenantItem, UserItem, to_item};
 use crate::keys::{self, UserKey, user_key};
 use crate::parts::{ActorCheck, new_claim_item, update_item};
 
@@ -26,6 +26,8 @@ pub struct UserChange<'a> {
     pub password_hash: Option<&'a str>,
     /// Bump the token epoch even without another change (log out everywhere).
     pub end_sessions: bool,
+    /// A new profile, replacing the old one whole; an empty one removes it.
+    pub profile: Option<&'a Profile>,
     pub now: &'a str,
 }
 
@@ -42,6 +44,8 @@ pub struct Deletion<'a> {
     pub deleted_at: &'a str,
     pub deleted_by: &'a str,
     pub purge_after: &'a str,
+    /// The directory deleted the user (SCIM `DELETE`): from then on SCIM answers 404 for it.
+    pub by_directory: bool,
 }
 
 impl Store {
@@ -98,13 +102,20 @@ impl Store {
         deletion: &Deletion<'_>,
         audit: &AuditItem,
     ) -> Result<Transaction, StoreError> {
-        let update = self
-            .update_user_item(target)
-            .update_expression(
-                "SET deleted_at = :at, deleted_by = :by, purge_after = :purge, \
-                 purge_shard = :shard, updated_at = :at, version = :next \
-                 ADD token_epoch :one",
-            )
+        let directory = if deletion.by_directory {
+            ", directory_deleted = :true"
+        } else {
+            ""
+        };
+        let mut update = self.update_user_item(target).update_expression(format!(
+            "SET deleted_at = :at, deleted_by = :by, purge_after = :purge, \
+                 purge_shard = :shard, updated_at = :at, version = :next{directory} \
+                 ADD token_epoch :one"
+        ));
+        if deletion.by_directory {
+            update = update.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        let update = update
             .condition_expression("version = :seen AND attribute_not_exists(deleted_at)")
             .expression_attribute_values(":at", s(deletion.deleted_at))
             .expression_attribute_values(":by", s(deletion.deleted_by))
@@ -130,12 +141,33 @@ impl Store {
             .update_user_item(target)
             .update_expression(
                 "SET updated_at = :now, version = :next \
-                 REMOVE deleted_at, deleted_by, purge_after, purge_shard",
+                 REMOVE deleted_at, deleted_by, purge_after, purge_shard, directory_deleted",
             )
             .condition_expression("version = :seen AND deleted_at = :deleted_at")
             .expression_attribute_values(":now", s(now))
             .expression_attribute_values(":deleted_at", s(seen));
         self.target_update(Some(check), update, audit)
+    }
+
+    /// Hides a user the directory deleted after deactivating it (SCIM `DELETE` of an inactive
+    /// user): SCIM answers 404 for it from then on. Not a change of the account, so neither
+    /// its version nor the audit log moves; it holds only while the user is deleted as read,
+    /// so a restore in between wins (and a restore clears the mark).
+    pub fn hide_from_directory(&self, target: &UserItem) -> Result<Transaction, StoreError> {
+        let seen = target.deleted_at.as_deref().ok_or_else(|| {
+            StoreError::Other("hiding from the directory a user that is not deleted".into())
+        })?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(user_key(UserKey::of(target))))
+            .update_expression("SET directory_deleted = :true")
+            .condition_expression("deleted_at = :deleted_at")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":deleted_at", s(seen))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut tx = Transaction::default();
+        tx.push(Part::Target, update_item(update)?);
+        Ok(tx)
     }
 
     /// Changes an active user's role, email and/or password, if `target` is still exactly as
@@ -173,7 +205,19 @@ impl Store {
             set.push("email = :email");
             update = update.expression_attribute_values(":email", s(email));
         }
-        let update = update.update_expression(format!("SET {}{add}", set.join(", ")));
+        let mut remove = "";
+        match change.profile {
+            Some(profile) if profile.is_empty() => remove = " REMOVE profile",
+            Some(profile) => {
+                set.push("profile = :profile");
+                update = update.expression_attribute_values(
+                    ":profile",
+                    serde_dynamo::to_attribute_value(profile).map_err(other)?,
+                );
+            }
+            None => {}
+        }
+        let update = update.update_expression(format!("SET {}{add}{remove}", set.join(", ")));
         let mut tx = Transaction::default();
         if let Some(check) = check {
             tx.push(Part::Actor, self.actor_check(check)?);

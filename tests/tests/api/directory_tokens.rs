@@ -265,6 +265,7 @@ async fn a_directory_provisions_users_but_cannot_touch_admins_or_the_owner() {
     let promote = UserUpdate {
         role: Some(Role::Admin),
         email: None,
+        profile: None,
     };
     let refused = accounts
         .update_user(&directory, "acme", &user_id, promote)

@@ -31,6 +31,7 @@ mod role_changes;
 mod round_trips;
 mod routing;
 mod sam_local;
+mod scim;
 mod sessions;
 mod spec;
 mod spoofing;

@@ -213,6 +213,7 @@ async fn a_stale_snapshot_cannot_commit_and_the_reason_names_the_stale_part() {
         deleted_at: "2026-01-01T00:00:00.000Z",
         deleted_by: &a_id,
         purge_after: "2026-01-31T00:00:00.000Z",
+        by_directory: false,
     };
     let mut audit = stack.store.list_audit("acme").await.unwrap().remove(0);
     audit.sk.push_str("-stale");

@@ -158,6 +158,7 @@ impl Floor {
             deleted_at: &at,
             deleted_by: &actor.id,
             purge_after: &purge_after,
+            by_directory: false,
         };
         let tx = self
             .store
