@@ -569,7 +569,10 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                         if from != to {
                             decisions.push((Action::ChangeRole(role(to)), target));
                         }
-                        if detail(e, "email_changed") == &serde_json::Value::Bool(true) {
+                        // A directory's profile changes under the email's rule.
+                        if detail(e, "email_changed") == &serde_json::Value::Bool(true)
+                            || detail(e, "profile_changed") == &serde_json::Value::Bool(true)
+                        {
                             decisions.push((Action::ChangeEmail, target));
                         }
                         if from != target_state.role.as_str() {

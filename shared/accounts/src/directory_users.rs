@@ -102,8 +102,9 @@ impl Accounts {
             role: role_of(user.role),
             username,
         };
+        let profile = profile_of(user, &new.username);
         let created = self
-            .create_user_item(caller, tenant_id, new, Some(profile_of(user)))
+            .create_user_item(caller, tenant_id, new, Some(profile))
             .await?;
         let created = if user.active {
             created
@@ -219,7 +220,7 @@ impl Accounts {
         let update = UserUpdate {
             role: Some(role_of(user.role)),
             email: Some(email_of(user)?),
-            profile: Some(profile_of(user)),
+            profile: Some(profile_of(user, &username)),
         };
         self.check_replace(
             caller,
@@ -477,10 +478,13 @@ fn scim_role(role: Role) -> ScimRole {
     }
 }
 
-fn profile_of(user: &ScimUser) -> Profile {
+/// The profile `user` describes. Its `userName` is kept only where it says more than the
+/// canonical username does (its letter case, its full-width forms).
+fn profile_of(user: &ScimUser, username: &Username) -> Profile {
+    let written = user.user_name.trim();
     Profile {
         external_id: user.external_id.clone(),
-        user_name: Some(user.user_name.trim().to_owned()),
+        user_name: (written != username.as_str()).then(|| written.to_owned()),
         given_name: user.given_name.clone(),
         family_name: user.family_name.clone(),
         display_name: user.display_name.clone(),

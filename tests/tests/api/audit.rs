@@ -141,7 +141,7 @@ async fn the_audit_log_tells_the_story_newest_first_with_ids_only() {
     }
     assert_eq!(
         items[4]["details"],
-        json!({"previous_role": "user", "role": "agent", "email_changed": false})
+        json!({"previous_role": "user", "role": "agent", "email_changed": false, "profile_changed": false})
     );
     assert_eq!(items[3]["details"]["email_changed"], true);
     assert_eq!(items[2]["details"]["previous_owner_id"], owner_id.as_str());

@@ -52,6 +52,22 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
         .expect(StatusCode::CREATED)
         .id();
 
+    // The SCIM functions, each with a token of its own: the first use of a token records it
+    // (UpdateItem), as a function's first call may.
+    let mut scim_tokens = Vec::new();
+    for _ in 0..8 {
+        scim_tokens.push(crate::scim::directory(&stack, "acme", &owner).await);
+    }
+    let (fay_id, _) = stack.user("acme", &owner, "fay", "user").await;
+    let (gus_id, _) = stack.user("acme", &owner, "gus", "user").await;
+    let (hal_id, _) = stack.user("acme", &owner, "hal", "user").await;
+    let scim_user = |name: &str, email: &str| json!({"schemas": [crate::scim::USER_SCHEMA], "userName": name, "emails": [{"value": email}]});
+    let scim_email = |email: &str| {
+        crate::scim::patch(
+            json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": email}]),
+        )
+    };
+
     // Happy paths and conflict paths of every function.
     let calls: Vec<Call> = vec![
         (
@@ -306,6 +322,104 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             None,
             StatusCode::OK,
         ),
+        (
+            "scim-discovery",
+            "GET",
+            "/scim/v2/acme/ServiceProviderConfig".into(),
+            Some(&scim_tokens[0]),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "scim-discovery-item",
+            "GET",
+            "/scim/v2/acme/ResourceTypes/User".into(),
+            Some(&scim_tokens[1]),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "scim-create-user",
+            "POST",
+            "/scim/v2/acme/Users".into(),
+            Some(&scim_tokens[2]),
+            Some(scim_user("sam@acme.test", "sam@acme.test")),
+            StatusCode::CREATED,
+        ),
+        // A taken name: who holds it is looked up.
+        (
+            "scim-create-user",
+            "POST",
+            "/scim/v2/acme/Users".into(),
+            Some(&scim_tokens[2]),
+            Some(scim_user("ben", "ben-2@acme.test")),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "scim-list-users",
+            "GET",
+            "/scim/v2/acme/Users?filter=userName%20eq%20%22ben%22".into(),
+            Some(&scim_tokens[3]),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "scim-list-users",
+            "GET",
+            "/scim/v2/acme/Users?startIndex=2&count=2".into(),
+            Some(&scim_tokens[3]),
+            None,
+            StatusCode::OK,
+        ),
+        (
+            "scim-get-user",
+            "GET",
+            format!("/scim/v2/acme/Users/{ben_id}"),
+            Some(&scim_tokens[4]),
+            None,
+            StatusCode::OK,
+        ),
+        // A new email moves its claim; a taken one is looked up.
+        (
+            "scim-replace-user",
+            "PUT",
+            format!("/scim/v2/acme/Users/{fay_id}"),
+            Some(&scim_tokens[5]),
+            Some(scim_user("fay", "fay-2@acme.test")),
+            StatusCode::OK,
+        ),
+        (
+            "scim-replace-user",
+            "PUT",
+            format!("/scim/v2/acme/Users/{fay_id}"),
+            Some(&scim_tokens[5]),
+            Some(scim_user("fay", "ben@acme.test")),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "scim-patch-user",
+            "PATCH",
+            format!("/scim/v2/acme/Users/{gus_id}"),
+            Some(&scim_tokens[6]),
+            Some(scim_email("gus-2@acme.test")),
+            StatusCode::OK,
+        ),
+        (
+            "scim-patch-user",
+            "PATCH",
+            format!("/scim/v2/acme/Users/{gus_id}"),
+            Some(&scim_tokens[6]),
+            Some(scim_email("ben@acme.test")),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "scim-delete-user",
+            "DELETE",
+            format!("/scim/v2/acme/Users/{hal_id}"),
+            Some(&scim_tokens[7]),
+            None,
+            StatusCode::NO_CONTENT,
+        ),
     ];
     for (function, method, path, token, body, expected) in calls {
         stack.round_trips.reset();
@@ -324,8 +438,9 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             .extend(stack.round_trips.iam_actions());
     }
 
-    // The scheduled purge: a due user, one transaction lost to a conflict (its tombstone is
-    // looked for before trying again), then the purge.
+    // The scheduled purge: due users (Eve, and Hal whom the directory deleted), one
+    // transaction lost to a conflict (its tombstone is looked for before trying again), then
+    // the purge.
     let (eve_id, _) = stack.user("acme", &owner, "eve", "user").await;
     stack
         .delete("acme", &eve_id, &owner)
@@ -339,7 +454,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     };
     let purger = tenantry_accounts::Purger::new(stack.store.clone(), Default::default());
     let summary = purger.run(&run, |_| {}).await;
-    assert_eq!((summary.purged, summary.failed), (1, 0), "{summary:?}");
+    assert_eq!((summary.purged, summary.failed), (2, 0), "{summary:?}");
     assert_eq!(stack.faults.pending(), 0);
     used.entry("purge-deleted".to_owned())
         .or_default()

@@ -104,15 +104,15 @@ async fn a_role_change_ends_the_targets_sessions_and_an_email_change_does_not() 
     assert!(events[..3].iter().all(|e| e.actor_id == owner_id));
     assert_eq!(
         events[0].details,
-        json!({"previous_role": "agent", "role": "user", "email_changed": true})
+        json!({"previous_role": "agent", "role": "user", "email_changed": true, "profile_changed": false})
     );
     assert_eq!(
         events[1].details,
-        json!({"previous_role": "agent", "role": "agent", "email_changed": true})
+        json!({"previous_role": "agent", "role": "agent", "email_changed": true, "profile_changed": false})
     );
     assert_eq!(
         events[2].details,
-        json!({"previous_role": "user", "role": "agent", "email_changed": false})
+        json!({"previous_role": "user", "role": "agent", "email_changed": false, "profile_changed": false})
     );
 }
 
@@ -170,7 +170,7 @@ async fn setting_a_field_to_its_current_value_writes_nothing() {
     let latest = stack.store.list_audit("acme").await.unwrap().remove(0);
     assert_eq!(
         latest.details,
-        json!({"previous_role": "user", "role": "user", "email_changed": true})
+        json!({"previous_role": "user", "role": "user", "email_changed": true, "profile_changed": false})
     );
 }
 
