@@ -9,9 +9,6 @@ use tenantry_scim::ScimError;
 
 pub const ACTION: &str = AuditAction::ScimDiscovery.as_str();
 
-/// Where people read how tenantry's SCIM service behaves.
-pub const DOCUMENTATION: &str = "https://github.com/tenantry/tenantry/blob/main/docs/scim.md";
-
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {
         let (tenant_id, directory) = scim::directory(&req)?;
@@ -19,7 +16,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
         let base = scim::base_url(&req, &tenant_id);
         let document = path_param(&req, "document")?;
         let body = match document.as_str() {
-            "ServiceProviderConfig" => tenantry_scim::service_provider_config(&base, DOCUMENTATION),
+            "ServiceProviderConfig" => tenantry_scim::service_provider_config(&base),
             "ResourceTypes" => tenantry_scim::resource_types(&base),
             "Schemas" => tenantry_scim::schemas(&base),
             _ => return Err(Problem::from_scim(ScimError::not_found(format!(

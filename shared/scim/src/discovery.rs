@@ -10,11 +10,11 @@ fn url(base_url: &str, path: &str) -> String {
     format!("{}/{path}", base_url.trim_end_matches('/'))
 }
 
-/// GET /ServiceProviderConfig. `base_url` is the SCIM root (`https://.../scim/v2`).
-pub fn service_provider_config(base_url: &str, documentation_uri: &str) -> Value {
+/// GET /ServiceProviderConfig. `base_url` is the SCIM root (`https://.../scim/v2`). No
+/// `documentationUri` (optional in RFC 7643 §5): a deployment serves no documentation of its own.
+pub fn service_provider_config(base_url: &str) -> Value {
     json!({
         "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
-        "documentationUri": documentation_uri,
         "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_COUNT},
@@ -24,10 +24,9 @@ pub fn service_provider_config(base_url: &str, documentation_uri: &str) -> Value
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
-            "description": "A tenant's directory token, created by a tenant admin, sent as \
+            "description": "A tenant's directory token, created by its owner or a super admin, sent as \
                             an OAuth 2.0 bearer token: Authorization: Bearer <token>.",
             "specUri": "https://www.rfc-editor.org/info/rfc6750",
-            "documentationUri": documentation_uri,
             "primary": true,
         }],
         "meta": {
@@ -222,7 +221,8 @@ mod tests {
 
     #[test]
     fn the_service_provider_config_declares_what_is_supported() {
-        let config = service_provider_config("https://x.test/scim/v2/", "https://docs.test/scim");
+        let config = service_provider_config("https://x.test/scim/v2/");
+        assert!(config.get("documentationUri").is_none());
         assert_eq!(config["patch"]["supported"], true);
         assert_eq!(
             config["bulk"],
