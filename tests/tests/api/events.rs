@@ -126,9 +126,15 @@ fn check_matches_route(name: &str, event: &Value, route: &RouteSpec) {
         "{name}: header names are lowercase in payload 2.0"
     );
     if event.get("body").is_some() {
+        // SCIM's own media type on the SCIM routes, JSON elsewhere.
+        let expected = if name.starts_with("scim-") {
+            "application/scim+json; charset=utf-8"
+        } else {
+            "application/json"
+        };
         assert_eq!(
             headers.get("content-type").and_then(Value::as_str),
-            Some("application/json"),
+            Some(expected),
             "{name}: a body needs its content type"
         );
         let body = event["body"].as_str().unwrap();
@@ -137,15 +143,10 @@ fn check_matches_route(name: &str, event: &Value, route: &RouteSpec) {
     }
 }
 
-/// `a=1&b=2` as pairs (the events need no percent-decoding).
+/// `a=1&b=2` as pairs, decoded as a query string is (`+` and `%22`).
 fn form_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k.to_owned(), v.to_owned())
-        })
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -395,6 +396,61 @@ async fn every_http_event_is_answered_by_its_function() {
         )
         .await;
     assert_eq!(body["revoked"]["id"], token_id.as_str());
+
+    // A directory, through SCIM.
+    let directory = crate::scim::directory(&stack, "acme", &owner).await;
+    let (kim, _) = stack.user("acme", &owner, "kim", "user").await;
+    let kim_id = [("USER_ID", kim.as_str())];
+    let body = feeder
+        .feed("scim-discovery", Some(&directory), &[], StatusCode::OK)
+        .await;
+    assert_eq!(
+        body["meta"]["location"],
+        "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/scim/v2/acme/ServiceProviderConfig"
+    );
+    let body = feeder
+        .feed("scim-discovery-item", Some(&directory), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], crate::scim::USER_SCHEMA);
+    let body = feeder
+        .feed(
+            "scim-create-user",
+            Some(&directory),
+            &[],
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(body["userName"], "Zed.Ito@Acme.test");
+    let body = feeder
+        .feed("scim-list-users", Some(&directory), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["Resources"][0]["id"], kim.as_str(), "{body}");
+    let body = feeder
+        .feed("scim-get-user", Some(&directory), &kim_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["userName"], "kim");
+    let body = feeder
+        .feed(
+            "scim-replace-user",
+            Some(&directory),
+            &kim_id,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(body["name"]["givenName"], "Kim");
+    let body = feeder
+        .feed("scim-patch-user", Some(&directory), &kim_id, StatusCode::OK)
+        .await;
+    assert_eq!(body["displayName"], "Kim Ng");
+    let body = feeder
+        .feed(
+            "scim-delete-user",
+            Some(&directory),
+            &kim_id,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    assert!(body.is_null());
 
     let body = feeder
         .feed(
