@@ -32,6 +32,7 @@ mod round_trips;
 mod routing;
 mod sam_local;
 mod scim;
+mod scim_matrix;
 mod scim_races;
 mod sessions;
 mod spec;
