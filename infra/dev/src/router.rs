@@ -117,6 +117,9 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
         ("scim-delete-user", scim_delete_user::ACTION, |a, r| {
             Box::pin(scim_delete_user::handle(a, r))
         }),
+        ("scim-search", scim_search::ACTION, |a, r| {
+            Box::pin(scim_search::handle(a, r))
+        }),
     ]
 }
 

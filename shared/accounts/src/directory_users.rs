@@ -9,6 +9,8 @@
 //!   in order: restore, attribute changes, password, deactivation. Each step is one
 //!   conditional transaction on its own snapshot; a step lost to a concurrent change is
 //!   decided again, and a repeated request finishes what an interrupted one began.
+//! - An inactive (deleted) user's email, role and profile follow its directory: the policy
+//!   lets a directory keep them in sync. Its password waits for a restore.
 
 use tenantry_policy::{Action, ListScope, Role, Target, decide};
 use tenantry_scim::{Condition, Filter, FilterAttribute, ScimRole, ScimUser};
@@ -204,13 +206,13 @@ impl Accounts {
         }
         let username = username_of(user)?;
         if username.as_str() != current.username {
-            return Err(Error::invalid(
-                "userName",
-                format!(
-                    "cannot change from {:?}: a username stays with its account",
+            return Err(Error::Immutable {
+                field: "userName".into(),
+                message: format!(
+                    "it is {:?} (only its letter case may change)",
                     current.username
                 ),
-            ));
+            });
         }
         let password = user
             .password
@@ -235,7 +237,7 @@ impl Accounts {
             self.restore(caller, tenant_id, user_id).await?;
         }
         let mut latest = self
-            .update_user_item_any(caller, tenant_id, user_id, update, user.active)
+            .update_user_item(caller, tenant_id, user_id, update)
             .await?;
         if let Some(password) = password.filter(|_| user.active) {
             let change = PasswordChange {
@@ -321,58 +323,34 @@ impl Accounts {
             (false, false) => actions.push(Action::Delete),
             _ => {}
         }
-        // What stays deleted keeps its details; the rest is decided on the user as it is
-        // when they change: active.
-        if active {
-            if let Some(role) = update.role.filter(|role| role.as_str() != target.role) {
-                actions.push(Action::ChangeRole(role));
-            }
-            let email = update
-                .email
-                .as_ref()
-                .is_some_and(|email| email.as_str() != target.email);
-            let profile = update
-                .profile
-                .as_ref()
-                .is_some_and(|profile| *profile != target.profile.clone().unwrap_or_default());
-            if email || profile {
-                actions.push(Action::ChangeEmail);
-            }
-            if password {
-                actions.push(Action::SetPassword);
-            }
+        // Details are decided on the user as it is when they change: restored first if it
+        // is to be active, still deleted if it stays so (its directory keeps them in sync).
+        if let Some(role) = update.role.filter(|role| role.as_str() != target.role) {
+            actions.push(Action::ChangeRole(role));
+        }
+        let email = update
+            .email
+            .as_ref()
+            .is_some_and(|email| email.as_str() != target.email);
+        let profile = update
+            .profile
+            .as_ref()
+            .is_some_and(|profile| *profile != target.profile.clone().unwrap_or_default());
+        if email || profile {
+            actions.push(Action::ChangeEmail);
+        }
+        if password && active {
+            actions.push(Action::SetPassword);
         }
         for action in actions {
             let mut member = member;
-            member.deleted =
-                matches!(action, Action::Restore | Action::Delete) && target.is_deleted();
+            member.deleted = match action {
+                Action::Restore | Action::Delete => target.is_deleted(),
+                _ => target.is_deleted() && !active,
+            };
             decide(&policy, action, &Target::User(member)).map_err(not_found_as_user)?;
         }
         Ok(())
-    }
-
-    /// The attribute changes of a replace. A user staying deleted keeps its attributes as
-    /// they are: a deleted user's details are frozen until it is restored.
-    async fn update_user_item_any(
-        &self,
-        caller: Caller<'_>,
-        tenant_id: &str,
-        user_id: &str,
-        update: UserUpdate,
-        active: bool,
-    ) -> Result<UserItem, Error> {
-        if active {
-            return self
-                .update_user_item(caller, tenant_id, user_id, update)
-                .await;
-        }
-        let (_, target) = self.user_snapshot(caller, tenant_id, user_id).await?;
-        let target = target.ok_or(Error::UserNotFound)?;
-        if target.is_deleted() {
-            return Ok(target);
-        }
-        self.update_user_item(caller, tenant_id, user_id, update)
-            .await
     }
 
     /// The user holding the username `name` folds to, if any (one claim read, one user read).

@@ -8,6 +8,9 @@ pub enum Error {
     /// A request value is invalid; `field` names it as the client sent it.
     #[error("{field} {message}")]
     Invalid { field: String, message: String },
+    /// A request changes a value that is set once (a directory's `userName`).
+    #[error("{field} cannot change: {message}")]
+    Immutable { field: String, message: String },
     /// No valid session: unknown, deleted or revoked caller, or a token from before an epoch
     /// bump or of an ended session.
     #[error("authentication failed")]
@@ -75,6 +78,10 @@ impl Error {
         let date = || "2026-12-23T10:00:00.000Z".to_owned();
         let mut all = vec![
             Error::invalid("email", "must be an email address like name@example.com"),
+            Error::Immutable {
+                field: "userName".into(),
+                message: "it is \"ben\"".into(),
+            },
             Error::Unauthenticated,
             Error::InvalidCredentials,
             Error::LoginLocked { retry_after: 900 },
@@ -110,6 +117,7 @@ impl Error {
         for error in &all {
             match error {
                 Error::Invalid { .. }
+                | Error::Immutable { .. }
                 | Error::Unauthenticated
                 | Error::InvalidCredentials
                 | Error::LoginLocked { .. }

@@ -281,13 +281,14 @@ impl Purger {
     /// failed condition on the user is the outcome to report (restored, or already gone),
     /// and only a conflict with another transaction is worth another attempt.
     async fn purge_one(&self, user: &UserItem) -> Outcome {
-        let Some(deleted_at) = user.deleted_at.as_deref() else {
-            return Outcome::Restored;
-        };
-        let tombstone = tombstone(user, deleted_at);
+        let mut user = user.clone();
         let mut attempt = 0;
         loop {
-            let committed = match self.store.purge_user(None, user, &tombstone) {
+            let Some(deleted_at) = user.deleted_at.clone() else {
+                return Outcome::Restored;
+            };
+            let tombstone = tombstone(&user, &deleted_at);
+            let committed = match self.store.purge_user(None, &user, &tombstone) {
                 Ok(tx) => self.store.commit(tx).await,
                 Err(err) => Err(err),
             };
@@ -295,13 +296,19 @@ impl Purger {
                 Ok(()) => return Outcome::Purged,
                 Err(err) => err,
             };
-            match settled_by(&err) {
-                Some(outcome) => return outcome,
+            match settled_by(&err, &deleted_at) {
+                Some(Settled::Outcome(outcome)) => return outcome,
+                // Still the same deletion, changed by its directory meanwhile: purge it as
+                // it is now.
+                Some(Settled::Changed(now)) if attempt + 1 < PURGE_ATTEMPTS => {
+                    attempt += 1;
+                    user = *now;
+                }
                 None if attempt + 1 < PURGE_ATTEMPTS && is_conflict(&err) => {
                     attempt += 1;
                     backoff(attempt).await;
                 }
-                None => return Outcome::Failed(err.to_string()),
+                _ => return Outcome::Failed(err.to_string()),
             }
         }
     }
@@ -319,17 +326,28 @@ fn tombstone(user: &UserItem, deleted_at: &str) -> AuditItem {
     )
 }
 
-/// What a failed condition on the user says: it is gone, or it is no longer the deletion
-/// that was read (restored, perhaps deleted again). `None`: not settled by the user item.
-fn settled_by(err: &StoreError) -> Option<Outcome> {
+/// What a failed condition on the user says.
+enum Settled {
+    /// It is gone, or no longer the deletion that was read (restored, perhaps deleted again).
+    Outcome(Outcome),
+    /// The same deletion at another version: its directory changed it meanwhile.
+    Changed(Box<UserItem>),
+}
+
+/// What a failed condition on the user (deleted at `deleted_at` when read) says. `None`: not
+/// settled by the user item.
+fn settled_by(err: &StoreError, deleted_at: &str) -> Option<Settled> {
     let Some(Reason::ConditionFailed { item }) = err.reason_for(Part::Target) else {
         return None;
     };
     match item {
-        None => Some(Outcome::AlreadyGone),
+        None => Some(Settled::Outcome(Outcome::AlreadyGone)),
         Some(item) => match from_item::<UserItem>(item.clone()) {
-            Ok(_) => Some(Outcome::Restored),
-            Err(e) => Some(Outcome::Failed(e.to_string())),
+            Ok(now) if now.deleted_at.as_deref() == Some(deleted_at) => {
+                Some(Settled::Changed(Box::new(now)))
+            }
+            Ok(_) => Some(Settled::Outcome(Outcome::Restored)),
+            Err(e) => Some(Settled::Outcome(Outcome::Failed(e.to_string()))),
         },
     }
 }

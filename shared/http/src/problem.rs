@@ -57,6 +57,7 @@ impl Problem {
         }
         let scim_type = match self.code {
             "validation_failed" => Some(ScimType::InvalidValue),
+            "immutable" => Some(ScimType::Mutability),
             "restore_window_closed" => {
                 self.status = StatusCode::BAD_REQUEST;
                 Some(ScimType::InvalidValue)
@@ -188,6 +189,12 @@ impl From<Error> for Problem {
         let detail = err.to_string();
         match err {
             Error::Invalid { field, message } => Problem::invalid(&field, message),
+            Error::Immutable { field, message } => Problem::new(
+                S::BAD_REQUEST,
+                "immutable",
+                format!("`{field}` is set once and cannot change: {message}."),
+            )
+            .with("field", field),
             Error::Unauthenticated => Problem::unauthenticated(),
             Error::InvalidCredentials => Problem::new(
                 S::UNAUTHORIZED,

@@ -426,7 +426,16 @@ fn change_role(actor: &Actor, target: &Member, role: Role) -> Result<(), Denial>
             Denial::RequiresOwner,
         )?;
     }
-    require(!target.deleted, Denial::UserDeleted)
+    unless_deleted_or_by_directory(actor, target)
+}
+
+/// A deleted user's details wait for a restore; but its directory, the source of truth it
+/// mirrors, keeps them in sync while the user is inactive (the purge takes them all the same).
+fn unless_deleted_or_by_directory(actor: &Actor, target: &Member) -> Result<(), Denial> {
+    require(
+        !target.deleted || actor.kind == ActorKind::Directory,
+        Denial::UserDeleted,
+    )
 }
 
 /// Everyone may change their own email; other people's follow the rank logic of delete,
@@ -436,7 +445,7 @@ fn change_email(actor: &Actor, target: &Member) -> Result<(), Denial> {
         acts_on_others(actor, target)?;
         admins_by_super_admins(actor, target, Denial::AdminCannotChangeAdmin)?;
     }
-    require(!target.deleted, Denial::UserDeleted)
+    unless_deleted_or_by_directory(actor, target)
 }
 
 /// Your own password is yours to change (proving the current one); resetting anyone else's

@@ -425,8 +425,9 @@ const RULEBOOK: &[Rule] = &[
     },
     Rule {
         number: 34,
-        says: "a deleted user's role does not change: restore it first",
-        when: |f| f.changes_role() && f.target_deleted,
+        says: "a deleted user's role does not change: restore it first; but its directory \
+               keeps it in sync while the user is inactive",
+        when: |f| f.changes_role() && f.target_deleted && !f.directory,
         then: Err(Denial::UserDeleted),
     },
     Rule {
@@ -438,8 +439,9 @@ const RULEBOOK: &[Rule] = &[
     // Change email.
     Rule {
         number: 36,
-        says: "your own email, while deleted, waits for a restore",
-        when: |f| f.verb == Verb::ChangeEmail && f.is_self && f.target_deleted,
+        says: "your own email, while deleted, waits for a restore (a directory has none of \
+               its own: it keeps its users' in sync, rule 41)",
+        when: |f| f.verb == Verb::ChangeEmail && f.is_self && f.target_deleted && !f.directory,
         then: Err(Denial::UserDeleted),
     },
     Rule {
@@ -473,8 +475,9 @@ const RULEBOOK: &[Rule] = &[
     },
     Rule {
         number: 41,
-        says: "a deleted user's email does not change: restore it first",
-        when: |f| f.verb == Verb::ChangeEmail && f.target_deleted,
+        says: "a deleted user's email does not change: restore it first; but its directory \
+               keeps it in sync while the user is inactive",
+        when: |f| f.verb == Verb::ChangeEmail && f.target_deleted && !f.directory,
         then: Err(Denial::UserDeleted),
     },
     Rule {

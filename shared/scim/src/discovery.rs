@@ -76,9 +76,10 @@ pub fn schema_user(base_url: &str) -> Value {
                         photos, addresses, entitlements, x509Certificates) and the enterprise \
                         User extension are accepted and ignored. Groups are not supported.",
         "attributes": [
-            string("userName", Required::Yes, CaseExact::No, Uniqueness::Server,
-                "Unique identifier for the User, used to sign in. REQUIRED, non-empty."),
-            complex("name", false, "The components of the user's name.", vec![
+            immutable(string("userName", Required::Yes, CaseExact::No, Uniqueness::Server,
+                "Unique identifier for the User, used to sign in. REQUIRED, non-empty. Set \
+                 once: it may change in letter case only.")),
+            complex("name", false, Required::No, "The components of the user's name.", vec![
                 string("givenName", Required::No, CaseExact::No, Uniqueness::None,
                     "The given (first) name of the User."),
                 string("familyName", Required::No, CaseExact::No, Uniqueness::None,
@@ -86,28 +87,24 @@ pub fn schema_user(base_url: &str) -> Value {
             ]),
             string("displayName", Required::No, CaseExact::No, Uniqueness::None,
                 "The name of the User, suitable for display to end-users."),
-            complex("emails", true, "The User's email address. One is kept: the primary \
-                one, else the work one, else the first.", vec![
-                string("value", Required::No, CaseExact::No, Uniqueness::None,
-                    "The email address."),
-                with_canonical(
-                    string("type", Required::No, CaseExact::No, Uniqueness::None,
-                        "The kind of address; returned as work."),
-                    &["work"],
-                ),
-                boolean("primary", "Whether this is the primary address; returned as true."),
+            complex("emails", true, Required::Yes, "The User's email address: tenantry \
+                needs one. One is kept: the primary one, else the work one, else the first; \
+                it is returned as the only one, without type or primary.", vec![
+                string("value", Required::Yes, CaseExact::No, Uniqueness::Server,
+                    "The email address, unique in the tenant (case-insensitively)."),
             ]),
-            boolean("active", "Whether the User may sign in. Defaults to true."),
+            boolean("active", Required::Yes, "Whether the User may sign in: false is \
+                tenantry's soft delete (restorable until the purge). Defaults to true."),
             string("externalId", Required::No, CaseExact::Yes, Uniqueness::None,
                 "The User's identifier in the provisioning client's directory."),
-            complex("roles", true, "The User's role in the tenant. One is kept: the primary \
-                one, else the first; none means user.", vec![
+            complex("roles", true, Required::Yes, "The User's role in the tenant: every \
+                user has one. One is kept: the primary one, else the first; none given means \
+                user.", vec![
                 with_canonical(
                     string("value", Required::No, CaseExact::No, Uniqueness::None,
                         "The role: user or agent."),
                     &["user", "agent"],
                 ),
-                boolean("primary", "Whether this is the primary role; returned as true."),
             ]),
             password(),
         ],
@@ -157,6 +154,14 @@ fn string(
     })
 }
 
+/// Set when the User is created, never changed after (RFC 7643 §7).
+fn immutable(mut attribute: Value) -> Value {
+    if let Some(object) = attribute.as_object_mut() {
+        object.insert("mutability".into(), json!("immutable"));
+    }
+    attribute
+}
+
 fn with_canonical(mut attribute: Value, values: &[&str]) -> Value {
     if let Some(object) = attribute.as_object_mut() {
         object.insert("canonicalValues".into(), json!(values));
@@ -164,25 +169,31 @@ fn with_canonical(mut attribute: Value, values: &[&str]) -> Value {
     attribute
 }
 
-fn boolean(name: &str, description: &str) -> Value {
+fn boolean(name: &str, required: Required, description: &str) -> Value {
     json!({
         "name": name,
         "type": "boolean",
         "multiValued": false,
         "description": description,
-        "required": false,
+        "required": matches!(required, Required::Yes),
         "mutability": "readWrite",
         "returned": "default",
     })
 }
 
-fn complex(name: &str, multi_valued: bool, description: &str, subs: Vec<Value>) -> Value {
+fn complex(
+    name: &str,
+    multi_valued: bool,
+    required: Required,
+    description: &str,
+    subs: Vec<Value>,
+) -> Value {
     json!({
         "name": name,
         "type": "complex",
         "multiValued": multi_valued,
         "description": description,
-        "required": false,
+        "required": matches!(required, Required::Yes),
         "subAttributes": subs,
         "mutability": "readWrite",
         "returned": "default",

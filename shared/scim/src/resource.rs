@@ -22,8 +22,8 @@ pub struct UserResource<'a> {
     pub location: &'a str,
 }
 
-/// The full resource. The one address is rendered as the primary "work" email and the role as
-/// the primary role. Absent optional attributes are left out rather than rendered as null.
+/// The full resource. The one address is rendered as the only email and the role as the only
+/// role, each with its `value` alone (what a request sets is what comes back). Absent optional attributes are left out rather than rendered as null.
 pub fn render_user(resource: &UserResource<'_>) -> Value {
     let user = resource.user;
     let mut out = Map::new();
@@ -47,16 +47,10 @@ pub fn render_user(resource: &UserResource<'_>) -> Value {
         out.insert("displayName".into(), json!(display_name));
     }
     if let Some(email) = &user.email {
-        out.insert(
-            "emails".into(),
-            json!([{"value": email, "type": "work", "primary": true}]),
-        );
+        out.insert("emails".into(), json!([{"value": email}]));
     }
     out.insert("active".into(), json!(user.active));
-    out.insert(
-        "roles".into(),
-        json!([{"value": user.role.as_str(), "primary": true}]),
-    );
+    out.insert("roles".into(), json!([{"value": user.role.as_str()}]));
     out.insert(
         "meta".into(),
         json!({

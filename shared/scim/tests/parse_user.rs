@@ -203,10 +203,10 @@ fn the_role_is_the_primary_one_else_the_first() {
 #[test]
 fn an_unknown_role_is_refused_naming_the_allowed_ones() {
     let error = refused(&body(
-        json!({"roles": [{"value": "admin", "primary": true}]}),
+        json!({"roles": [{"value": "manager", "primary": true}]}),
     ));
     assert_eq!(error.scim_type, Some(ScimType::InvalidValue));
-    assert!(error.detail.contains("\"admin\""), "{}", error.detail);
+    assert!(error.detail.contains("\"manager\""), "{}", error.detail);
     assert!(
         error.detail.contains("\"user\" or \"agent\""),
         "{}",
@@ -249,4 +249,13 @@ fn debug_output_never_shows_the_password() {
     let debug = format!("{user:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(debug.contains("<redacted>"), "{debug}");
+}
+
+#[test]
+fn an_admin_role_parses_so_that_the_policy_refuses_it() {
+    let user = parse_user(&body(
+        json!({"roles": [{"value": "Admin", "primary": true}]}),
+    ))
+    .expect("parsed");
+    assert_eq!(user.role, tenantry_scim::ScimRole::Admin);
 }

@@ -33,13 +33,9 @@ fn a_full_user_renders_every_kept_attribute() {
             "userName": "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
             "name": {"givenName": "givenName", "familyName": "familyName"},
             "displayName": "Display Name",
-            "emails": [{
-                "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com",
-                "type": "work",
-                "primary": true,
-            }],
+            "emails": [{"value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"}],
             "active": true,
-            "roles": [{"value": "agent", "primary": true}],
+            "roles": [{"value": "agent"}],
             "meta": {
                 "resourceType": "User",
                 "created": "2010-01-23T04:56:22Z",

@@ -170,8 +170,8 @@ impl Store {
         Ok(tx)
     }
 
-    /// Changes an active user's role, email and/or password, if `target` is still exactly as
-    /// read. A new role or password (or `end_sessions`) bumps the token epoch; a new email
+    /// Changes a user's role, email, profile and/or password, if `target` is still exactly as
+    /// read (a deleted one: still in the deletion read, which only its directory asks for). A new role or password (or `end_sessions`) bumps the token epoch; a new email
     /// moves its claim (the new one must be free).
     /// `check` is `None` when the actor changes itself (its own write carries the check).
     pub fn update_user(
@@ -184,8 +184,16 @@ impl Store {
         let mut set = vec!["updated_at = :now", "version = :next"];
         let mut update = self
             .update_user_item(target)
-            .condition_expression("version = :seen AND attribute_not_exists(deleted_at)")
             .expression_attribute_values(":now", s(change.now));
+        // A deleted user changes only through its directory, and only within the deletion read.
+        update = match target.deleted_at.as_deref() {
+            None => {
+                update.condition_expression("version = :seen AND attribute_not_exists(deleted_at)")
+            }
+            Some(deleted_at) => update
+                .condition_expression("version = :seen AND deleted_at = :deleted_at")
+                .expression_attribute_values(":deleted_at", s(deleted_at)),
+        };
         if let Some(role) = change.role {
             set.push("#role = :role");
             update = update
@@ -307,9 +315,9 @@ impl Store {
     }
 
     /// Removes a deleted user for good: its item, both claims and its username's failed-login
-    /// counter, if it is still deleted exactly as read (`deleted_at` unchanged: nothing else
-    /// writes a deleted user, so the item is the one read), with `audit` as its tombstone. A
-    /// restore in between wins. A claim must be held by this user or already gone. `check` is
+    /// counter, if it is still exactly as read (its version: its directory may have changed
+    /// its email since, moving the claim), with `audit` as its tombstone. A restore in between
+    /// wins. A claim must be held by this user or already gone. `check` is
     /// `None` for the scheduled purge, which acts for no user.
     pub fn purge_user(
         &self,
@@ -328,8 +336,9 @@ impl Store {
         let user = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(user_key(UserKey::of(target))))
-            .condition_expression("deleted_at = :deleted_at")
+            .condition_expression("deleted_at = :deleted_at AND version = :seen")
             .expression_attribute_values(":deleted_at", s(seen))
+            .expression_attribute_values(":seen", n(target.version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(other)?;

@@ -414,6 +414,15 @@ async fn every_http_event_is_answered_by_its_function() {
     assert_eq!(body["id"], crate::scim::USER_SCHEMA);
     let body = feeder
         .feed(
+            "scim-search",
+            Some(&directory),
+            &[],
+            StatusCode::NOT_IMPLEMENTED,
+        )
+        .await;
+    assert_eq!(body["status"], "501");
+    let body = feeder
+        .feed(
             "scim-create-user",
             Some(&directory),
             &[],

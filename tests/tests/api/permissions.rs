@@ -55,7 +55,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     // The SCIM functions, each with a token of its own: the first use of a token records it
     // (UpdateItem), as a function's first call may.
     let mut scim_tokens = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..9 {
         scim_tokens.push(crate::scim::directory(&stack, "acme", &owner).await);
     }
     let (fay_id, _) = stack.user("acme", &owner, "fay", "user").await;
@@ -419,6 +419,14 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             Some(&scim_tokens[7]),
             None,
             StatusCode::NO_CONTENT,
+        ),
+        (
+            "scim-search",
+            "POST",
+            "/scim/v2/acme/.search".into(),
+            Some(&scim_tokens[8]),
+            Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]})),
+            StatusCode::NOT_IMPLEMENTED,
         ),
     ];
     for (function, method, path, token, body, expected) in calls {

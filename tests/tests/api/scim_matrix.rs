@@ -1,9 +1,8 @@
 //! The directory's row of the authorization matrix, through the SCIM routes on DynamoDB
 //! Local: every SCIM call on every kind of target (the owner; an admin, an agent and a user,
 //! active and deleted; and a new user of each role), answered as `tenantry_policy::decide`
-//! says for `Actor::directory`, with the SCIM rules on top: what stays deleted keeps its
-//! details (a change to a deleted user is no change), and `active` set to what it is already
-//! needs only the right to see the user. A refused call changes nothing: not the target, and
+//! says for `Actor::directory`, with the SCIM rule on top: `active` set to what it is
+//! already needs only the right to see the user. A refused call changes nothing: not the target, and
 //! no audit event is written.
 
 use lambda_http::http::StatusCode;
@@ -63,9 +62,10 @@ fn expected(actor: &Actor<'_>, call: Call, target: Option<&UserItem>) -> (Status
                 Call::Deactivate if !m.deleted => Some(Action::Delete),
                 Call::Reactivate if m.deleted => Some(Action::Restore),
                 Call::Delete => Some(Action::Delete),
-                Call::Role(role) if !m.deleted && role != m.role => Some(Action::ChangeRole(role)),
-                Call::Email if !m.deleted => Some(Action::ChangeEmail),
-                // Already so, or a deleted user's frozen details: seeing it is enough.
+                // A deleted user's details too: its directory keeps them in sync.
+                Call::Role(role) if role != m.role => Some(Action::ChangeRole(role)),
+                Call::Email => Some(Action::ChangeEmail),
+                // Already so: seeing it is enough.
                 _ => None,
             };
             seen.and_then(|()| action.map_or(Ok(()), |a| decide(actor, a, &Target::User(m))))
