@@ -113,6 +113,55 @@ async fn a_directory_delete_racing_the_purge_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_moving_an_inactive_users_email_during_the_purge_orphans_no_claim() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let token = directory(&stack, "acme", &owner).await;
+    for round in 0..ROUNDS {
+        let (id, _) = stack
+            .user("acme", &owner, &format!("moe-{round}"), "user")
+            .await;
+        stack
+            .delete("acme", &id, &owner)
+            .await
+            .expect(StatusCode::OK);
+        backdate_purge(&stack.store, "acme", &id).await;
+        let purger = Purger::new(stack.store.clone(), Default::default());
+        let run = PurgeRun::now();
+        let pause = std::time::Duration::from_millis(4 * round as u64);
+        let (summary, moved) = tokio::join!(
+            async {
+                tokio::time::sleep(pause).await;
+                purger.run(&run, |_| {}).await
+            },
+            scim(
+                "PATCH",
+                format!("/scim/v2/acme/Users/{id}"),
+                &token,
+                &patch(
+                    json!([{"op": "replace", "path": "emails[type eq \"work\"].value",
+                               "value": format!("moved-{round}@acme.test")}])
+                ),
+            )
+            .send(&stack),
+        );
+        // Serial: the move, then the purge of the moved user; or the purge, then 404.
+        assert!(
+            [StatusCode::OK, StatusCode::NOT_FOUND].contains(&moved.status),
+            "round {round}: {moved}"
+        );
+        assert_eq!((summary.purged, summary.failed), (1, 0), "{summary:?}");
+        assert!(
+            stack.user_item("acme", &id).await.is_none(),
+            "round {round}"
+        );
+    }
+    // No claim outlives its user: the moved email's included.
+    let violations = invariants::check(&TableDump::read(&stack.store).await);
+    assert_eq!(violations, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn active_true_after_the_restore_window_is_400_with_the_reason() {
     let stack = Stack::new().await;
     let (_, owner) = stack.tenant("acme").await;
