@@ -3,7 +3,7 @@
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
-	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, sam validate --lint"
+	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, scim2-tester, sam validate --lint"
 	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
 	@echo "make bench  cold start vs Python, warm latency vs the bare calls, scale, purge, sizes, lifecycle events: BENCHMARKS.md (ARGS=\"--cold 30 --warm 1000\")"
 	@echo "make bench-purge  purge throughput vs raw conditional DeleteItem, 100,000 users (ARGS=\"--users 5000 --concurrency 32\")"

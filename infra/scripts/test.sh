@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local (and moto's EventBridge and
-# SQS), schemathesis against the dev server (infra/openapi.yaml) on another, the example event consumer's
+# SQS), schemathesis against the dev server (infra/openapi.yaml) on another, scim2-tester against its SCIM
+# routes on a third, the example event consumer's
 # tests, and the SAM template lint. Each DynamoDB Local lives for
 # the one step that needs it (with-dynamodb.sh).
 set -euo pipefail
@@ -47,5 +48,6 @@ step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step tests "$scripts/with-dynamodb.sh" --in-memory --moto -- "${tests[@]}"
 step schemathesis "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples 100
+step "scim conformance" "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/scim-conformance.sh"
 step "example consumer" env PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m unittest discover -s examples/consumer
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
