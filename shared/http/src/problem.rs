@@ -193,8 +193,7 @@ impl From<Error> for Problem {
                 S::BAD_REQUEST,
                 "immutable",
                 format!("`{field}` is set once and cannot change: {message}."),
-            )
-            .with("field", field),
+            ),
             Error::Unauthenticated => Problem::unauthenticated(),
             Error::InvalidCredentials => Problem::new(
                 S::UNAUTHORIZED,
@@ -280,8 +279,7 @@ impl From<Error> for Problem {
                 format!(
                     "The user is at version {current}, not {asked}: read it again, then retry."
                 ),
-            )
-            .with("current_version", current),
+            ),
             Error::Conflict => Problem::new(
                 S::CONFLICT,
                 "conflict",

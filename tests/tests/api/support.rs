@@ -57,6 +57,17 @@ pub(crate) fn valid_body(spec: &RouteSpec) -> Option<Value> {
         "transfer-ownership" => {
             Some(json!({"new_owner_id": "0199a000-0000-7000-8000-000000000000"}))
         }
+        "scim-create-user" | "scim-replace-user" => Some(json!({
+            "schemas": [crate::scim::USER_SCHEMA],
+            "userName": "zed",
+            "emails": [{"value": "zed@acme.test"}]
+        })),
+        "scim-patch-user" => Some(crate::scim::patch(
+            json!([{"op": "replace", "path": "displayName", "value": "Zed"}]),
+        )),
+        "scim-search" => {
+            Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}))
+        }
         _ => None,
     }
 }

@@ -329,6 +329,14 @@ impl Spec {
         }
     }
 
+    /// Whether the response at `pointer` is a SCIM one (`application/scim+json`).
+    pub(crate) fn is_scim_response(&self, pointer: &str) -> bool {
+        let (_, response) = self.deref(pointer.to_owned());
+        response["content"]
+            .as_object()
+            .is_some_and(|content| content.contains_key("application/scim+json"))
+    }
+
     /// The catalogue: every documented code with its status.
     fn catalogue(&self) -> BTreeMap<String, u16> {
         self.at("/components/schemas/ProblemCode/oneOf")
@@ -412,12 +420,13 @@ impl Req {
         }
     }
 
-    /// The concrete path and query (the values used are all URI-safe as they are).
+    /// The concrete path and query (the values used are all URI-safe as they are, or
+    /// percent-encoded already).
     fn uri(&self) -> String {
         let safe = |v: &str| {
             assert!(
                 v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~!".contains(&b)),
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~!%".contains(&b)),
                 "{v:?} needs encoding"
             );
         };
