@@ -188,7 +188,7 @@ impl Answer {
             let failed = self.status.is_client_error() || self.status.is_server_error();
             let shaped = !failed
                 || (self.body["schemas"] == serde_json::json!([SCIM_ERROR])
-                    && self.body["status"] == self.status.as_u16().to_string()
+                    && self.body["status"].as_str() == Some(self.status.as_str())
                     && self.body["detail"].is_string());
             return if shaped && !self.body.is_null() {
                 Ok(())

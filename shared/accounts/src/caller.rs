@@ -99,6 +99,10 @@ pub(crate) fn new_directory_token(token_id: &str) -> (String, String) {
 /// The caller, as the snapshot proved it: a person's live account, or a directory token of
 /// the tenant that still exists.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request, read once and passed by reference"
+)]
 pub(crate) enum Acting {
     Person(UserItem),
     Directory {

@@ -17,9 +17,9 @@ pub struct Problem {
     headers: Vec<(header::HeaderName, HeaderValue)>,
     /// The cause, for the log only (never sent).
     cause: Option<String>,
-    /// Rendered as this SCIM error (RFC 7644 §3.12) instead of problem+json: the answers of
-    /// the SCIM routes.
-    scim: Option<ScimError>,
+    /// `Some` (with its `scimType`, if any): rendered as a SCIM error (RFC 7644 §3.12) of
+    /// `status` and `detail` instead of problem+json, as the SCIM routes answer.
+    scim: Option<Option<ScimType>>,
 }
 
 impl Problem {
@@ -43,8 +43,8 @@ impl Problem {
         let status =
             StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let code = error.scim_type.map_or("scim_error", ScimType::as_str);
-        let mut problem = Problem::new(status, code, error.detail.clone());
-        problem.scim = Some(error);
+        let mut problem = Problem::new(status, code, error.detail);
+        problem.scim = Some(error.scim_type);
         problem
     }
 
@@ -68,8 +68,8 @@ impl Problem {
             | "email_held_by_deleted_user" => Some(ScimType::Uniqueness),
             _ => None,
         };
-        let detail = format!("{}: {}", self.code, self.detail);
-        self.scim = Some(ScimError::new(self.status.as_u16(), scim_type, detail));
+        self.detail = format!("{}: {}", self.code, self.detail);
+        self.scim = Some(scim_type);
         self
     }
 
@@ -168,8 +168,11 @@ impl Problem {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        let (body, media_type) = match &self.scim {
-            Some(scim) => (scim.body(), tenantry_scim::MEDIA_TYPE),
+        let (body, media_type) = match self.scim {
+            Some(scim_type) => {
+                let error = ScimError::new(self.status.as_u16(), scim_type, self.detail.clone());
+                (error.body(), tenantry_scim::MEDIA_TYPE)
+            }
             None => (self.body(), "application/problem+json"),
         };
         let mut response = Response::new(Body::Text(body.to_string()));
