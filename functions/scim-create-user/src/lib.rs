@@ -3,7 +3,7 @@
 use tenantry_http::prelude::*;
 use tenantry_http::scim;
 
-pub const ACTION: &str = AuditAction::UserCreate.as_str();
+pub const ACTION: &str = AuditAction::ScimUserCreate.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {

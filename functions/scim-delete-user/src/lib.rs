@@ -4,7 +4,7 @@
 use tenantry_http::prelude::*;
 use tenantry_http::scim;
 
-pub const ACTION: &str = AuditAction::UserDelete.as_str();
+pub const ACTION: &str = AuditAction::ScimUserDelete.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {

@@ -7,7 +7,7 @@ use tenantry_http::scim;
 
 use tenantry_scim::ScimError;
 
-pub const ACTION: &str = AuditAction::ScimDiscovery.as_str();
+pub const ACTION: &str = AuditAction::ScimDiscoveryItem.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {

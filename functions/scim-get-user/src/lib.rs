@@ -3,7 +3,7 @@
 use tenantry_http::prelude::*;
 use tenantry_http::scim;
 
-pub const ACTION: &str = AuditAction::UserGet.as_str();
+pub const ACTION: &str = AuditAction::ScimUserGet.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {

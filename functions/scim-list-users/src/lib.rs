@@ -6,7 +6,7 @@ use tenantry_http::scim;
 
 use tenantry_accounts::DirectoryListing;
 
-pub const ACTION: &str = AuditAction::UserList.as_str();
+pub const ACTION: &str = AuditAction::ScimUserList.as_str();
 
 pub async fn handle(app: Arc<App>, req: Request) -> Reply {
     scim::answer(async {

@@ -6,7 +6,7 @@ use tenantry_accounts::Error;
 use tenantry_http::prelude::*;
 use tenantry_http::scim;
 
-pub const ACTION: &str = AuditAction::UserUpdate.as_str();
+pub const ACTION: &str = AuditAction::ScimUserPatch.as_str();
 
 /// Reads of the user a PATCH without `If-Match` may take: each change made meanwhile by
 /// someone else means applying the operations again, to the user as it is now.

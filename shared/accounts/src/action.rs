@@ -30,10 +30,18 @@ pub enum AuditAction {
     DirectoryTokenList,
     DirectoryTokenRevoke,
     ScimDiscovery,
+    ScimDiscoveryItem,
+    ScimSearch,
+    ScimUserCreate,
+    ScimUserList,
+    ScimUserGet,
+    ScimUserReplace,
+    ScimUserPatch,
+    ScimUserDelete,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::Health,
         AuditAction::Jwks,
         AuditAction::Login,
@@ -59,6 +67,14 @@ impl AuditAction {
         AuditAction::DirectoryTokenList,
         AuditAction::DirectoryTokenRevoke,
         AuditAction::ScimDiscovery,
+        AuditAction::ScimDiscoveryItem,
+        AuditAction::ScimSearch,
+        AuditAction::ScimUserCreate,
+        AuditAction::ScimUserList,
+        AuditAction::ScimUserGet,
+        AuditAction::ScimUserReplace,
+        AuditAction::ScimUserPatch,
+        AuditAction::ScimUserDelete,
     ];
 
     /// The stored and logged name.
@@ -89,6 +105,14 @@ impl AuditAction {
             AuditAction::DirectoryTokenList => "directory_token.list",
             AuditAction::DirectoryTokenRevoke => "directory_token.revoke",
             AuditAction::ScimDiscovery => "scim.discovery",
+            AuditAction::ScimDiscoveryItem => "scim.discovery_item",
+            AuditAction::ScimSearch => "scim.search",
+            AuditAction::ScimUserCreate => "scim.user.create",
+            AuditAction::ScimUserList => "scim.user.list",
+            AuditAction::ScimUserGet => "scim.user.get",
+            AuditAction::ScimUserReplace => "scim.user.replace",
+            AuditAction::ScimUserPatch => "scim.user.patch",
+            AuditAction::ScimUserDelete => "scim.user.delete",
         }
     }
 
@@ -141,7 +165,15 @@ impl AuditAction {
             | AuditAction::MeGet
             | AuditAction::EventsPublish
             | AuditAction::DirectoryTokenList
-            | AuditAction::ScimDiscovery => None,
+            | AuditAction::ScimDiscovery
+            | AuditAction::ScimDiscoveryItem
+            | AuditAction::ScimSearch
+            | AuditAction::ScimUserCreate
+            | AuditAction::ScimUserList
+            | AuditAction::ScimUserGet
+            | AuditAction::ScimUserReplace
+            | AuditAction::ScimUserPatch
+            | AuditAction::ScimUserDelete => None,
         }
     }
 

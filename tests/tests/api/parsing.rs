@@ -363,7 +363,7 @@ async fn invalid_body_values_are_rejected_naming_the_field() {
         bad(
             USERS,
             "too long username",
-            user("/username", &"b".repeat(33)),
+            user("/username", &"b".repeat(129)),
             "username",
         ),
         bad(
