@@ -31,7 +31,7 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
             let version = if_match.or(Some(current.version));
             match app
                 .accounts
-                .directory_replace_user(&directory, &tenant_id, &user_id, &wanted, version)
+                .directory_replace_user(&directory, &tenant_id, &user_id, (&wanted, true), version)
                 .await
             {
                 Err(Error::VersionMismatch { .. }) if if_match.is_none() && reads < MAX_READS => {}

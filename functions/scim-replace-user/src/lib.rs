@@ -15,7 +15,13 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
         let user = tenantry_scim::parse_user(&body).map_err(Problem::from_scim)?;
         let replaced = app
             .accounts
-            .directory_replace_user(&directory, &tenant_id, &user_id, &user, if_match)
+            .directory_replace_user(
+                &directory,
+                &tenant_id,
+                &user_id,
+                (&user, tenantry_scim::gives_roles(&body)),
+                if_match,
+            )
             .await?;
         scim::user(&req, StatusCode::OK, &tenant_id, &replaced, (None, None))
     })

@@ -185,13 +185,14 @@ impl Accounts {
     }
 
     /// Makes the user what `user` describes (PUT; PATCH once applied to the current user),
-    /// if `if_match` (a version) is still the current one.
+    /// if `if_match` (a version) is still the current one. Without `with_role` (a PUT that
+    /// gives no `roles`), the user keeps its role.
     pub async fn directory_replace_user(
         &self,
         directory: &DirectoryCredential,
         tenant_id: &str,
         user_id: &str,
-        user: &ScimUser,
+        (user, with_role): (&ScimUser, bool),
         if_match: Option<u64>,
     ) -> Result<DirectoryUser, Error> {
         let caller = Caller::from(directory);
@@ -220,7 +221,7 @@ impl Accounts {
             .map(|raw| password_of(raw, &username))
             .transpose()?;
         let update = UserUpdate {
-            role: Some(role_of(user.role)),
+            role: with_role.then(|| role_of(user.role)),
             email: Some(email_of(user)?),
             profile: Some(profile_of(user, &username)),
         };

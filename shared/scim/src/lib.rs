@@ -30,7 +30,7 @@ pub use filter::{Condition, Filter, FilterAttribute, MAX_CONDITIONS, parse_filte
 pub use list::{ListQuery, MAX_COUNT, list_response, parse_list_query};
 pub use patch::{MAX_OPERATIONS, apply_patch};
 pub use resource::{UserResource, parse_if_match, project, render_user, weak_etag};
-pub use user::{MAX_STRING_CHARS, ScimRole, ScimUser, parse_user};
+pub use user::{MAX_STRING_CHARS, ScimRole, ScimUser, gives_roles, parse_user};
 
 /// The media type of every SCIM request and response body (RFC 7644 §8.1).
 pub const MEDIA_TYPE: &str = "application/scim+json";

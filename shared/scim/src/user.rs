@@ -123,6 +123,15 @@ pub fn parse_user(body: &Value) -> Result<ScimUser, ScimError> {
     })
 }
 
+/// Whether a POST/PUT body gives the user's `roles`. A PUT without them keeps the user's
+/// role (directories that do not map roles send none), where [`parse_user`] would read the
+/// default, `user`.
+pub fn gives_roles(body: &Value) -> bool {
+    body.as_object()
+        .and_then(|object| get_present(object, "roles").ok().flatten())
+        .is_some()
+}
+
 fn check_schemas(object: &Map<String, Value>) -> Result<(), ScimError> {
     let schemas = get_present(object, "schemas")?
         .ok_or_else(|| invalid_syntax(format!("schemas is required and must list {USER_SCHEMA}")))?

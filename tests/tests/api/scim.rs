@@ -288,6 +288,28 @@ async fn okta_tests_the_connection_with_a_page_of_two_and_deactivates_without_a_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_without_roles_keeps_the_role_and_one_with_roles_sets_it() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let token = directory(&stack, "acme", &owner).await;
+    let (id, _) = stack.user("acme", &owner, "abe", "agent").await;
+    let mut body = json!({
+        "schemas": [USER_SCHEMA],
+        "userName": "abe",
+        "displayName": "Abe",
+        "emails": [{"value": "abe@acme.test"}]
+    });
+    let put = |body: &Value| scim("PUT", format!("/scim/v2/acme/Users/{id}"), &token, body);
+    let kept = put(&body).send(&stack).await.expect(StatusCode::OK);
+    assert_eq!(kept.body["roles"], json!([{"value": "agent"}]));
+    assert_eq!(kept.body["displayName"], "Abe");
+    body["roles"] = json!([{"value": "user"}]);
+    let set = put(&body).send(&stack).await.expect(StatusCode::OK);
+    assert_eq!(set.body["roles"], json!([{"value": "user"}]));
+    assert_eq!(stack.user_item("acme", &id).await.unwrap().role, "user");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_never_touches_the_owner_or_an_admin_and_a_refusal_writes_nothing() {
     let stack = Stack::new().await;
     let (owner_id, owner) = stack.tenant("acme").await;
