@@ -199,12 +199,7 @@ impl Accounts {
         let current = self
             .directory_user_item(directory, tenant_id, user_id)
             .await?;
-        if let Some(version) = if_match.filter(|v| *v != current.version) {
-            return Err(Error::VersionMismatch {
-                asked: version,
-                current: current.version,
-            });
-        }
+        still_at(&current, if_match)?;
         let username = username_of(user)?;
         if username.as_str() != current.username {
             return Err(Error::Immutable {
@@ -268,12 +263,7 @@ impl Accounts {
         let current = self
             .directory_user_item(directory, tenant_id, user_id)
             .await?;
-        if let Some(version) = if_match.filter(|v| *v != current.version) {
-            return Err(Error::VersionMismatch {
-                asked: version,
-                current: current.version,
-            });
-        }
+        still_at(&current, if_match)?;
         self.soft_delete(Caller::from(directory), tenant_id, user_id, true)
             .await?;
         Ok(())
@@ -395,6 +385,17 @@ impl Accounts {
                 None => return Ok(users),
             }
         }
+    }
+}
+
+/// `Ok` unless `if_match` names a version `user` is not at.
+fn still_at(user: &UserItem, if_match: Option<u64>) -> Result<(), Error> {
+    match if_match {
+        Some(asked) if asked != user.version => Err(Error::VersionMismatch {
+            asked,
+            current: user.version,
+        }),
+        _ => Ok(()),
     }
 }
 
