@@ -19,10 +19,13 @@ pub async fn handle(app: Arc<App>, req: Request) -> Reply {
             "ServiceProviderConfig" => tenantry_scim::service_provider_config(&base),
             "ResourceTypes" => tenantry_scim::resource_types(&base),
             "Schemas" => tenantry_scim::schemas(&base),
-            _ => return Err(Problem::from_scim(ScimError::not_found(format!(
-                "no SCIM endpoint /{}: tenantry serves /Users, /ServiceProviderConfig, /ResourceTypes and /Schemas",
-                document.chars().take(64).collect::<String>()
-            )))),
+            _ => {
+                return Err(Problem::from_scim(ScimError::not_found(format!(
+                    "no SCIM endpoint /{}: tenantry serves /Users, /ServiceProviderConfig, \
+                 /ResourceTypes and /Schemas",
+                    document.chars().take(64).collect::<String>()
+                ))));
+            }
         };
         scim::json(StatusCode::OK, &body)
     })

@@ -16,9 +16,9 @@ pub const PLATFORM_TENANT: &str = "platform";
 
 /// A username in canonical form: NFKC, then lowercase, then checked against
 /// `[a-z0-9][a-z0-9._@+'-]{2,127}`: room for what directories use as names, such as
-/// `ben.ng@acme.test` or `o'neil+ops@acme.test`. Full-width or styled letters fold into ASCII; anything that
-/// is not ASCII after folding (Cyrillic look-alikes, for one) is refused, so two
-/// look-alike names can never be two accounts.
+/// `ben.ng@acme.test` or `o'neil+ops@acme.test`. Full-width or styled letters fold into
+/// ASCII; anything that is not ASCII after folding (Cyrillic look-alikes, for one) is refused,
+/// so two look-alike names can never be two accounts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Username(String);
 

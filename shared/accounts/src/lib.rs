@@ -3,10 +3,11 @@
 //! does not, it reads again and decides again (`mutation`, the one loop that does this).
 //!
 //! Where things are: the use cases in `users`, `changes`, `tenants`, `passwords`, `login`,
-//! `sessions`, `purge`, `audit` and `directory_tokens`; what they share in `caller` (who acts:
-//! a signed-in person or a tenant's directory), `snapshot` (the caller checked, and what it
-//! may see), `directory_users` (the same use cases as a SCIM directory calls them), `records` (the items a use case writes), `claims` (who holds a taken username or
-//! email) and `password_hash` (argon2id).
+//! `sessions`, `purge`, `audit`, `directory_tokens` and `directory_users` (the same use cases
+//! as a SCIM directory calls them); what they share in `caller` (who acts: a signed-in person
+//! or a tenant's directory), `snapshot` (the caller checked, and what it may see), `records`
+//! (the items a use case writes), `claims` (who holds a taken username or email) and
+//! `password_hash` (argon2id).
 
 mod action;
 mod audit;

@@ -171,8 +171,9 @@ impl Store {
     }
 
     /// Changes a user's role, email, profile and/or password, if `target` is still exactly as
-    /// read (a deleted one: still in the deletion read, which only its directory asks for). A new role or password (or `end_sessions`) bumps the token epoch; a new email
-    /// moves its claim (the new one must be free).
+    /// read (a deleted one: still in the deletion read, which only its directory asks for).
+    /// A new role or password (or `end_sessions`) bumps the token epoch; a new email moves its
+    /// claim (the new one must be free).
     /// `check` is `None` when the actor changes itself (its own write carries the check).
     pub fn update_user(
         &self,
