@@ -1,3 +1,6 @@
+// Deep async nesting (the directory use cases over the API's own) needs more than the default.
+#![recursion_limit = "256"]
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     tenantry_http::run(scim_list_users::ACTION, scim_list_users::handle).await
