@@ -1,5 +1,5 @@
 # Entry points: `make dev` (local server on DynamoDB Local) and `make test` (everything CI checks).
-.PHONY: help dev test race bench bench-purge fuzz fuzz-api package sam-build deps fmt lint
+.PHONY: help dev test race bench bench-purge fuzz fuzz-api package smoke-arm64 sam-build deps fmt lint
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
@@ -10,6 +10,7 @@ help:
 	@echo "make fuzz       the property tests (usernames, request parsing) with 20,000 cases each (PROPTEST_CASES=...)"
 	@echo "make fuzz-api   schemathesis, infra/openapi.yaml against the dev server, 500 examples per operation (ARGS=\"--seed 7 --max-time 600\")"
 	@echo "make package    every function built for Lambda arm64 (cargo lambda), zipped, with a size table"
+	@echo "make smoke-arm64  every zip of make package run under qemu on its sample event, with the template's environment"
 	@echo "make sam-build  sam build of template.yaml (arm64, offline, no Docker) into .aws-sam/build"
 	@echo "make deps   install Java, Node, DynamoDB Local and the Python venv (.venv)"
 	@echo "make fmt    format the Rust code"
@@ -38,6 +39,9 @@ fuzz-api:
 
 package:
 	infra/scripts/package.sh
+
+smoke-arm64:
+	infra/scripts/smoke-arm64.sh
 
 sam-build:
 	infra/scripts/sam-build.sh $(ARGS)

@@ -7,6 +7,8 @@ pub mod http;
 pub mod invariants;
 pub mod proxy;
 pub mod race;
+pub mod runtime_api;
+pub mod samples;
 pub mod seed;
 
 use std::collections::HashMap;

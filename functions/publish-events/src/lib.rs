@@ -87,9 +87,12 @@ pub async fn handle(
 }
 
 /// The whole `main`: tracing, settings and the bus once, then one batch per invocation.
-pub async fn run() -> Result<(), lambda_runtime::Error> {
+pub async fn run() -> std::process::ExitCode {
     tenantry_http::init_tracing();
-    let settings = Settings::from_env()?;
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(reason) => return tenantry_http::runtime::failed_start(reason).await,
+    };
     let bus = EventBridgeBus::connect(
         &settings.region,
         settings.endpoint.as_deref(),
@@ -98,14 +101,16 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     .await;
     let publisher = &Publisher::new(Arc::new(bus));
     let source = settings.source.as_str();
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        let span = tenantry_http::log::span(ACTION, Some(&event.context), None);
-        let (_, response) = handle(publisher, source, &event.payload)
-            .instrument(span)
-            .await;
-        Ok::<_, lambda_runtime::Error>(response)
-    }))
-    .await
+    tenantry_http::runtime::ended(
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+            let span = tenantry_http::log::span(ACTION, Some(&event.context), None);
+            let (_, response) = handle(publisher, source, &event.payload)
+                .instrument(span)
+                .await;
+            Ok::<_, lambda_runtime::Error>(response)
+        }))
+        .await,
+    )
 }
 
 #[cfg(test)]

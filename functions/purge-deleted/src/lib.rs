@@ -211,17 +211,22 @@ pub async fn invoke(
 }
 
 /// The whole `main`: tracing, settings and clients once, then one run per invocation.
-pub async fn run() -> Result<(), lambda_runtime::Error> {
+pub async fn run() -> std::process::ExitCode {
     tenantry_http::init_tracing();
-    let settings = Settings::from_env()?;
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(reason) => return tenantry_http::runtime::failed_start(reason).await,
+    };
     let store = Store::connect(&StoreConfig::from_env()).await;
     let purger = &Purger::new(store, settings.purge);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let (summary, line) = invoke(purger, settings.margin, event).await?;
-        println!("{line}");
-        Ok::<_, lambda_runtime::Error>(serde_json::to_value(summary)?)
-    }))
-    .await
+    tenantry_http::runtime::ended(
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+            let (summary, line) = invoke(purger, settings.margin, event).await?;
+            println!("{line}");
+            Ok::<_, lambda_runtime::Error>(serde_json::to_value(summary)?)
+        }))
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     tenantry_http::run(purge_user::ACTION, purge_user::handle).await
 }

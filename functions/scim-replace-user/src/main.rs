@@ -2,6 +2,6 @@
 #![recursion_limit = "256"]
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     tenantry_http::run(scim_replace_user::ACTION, scim_replace_user::handle).await
 }

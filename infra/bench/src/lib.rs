@@ -5,5 +5,6 @@
 
 pub mod notes;
 pub mod purge_bench;
-pub mod runtime_api;
 pub mod side_by_side;
+
+pub use tenantry_tests::runtime_api;

@@ -198,6 +198,79 @@ impl Template {
             .collect()
     }
 
+    /// The environment the template gives the function `binary`: the Globals' variables, then
+    /// its own, each resolved as CloudFormation would for a stack named `stack` in us-east-1
+    /// with every parameter at its default. A value only a deployment can give (a secret, a
+    /// resource's name, a condition) is `None`: the caller supplies a local one.
+    pub fn function_environment(
+        &self,
+        binary: &str,
+        stack: &str,
+    ) -> Result<std::collections::BTreeMap<String, Option<String>>, String> {
+        let (name, function) = self
+            .of_type("AWS::Serverless::Function")
+            .find(|(_, f)| str_at(f, &["Metadata", "BuildProperties", "Binary"]) == Some(binary))
+            .ok_or_else(|| format!("no function of template.yaml is built as {binary}"))?;
+        let global = self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("Environment"));
+        let own = function
+            .get("Properties")
+            .and_then(|p| p.get("Environment"));
+        let mut environment = std::collections::BTreeMap::new();
+        for variables in [global, own]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("Variables"))
+        {
+            let variables = variables
+                .as_mapping()
+                .ok_or_else(|| format!("{name}: Environment.Variables is not a mapping"))?;
+            for (key, value) in variables {
+                let key = key
+                    .as_str()
+                    .ok_or_else(|| format!("{name}: a variable name that is not text"))?;
+                environment.insert(key.to_owned(), self.resolve(value, stack));
+            }
+        }
+        Ok(environment)
+    }
+
+    /// A value as text: a literal, a `Ref` to a parameter or a pseudo parameter, or an
+    /// `Fn::Sub` of those; `None` for anything else.
+    fn resolve(&self, value: &Value, stack: &str) -> Option<String> {
+        let reference = |name: &str| match name {
+            "AWS::StackName" => Some(stack.to_owned()),
+            "AWS::Region" => Some("us-east-1".to_owned()),
+            "AWS::AccountId" => Some("123456789012".to_owned()),
+            "AWS::Partition" => Some("aws".to_owned()),
+            parameter => self.parameter_default(parameter),
+        };
+        match value {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            Value::Mapping(map) if map.len() == 1 => {
+                if let Some(name) = map.get("Ref").and_then(Value::as_str) {
+                    return reference(name);
+                }
+                let mut rest = map.get("Fn::Sub")?.as_str()?;
+                let mut text = String::new();
+                while let Some(start) = rest.find("${") {
+                    let end = rest[start..].find('}')? + start;
+                    text.push_str(&rest[..start]);
+                    text.push_str(&reference(&rest[start + 2..end])?);
+                    rest = &rest[end + 1..];
+                }
+                text.push_str(rest);
+                Some(text)
+            }
+            _ => None,
+        }
+    }
+
     /// The keys and indexes of the one DynamoDB table.
     pub fn table(&self) -> Result<TableSpec, String> {
         let mut tables = self.of_type("AWS::DynamoDB::Table");

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
@@ -13,7 +14,7 @@ use tenantry_accounts::{Accounts, NewSession, Principal};
 use tenantry_store::{Store, StoreConfig};
 use tracing::Instrument;
 
-use crate::{Problem, SigningKeys, Tokens, log, request};
+use crate::{Problem, SigningKeys, Tokens, log, request, runtime};
 
 /// A handler's answer: a response, or a problem to render.
 pub type Reply = Result<Response<Body>, Problem>;
@@ -171,19 +172,25 @@ where
     }
 }
 
-/// The whole `main` of a function: tracing, configuration and clients once, then serve.
+/// The whole `main` of a function: tracing, configuration and clients once, then serve. A
+/// setting missing or invalid ends the start (see [`crate::runtime`]).
 /// `action` names what the function does on its log lines (see `log`).
-pub async fn run<F, Fut>(action: &'static str, handler: F) -> Result<(), lambda_http::Error>
+pub async fn run<F, Fut>(action: &'static str, handler: F) -> ExitCode
 where
     F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Reply> + Send,
 {
     log::init_tracing();
-    let config = Config::from_env()?;
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(reason) => return runtime::failed_start(reason).await,
+    };
     let app = Arc::new(App::new(&config).await);
-    lambda_http::run(service_fn(move |req| {
-        let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(call(action, handler, app, req).await) }
-    }))
-    .await
+    runtime::ended(
+        lambda_http::run(service_fn(move |req| {
+            let app = Arc::clone(&app);
+            async move { Ok::<_, Infallible>(call(action, handler, app, req).await) }
+        }))
+        .await,
+    )
 }

@@ -6,6 +6,7 @@ mod app;
 pub mod log;
 mod problem;
 pub mod request;
+pub mod runtime;
 pub mod scim;
 mod signing_keys;
 mod token;

@@ -6,7 +6,6 @@
 //! payload format 2.0), not through the dev router, and then to the function's handler.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use lambda_http::http::StatusCode;
@@ -14,14 +13,7 @@ use serde_json::Value;
 use tenantry_accounts::Purger;
 use tenantry_dev::router;
 use tenantry_dev::template::{self, RouteSpec, Template};
-use tenantry_tests::{Answer, Request, Stack};
-
-/// What the events leave for the caller to fill in, as plain text.
-const PLACEHOLDERS: [&str; 4] = ["TOKEN", "USER_ID", "NEW_OWNER_ID", "REFRESH_TOKEN"];
-
-fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
-}
+use tenantry_tests::{Answer, Request, Stack, samples};
 
 fn template() -> Template {
     Template::load(&template::default_path()).unwrap()
@@ -29,7 +21,7 @@ fn template() -> Template {
 
 /// The binary names the files of `events/` are for.
 fn event_names() -> BTreeSet<String> {
-    std::fs::read_dir(events_dir())
+    std::fs::read_dir(samples::events_dir())
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .map(|path| {
@@ -42,17 +34,6 @@ fn event_names() -> BTreeSet<String> {
             path.file_stem().unwrap().to_str().unwrap().to_owned()
         })
         .collect()
-}
-
-/// The text of `events/<name>.json`, which must be valid JSON as it stands.
-fn read_event(name: &str) -> String {
-    let path = events_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    if let Err(e) = serde_json::from_str::<Value>(&text) {
-        panic!("{} is not valid JSON: {e}", path.display());
-    }
-    text
 }
 
 /// The names of a route's path parameters, in order.
@@ -168,7 +149,7 @@ impl Feeder<'_> {
         ids: &[(&str, &str)],
         expected: StatusCode,
     ) -> Value {
-        let text = read_event(name);
+        let text = samples::read(name);
         let route = self
             .routes
             .iter()
@@ -176,21 +157,7 @@ impl Feeder<'_> {
             .unwrap_or_else(|| panic!("{name}: no HttpApi route in template.yaml"));
         check_matches_route(name, &serde_json::from_str(&text).unwrap(), route);
 
-        let mut text = text;
-        if let Some(token) = token {
-            assert!(text.contains("Bearer TOKEN"), "{name}: no bearer token");
-            text = text.replace("Bearer TOKEN", &format!("Bearer {token}"));
-        }
-        for (placeholder, value) in ids {
-            assert!(text.contains(placeholder), "{name}: no {placeholder}");
-            text = text.replace(placeholder, value);
-        }
-        for placeholder in PLACEHOLDERS {
-            assert!(
-                !text.contains(placeholder),
-                "{name}: {placeholder} left unfilled"
-            );
-        }
+        let text = samples::filled(name, token, ids);
         let event: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{name}: not JSON once filled in: {e}"));
 
@@ -479,7 +446,7 @@ async fn every_http_event_is_answered_by_its_function() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_event_runs_the_purge_with_default_options() {
-    let event: Value = serde_json::from_str(&read_event("purge-deleted")).unwrap();
+    let event: Value = serde_json::from_str(&samples::read("purge-deleted")).unwrap();
     assert_eq!(event["detail-type"], "Scheduled Event");
     assert_eq!(event["source"], "aws.events");
     let options = purge_deleted::Options::from_event(event).unwrap();
@@ -497,7 +464,7 @@ async fn the_scheduled_event_runs_the_purge_with_default_options() {
 /// and the handler publishes those, in order, and passes over the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_event_publishes_its_audit_items_in_order() {
-    let text = read_event("publish-events");
+    let text = samples::read("publish-events");
     let raw: Value = serde_json::from_str(&text).unwrap();
     let patterns: Vec<tenantry_events::filter::Pattern> = template()
         .stream_filters("publish-events")

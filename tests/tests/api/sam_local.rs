@@ -114,3 +114,45 @@ fn the_signing_keys_come_from_secrets_manager_at_deploy_time() {
         assert!(root["Parameters"][parameter].is_mapping(), "{parameter}");
     }
 }
+
+/// `make smoke-arm64` starts each package with the environment the template gives it.
+#[test]
+fn a_functions_environment_resolves_as_cloudformation_would() {
+    let template = Template::load(&template::default_path()).unwrap();
+    let publish = template
+        .function_environment("publish-events", "prod")
+        .unwrap();
+    let names: BTreeSet<&String> = publish.keys().collect();
+    let declared = &template.environment()["PublishEventsFunction"];
+    assert_eq!(names, declared.iter().collect(), "Globals and its own");
+    assert_eq!(
+        publish["TENANTRY_EVENT_SOURCE"].as_deref(),
+        Some("urn:tenantry:prod"),
+        "Fn::Sub of the stack's name"
+    );
+    assert_eq!(
+        publish["TABLE_NAME"],
+        template.parameter_default("TableName")
+    );
+    assert_eq!(publish["RUST_LOG"].as_deref(), Some("info"));
+    assert_eq!(publish["EVENT_BUS_NAME"], None, "a resource's name");
+    assert_eq!(publish["TENANTRY_SIGNING_KEYS"], None, "a secret");
+
+    let purge = template
+        .function_environment("purge-deleted", "prod")
+        .unwrap();
+    assert_eq!(
+        purge["PURGE_CONCURRENCY"],
+        template.parameter_default("PurgeConcurrency")
+    );
+    assert_eq!(
+        purge["PURGE_DEADLINE_MARGIN_SECONDS"].as_deref(),
+        Some("20")
+    );
+    assert!(!publish.contains_key("PURGE_CONCURRENCY"));
+    assert!(
+        template
+            .function_environment("no-such-function", "prod")
+            .is_err()
+    );
+}

@@ -61,7 +61,7 @@ pub(super) fn report(args: &Args, r: &Results) -> String {
         w,
         "## 1. Cold start: `get-user` against Python\n\n\
          Each function runs as its own process on a Lambda Runtime API served by the bench \
-         (`infra/bench/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
+         (`tests/src/runtime_api.rs`, the real `2018-06-01` protocol). *Init* is the time from \
          spawning the process to its first `GET /runtime/invocation/next`; then one `GET \
          /tenants/{{t}}/users/{{u}}` is invoked (*first invocation*), and the peak RSS is read \
          from `/proc/PID/status` (`VmHWM`). {} cold starts of each, interleaved (`--cold`), after \

@@ -10,7 +10,7 @@
 //!
 //! It records when the process first asks for an event (the end of its init) and, for each
 //! invocation, the time from handing the event over to receiving its answer: what Lambda
-//! reports as the invocation's duration. Used by `make bench`.
+//! reports as the invocation's duration. Used by `make bench` and `make smoke-arm64`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +33,8 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:bench
 /// How an invocation ended, as the runtime reported it.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The `Lambda-Runtime-Aws-Request-Id` the event was handed over with.
+    pub request_id: String,
     /// The body of `.../response`, or of `.../error`.
     pub body: Bytes,
     /// `false` when the runtime called `.../error`.
@@ -92,6 +94,25 @@ impl RuntimeApi {
         &self.address
     }
 
+    /// What Lambda sets in every function process, for the function `name` on this API: the
+    /// Runtime API's address, the function's identity, the region and dummy credentials.
+    pub fn lambda_environment(&self, name: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_LAMBDA_RUNTIME_API", self.address.clone()),
+            ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "local".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+            ("AWS_SESSION_TOKEN", "local".to_owned()),
+            ("LANG", "C.UTF-8".to_owned()),
+        ]
+    }
+
     /// When the runtime next asks for an event; `None` if `timeout` passes first.
     pub async fn next_poll(&mut self, timeout: Duration) -> Option<Instant> {
         tokio::time::timeout(timeout, self.polls.recv())
@@ -126,7 +147,9 @@ impl RuntimeApi {
 
 impl Drop for RuntimeApi {
     fn drop(&mut self) {
-        // Ends waiting polls (their receiver sees the channel closed) and the accept loop.
+        // The API goes away: waiting polls see their connection closed without an answer (their
+        // receiver sees the channel closed), and the accept loop ends, so new connections are
+        // refused.
         self.events.take();
         self.accept.abort();
     }
@@ -154,7 +177,7 @@ fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 async fn serve(
     req: Request<Incoming>,
     shared: Arc<Shared>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
+) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
     let path = req.uri().path().to_owned();
     let Some(rest) = path.strip_prefix(PREFIX) else {
         return Ok(reply(StatusCode::NOT_FOUND, "{}"));
@@ -164,10 +187,11 @@ async fn serve(
         let _ = shared.polls.send(Instant::now());
         let next = shared.events.lock().await.recv().await;
         let Some(pending) = next else {
-            return Ok(reply(StatusCode::INTERNAL_SERVER_ERROR, "{}"));
+            // An error closes the connection without a response.
+            return Err("the runtime API is closed".into());
         };
         let id = format!(
-            "bench-{:08}-{}",
+            "local-{:08}-{}",
             shared.ids.fetch_add(1, Ordering::Relaxed),
             std::process::id()
         );
@@ -219,6 +243,7 @@ async fn serve(
             ));
         };
         let _ = answer.send(Outcome {
+            request_id: id,
             body,
             ok,
             duration: done - started,
@@ -350,6 +375,23 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::ACCEPTED);
         assert_eq!(api.init_errors(), vec![r#"{"errorType":"Bad"}"#.to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn a_poll_waiting_when_the_api_goes_away_gets_no_answer() {
+        let api = RuntimeApi::start().await.unwrap();
+        let url = format!("http://{}{PREFIX}/invocation/next", api.address());
+        let poll = tokio::spawn(async move {
+            let req = Request::get(url).body(Full::new(Bytes::new())).unwrap();
+            client().request(req).await.map(|r| r.status())
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(api);
+        let answered = tokio::time::timeout(Duration::from_secs(5), poll)
+            .await
+            .expect("the poll ends")
+            .unwrap();
+        assert!(answered.is_err(), "answered {answered:?}");
     }
 
     #[tokio::test]
