@@ -6,6 +6,7 @@ use tenantry_store::{Profile, TenantItem, UserChange, UserItem, UserKey};
 
 use crate::action::AuditAction;
 use crate::caller::Caller;
+use crate::claims::TrashSight;
 use crate::clock;
 use crate::error::Error;
 use crate::input::Email;
@@ -57,13 +58,16 @@ impl Accounts {
             ));
         }
         let update = &update;
-        self.mutate(Claims::Explain { tenant_id }, move || async move {
+        let sight = &TrashSight::default();
+        let claims = Claims::Explain { tenant_id, sight };
+        self.mutate(claims, move || async move {
             // Viewing is the least a change needs: deleted users stay invisible to those who
             // may not see the trash.
             let (actor, target, _) = self
                 .snapshot_for(caller, tenant_id, user_id, Action::View)
                 .await?;
             let policy_actor = actor.policy()?;
+            sight.see(&policy_actor, tenant_id);
             let member = member_of(&target)?;
             let role = update.role.filter(|role| *role != member.role);
             let email = update

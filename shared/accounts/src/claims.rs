@@ -1,9 +1,43 @@
 //! Taken claims, explained: when a commit fails on a username or email claim, say whether an
 //! active user holds it, or a deleted one (and until when it holds it).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tenantry_policy::{Action, Actor, ListScope, Target, decide};
 use tenantry_store::{ClaimItem, Part, Reason, Store, StoreError, UserKey, from_item};
 
 use crate::error::Error;
+
+/// Whether the caller may see the tenant's trash, as the latest snapshot decided. Only then
+/// does a claim held by a deleted user say so, with the user's id and when it frees; anyone
+/// else learns only that it is taken, as if an active user held it, so a plain user cannot
+/// find deleted users by trying emails.
+#[derive(Debug, Default)]
+pub(crate) struct TrashSight(AtomicBool);
+
+impl TrashSight {
+    /// Decides it again for the actor of a new snapshot.
+    pub(crate) fn see(&self, actor: &Actor<'_>, tenant_id: &str) {
+        let sees = decide(
+            actor,
+            Action::List(ListScope::Deleted),
+            &Target::Tenant(tenant_id),
+        );
+        self.0.store(sees.is_ok(), Ordering::Relaxed);
+    }
+
+    /// `err` as this caller may hear it.
+    pub(crate) fn answer(&self, err: Error) -> Error {
+        if self.0.load(Ordering::Relaxed) {
+            return err;
+        }
+        match err {
+            Error::UsernameHeldByDeletedUser { .. } => Error::UsernameTaken,
+            Error::EmailHeldByDeletedUser { .. } => Error::EmailTaken,
+            other => other,
+        }
+    }
+}
 
 /// A commit failed: if on a claim, the answer that says who holds it. `Ok(())` means the
 /// failure was not about a claim (decide again).

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tenantry_store::{StoreError, Transaction};
 
-use crate::claims;
+use crate::claims::{self, TrashSight};
 use crate::error::Error;
 use crate::service::Accounts;
 
@@ -33,8 +33,12 @@ pub(crate) enum Decision<T> {
 pub(crate) enum Claims<'a> {
     /// Nothing the answer must explain: read again and decide again.
     None,
-    /// A username or email claim of `tenant_id`: answer who holds it (`claims::explain`).
-    Explain { tenant_id: &'a str },
+    /// A username or email claim of `tenant_id`: answer who holds it (`claims::explain`), as
+    /// far as the caller may know (`sight`, which each round decides on its snapshot).
+    Explain {
+        tenant_id: &'a str,
+        sight: &'a TrashSight,
+    },
     /// A new tenant: its id or one of its owner's claims is taken (`claims::explain_new_tenant`).
     NewTenant,
 }
@@ -65,8 +69,10 @@ impl Accounts {
                     Err(err) => {
                         match claims {
                             Claims::None => {}
-                            Claims::Explain { tenant_id } => {
-                                claims::explain(&self.store, tenant_id, &err).await?;
+                            Claims::Explain { tenant_id, sight } => {
+                                claims::explain(&self.store, tenant_id, &err)
+                                    .await
+                                    .map_err(|e| sight.answer(e))?;
                             }
                             Claims::NewTenant => claims::explain_new_tenant(&err)?,
                         }

@@ -8,6 +8,7 @@ use tenantry_store::{Deletion, Profile, UserFilter, UserItem};
 
 use crate::action::AuditAction;
 use crate::caller::Caller;
+use crate::claims::TrashSight;
 use crate::clock;
 use crate::error::Error;
 use crate::input::NewUser;
@@ -51,10 +52,13 @@ impl Accounts {
         // Hashed once, after the first decision allows it: argon2id is slow on purpose.
         let password_hash = &tokio::sync::OnceCell::new();
         let (new, profile) = (&new, &profile);
-        self.mutate(Claims::Explain { tenant_id }, move || async move {
+        let sight = &TrashSight::default();
+        let claims = Claims::Explain { tenant_id, sight };
+        self.mutate(claims, move || async move {
             let (actor, tenant) = self
                 .tenant_snapshot(caller, tenant_id, Action::Create(new.role))
                 .await?;
+            sight.see(&actor.policy()?, tenant_id);
             if tenant.is_none() {
                 return Err(Error::TenantNotFound);
             }

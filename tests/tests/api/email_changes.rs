@@ -150,3 +150,62 @@ async fn everyone_may_change_their_own_email() {
         assert_eq!(event_count(&stack, tenant).await, events + 1, "{who}");
     }
 }
+
+/// Only those who may see the trash learn that a deleted user holds an address (and who,
+/// and until when). Anyone else hears `email_taken`, as for an active user's address, so a
+/// plain user cannot find deleted users by trying emails on their own account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_users_address_is_news_only_to_those_who_see_the_trash() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (alice_id, alice) = stack.user("acme", &owner, "alice", "admin").await;
+    let (aggie_id, aggie) = stack.user("acme", &owner, "aggie", "agent").await;
+    let (ursula_id, ursula) = stack.user("acme", &owner, "ursula", "user").await;
+    let (dora_id, _) = stack.user("acme", &owner, "dora", "user").await;
+    stack
+        .delete("acme", &dora_id, &owner)
+        .await
+        .expect(StatusCode::OK);
+    let sees_trash = |token: &str| {
+        let token = token.to_owned();
+        let stack = &stack;
+        async move {
+            let answer = tenantry_tests::Request::get("/tenants/acme/users?state=deleted")
+                .token(&token)
+                .send(stack)
+                .await;
+            answer.status == StatusCode::OK
+        }
+    };
+    for (who, id, token) in [
+        ("admin", &alice_id, &alice),
+        ("agent", &aggie_id, &aggie),
+        ("user", &ursula_id, &ursula),
+    ] {
+        let events = event_count(&stack, "acme").await;
+        let answer = patch(
+            &stack,
+            "acme",
+            id,
+            token,
+            json!({"email": "dora@acme.test"}),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::CONFLICT, "{who}: {answer}");
+        if sees_trash(token).await {
+            assert_eq!(answer.code(), "email_held_by_deleted_user", "{who}");
+            assert_eq!(answer.body["deleted_user_id"], dora_id.as_str(), "{who}");
+        } else {
+            assert_eq!(answer.code(), "email_taken", "{who}: {answer}");
+            assert!(
+                answer.body.get("deleted_user_id").is_none()
+                    && answer.body.get("frees_at").is_none(),
+                "{who}: {answer}"
+            );
+        }
+        assert_eq!(event_count(&stack, "acme").await, events, "{who}");
+    }
+    // The plain user and the agent may not see the trash; the admin may.
+    assert!(sees_trash(&alice).await);
+    assert!(!sees_trash(&aggie).await && !sees_trash(&ursula).await);
+}
