@@ -76,6 +76,11 @@ pub struct Schedule {
     /// The first `drop_first` requests seen while enabled are dropped after forwarding,
     /// whatever the probabilities say.
     pub drop_first: u32,
+    /// `TransactWriteItems` only, when no other fault was drawn: forwarded and committed by
+    /// DynamoDB Local, then answered 400 `TransactionInProgressException`, as DynamoDB answers
+    /// a retry (same `ClientRequestToken`) of a transaction that is still running. Drawn after
+    /// the others, so it changes none of their draws.
+    pub in_progress_after_forward: f64,
 }
 
 impl Schedule {
@@ -90,11 +95,13 @@ impl Schedule {
             slow_max_ms: 20,
             drop_after_forward: 0.0,
             drop_first: 0,
+            in_progress_after_forward: 0.0,
         }
     }
 
     /// A mix of everything: 5% conflicts (of transactions), 3% throttles, 2% server
-    /// errors, 5% slow answers of up to 300 ms and 2% dropped connections.
+    /// errors, 5% slow answers of up to 300 ms, 2% dropped connections and 1% of the other
+    /// transactions committed but answered "in progress".
     pub fn chaos(seed: u64) -> Schedule {
         Schedule {
             seed,
@@ -105,6 +112,7 @@ impl Schedule {
             slow_max_ms: 300,
             drop_after_forward: 0.02,
             drop_first: 0,
+            in_progress_after_forward: 0.01,
         }
     }
 }
@@ -124,6 +132,8 @@ pub enum Fault {
     Slow { delay: Duration },
     /// Forwarded, then the connection was closed without an answer.
     Drop,
+    /// Forwarded (committed), then answered `TransactionInProgressException`.
+    InProgress,
 }
 
 /// One decision: the operation (`PutItem`...) and what happened to it.
@@ -147,6 +157,7 @@ pub struct ProxyStats {
     pub server_errors: u64,
     pub slow: u64,
     pub dropped: u64,
+    pub in_progress: u64,
 }
 
 /// The proxy: listens on `127.0.0.1`, serves on the tokio runtime that started it, stops
@@ -299,7 +310,7 @@ async fn handle(
             Fault::Conflict { .. } => stats.conflicts += 1,
             Fault::Throttle { .. } => stats.throttles += 1,
             Fault::ServerError => stats.server_errors += 1,
-            Fault::None | Fault::Slow { .. } | Fault::Drop => {
+            Fault::None | Fault::Slow { .. } | Fault::Drop | Fault::InProgress => {
                 stats.forwarded += 1;
                 *stats
                     .forwarded_by_operation
@@ -339,6 +350,19 @@ async fn handle(
             shared.stats.lock().unwrap().slow += 1;
             Ok(response)
         }
+        Fault::InProgress => {
+            // DynamoDB Local commits; the client hears that the transaction is still running.
+            let _ = forward(&shared, parts, body).await;
+            shared.stats.lock().unwrap().in_progress += 1;
+            Ok(error_response(
+                StatusCode::BAD_REQUEST,
+                &request_id,
+                json!({
+                    "__type": format!("{ERROR_NAMESPACE}#TransactionInProgressException"),
+                    "message": "The transaction with the given request token is already in progress.",
+                }),
+            ))
+        }
         Fault::Drop => {
             // Wait for DynamoDB Local's answer, so the write surely happened, then hang up.
             let _ = forward(&shared, parts, body).await;
@@ -374,7 +398,7 @@ fn decide(schedule: &Schedule, n: u64, rng: &mut StdRng, operation: &str, body: 
     } else {
         0
     };
-    if conflict && items > 0 {
+    let fault = if conflict && items > 0 {
         Fault::Conflict {
             index: rng.random_range(0..items),
         }
@@ -393,6 +417,12 @@ fn decide(schedule: &Schedule, n: u64, rng: &mut StdRng, operation: &str, body: 
         }
     } else {
         Fault::None
+    };
+    let in_progress = rng.random::<f64>() < schedule.in_progress_after_forward;
+    if fault == Fault::None && in_progress && items > 0 {
+        Fault::InProgress
+    } else {
+        fault
     }
 }
 

@@ -510,3 +510,39 @@ async fn the_same_seed_decides_the_same_faults() {
     assert_eq!(first, again);
     assert_ne!(first.0, other.0, "another seed, other faults");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_answered_in_progress_has_committed_and_other_calls_pass() {
+    let (proxy, table) = setup(Schedule {
+        in_progress_after_forward: 1.0,
+        ..Schedule::none(8)
+    })
+    .await;
+    let err = client(&proxy.endpoint(), 3)
+        .transact_write_items()
+        .transact_items(put(&table, "a"))
+        .send()
+        .await
+        .expect_err("answered in progress");
+    assert_eq!(
+        err.code(),
+        Some("TransactionInProgressException"),
+        "{err:?}"
+    );
+    // The SDK retries it with the same request token, 3 attempts in all, each answered in
+    // progress; DynamoDB Local committed the first and answered the others from its
+    // idempotency record: one item.
+    assert_eq!(forwarded(&proxy.stats(), "TransactWriteItems"), 3);
+    assert_eq!(proxy.stats().in_progress, 3);
+    assert!(exists(&table, "a").await);
+    assert_eq!(count(&table).await, 1);
+    // Only transactions get it.
+    client(&proxy.endpoint(), 3)
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("b")))
+        .send()
+        .await
+        .expect("a put is forwarded untouched");
+    assert_eq!(proxy.stats().in_progress, 3);
+}

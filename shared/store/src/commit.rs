@@ -3,6 +3,9 @@
 //! event); `commit` sends it, maps a cancellation's reasons back onto those roles, and
 //! recovers an answer lost on the way back through the transaction's own audit event.
 
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 
@@ -49,6 +52,10 @@ impl Transaction {
     }
 }
 
+/// How many times `commit` looks for the audit event of a transaction DynamoDB says is still
+/// in progress, 200, 400 and 800 ms apart: its first attempt may commit meanwhile.
+const IN_PROGRESS_LOOKS: u32 = 4;
+
 /// Whether the transaction may have committed although `err` came back: an attempt can
 /// commit and lose its answer (a dropped connection, a timeout), and the SDK's retry then
 /// reports on a second attempt, not on the commit. A cancellation whose conditions were
@@ -81,23 +88,39 @@ impl Store {
             .set_transact_items(Some(items))
             .send()
             .await;
+        let mut in_progress = false;
         let err = match result {
             Ok(_) => return Ok(()),
             Err(err) => match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
                     cancellation(&parts, e.cancellation_reasons())
                 }
+                // DynamoDB's answer to a retry (the SDK's, with the same request token) of a
+                // transaction still running: the first attempt may commit, or have committed.
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    in_progress = true;
+                    StoreError::Unavailable(DisplayErrorContext(&err).to_string())
+                }
                 _ => classify(err),
             },
         };
         // The audit event is written by this transaction only: if it is there, it committed.
+        // A transaction in progress gets a few looks, as it may commit a moment later.
         if outcome_unknown(&err)
             && let Some(key) = audit_key
-            && let Ok(found) = self.batch_get(vec![key]).await
-            && !found.is_empty()
         {
-            tracing::info!(error = %err, "the transaction had committed; its answer was lost");
-            return Ok(());
+            let looks = if in_progress { IN_PROGRESS_LOOKS } else { 1 };
+            for look in 0..looks {
+                if look > 0 {
+                    tokio::time::sleep(Duration::from_millis(100 << look)).await;
+                }
+                if let Ok(found) = self.batch_get(vec![key.clone()]).await
+                    && !found.is_empty()
+                {
+                    tracing::info!(error = %err, "the transaction had committed; its answer was lost");
+                    return Ok(());
+                }
+            }
         }
         Err(err)
     }

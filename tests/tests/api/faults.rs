@@ -1,5 +1,6 @@
 //! Failures real DynamoDB produces and DynamoDB Local does not, injected on the wire:
-//! transaction conflicts (another transaction on the same item) and throttled transactions.
+//! transaction conflicts (another transaction on the same item), throttled transactions, and
+//! transactions answered "in progress" after they committed.
 
 use lambda_http::http::StatusCode;
 use tenantry_tests::{Request, Stack};
@@ -129,4 +130,37 @@ async fn an_actor_demoted_before_the_commit_loses_the_power_it_decided_with() {
         "active"
     );
     assert_eq!(stack.deletions_of("acme", &ben_id).await, 0);
+}
+
+/// DynamoDB answers `TransactionInProgressException` to a retry of a transaction still
+/// running (same request token). The transaction may commit: its answer is the commit's, found
+/// through its audit event, never a 500, and a create retried by the client is not refused as
+/// `username_taken` by its own new user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_answered_in_progress_that_committed_answers_as_committed() {
+    let (stack, proxy) = Stack::with_faults(Some(tenantry_tests::proxy::Schedule {
+        in_progress_after_forward: 1.0,
+        ..tenantry_tests::proxy::Schedule::none(7)
+    }))
+    .await;
+    let proxy = proxy.unwrap();
+    let (_, owner) = stack.tenant("acme").await;
+    proxy.set_enabled(true);
+
+    let created = stack
+        .create_user("acme", &owner, "ben", "user")
+        .await
+        .expect(StatusCode::CREATED);
+    let ben_id = created.id();
+    let deleted = stack
+        .delete("acme", &ben_id, &owner)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(deleted.body["state"], "deleted");
+    assert!(proxy.stats().in_progress >= 2, "{:?}", proxy.stats());
+
+    proxy.set_enabled(false);
+    assert_eq!(stack.deletions_of("acme", &ben_id).await, 1);
+    let listed = stack.list_ids("acme", "deleted", &owner).await;
+    assert_eq!(listed, [ben_id]);
 }

@@ -26,21 +26,31 @@ async fn a_directory_deactivation_racing_an_admins_restore_ends_serially() {
             .delete("acme", &id, &owner)
             .await
             .expect(StatusCode::OK);
-        // The restore starts later and later: from well before the directory's reads to
-        // well after, so that both serial orders happen.
-        let pause = std::time::Duration::from_millis(15 * round as u64);
+        // One side starts later and later, the restore in even rounds and the deactivation in
+        // odd ones: from together to well after the other's commit, so that both serial
+        // orders happen even on a loaded machine.
+        let pause = std::time::Duration::from_millis(25 * (round / 2) as u64);
+        let (restore_pause, deactivate_pause) = if round % 2 == 0 {
+            (pause, std::time::Duration::ZERO)
+        } else {
+            (std::time::Duration::ZERO, pause)
+        };
         let (restored, deactivated) = tokio::join!(
             async {
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(restore_pause).await;
                 stack.restore("acme", &id, &owner).await
             },
-            scim(
-                "PATCH",
-                format!("/scim/v2/acme/Users/{id}"),
-                &token,
-                &deactivate
-            )
-            .send(&stack),
+            async {
+                tokio::time::sleep(deactivate_pause).await;
+                scim(
+                    "PATCH",
+                    format!("/scim/v2/acme/Users/{id}"),
+                    &token,
+                    &deactivate,
+                )
+                .send(&stack)
+                .await
+            },
         );
         restored.expect(StatusCode::OK);
         let deactivated = deactivated.expect(StatusCode::OK);
