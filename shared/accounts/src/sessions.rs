@@ -90,6 +90,7 @@ impl Accounts {
             token_epoch: user.token_epoch,
             refresh_hash,
             rotated: Vec::new(),
+            rotations: 0,
             created_at: clock::format(now),
             refreshed_at: clock::format(now),
             expires_at: clock::format(end),

@@ -250,9 +250,14 @@ pub struct SessionItem {
     pub token_epoch: u64,
     /// SHA-256 (hex) of the refresh token that may be used next.
     pub refresh_hash: String,
-    /// Hashes of the refresh tokens already exchanged: presenting one again is a reuse.
+    /// Hashes of the last refresh tokens exchanged (at most [`ROTATIONS_KEPT`], oldest
+    /// first): presenting one again is a reuse. An older token is refused without revoking
+    /// anything, as a guessed one is.
     #[serde(default)]
     pub rotated: Vec<String>,
+    /// Refresh tokens exchanged so far.
+    #[serde(default)]
+    pub rotations: u64,
     pub created_at: String,
     pub refreshed_at: String,
     /// The family's absolute end: refreshing never extends it.
@@ -274,13 +279,17 @@ impl std::fmt::Debug for SessionItem {
             .field("tenant_id", &self.tenant_id)
             .field("user_id", &self.user_id)
             .field("token_epoch", &self.token_epoch)
-            .field("rotations", &self.rotated.len())
+            .field("rotations", &self.rotations)
             .field("expires_at", &self.expires_at)
             .field("revoked_at", &self.revoked_at)
             .field("revoked_reason", &self.revoked_reason)
             .finish_non_exhaustive()
     }
 }
+
+/// How many exchanged refresh token hashes a session keeps: a session refreshed every 5
+/// minutes detects the reuse of any token of the last 2 hours 40 minutes.
+pub const ROTATIONS_KEPT: usize = 32;
 
 /// The failed-login counter of one tenant and username, whether or not such an account
 /// exists, so that a lockout says nothing about existence.

@@ -20,8 +20,8 @@ pub use client::{Store, StoreConfig, https_client, sdk_config};
 pub use commit::Transaction;
 pub use error::{Cancel, Part, Reason, StoreError};
 pub use items::{
-    AuditItem, ClaimItem, DirectoryTokenItem, FailedLoginsItem, Profile, SessionItem, TenantItem,
-    UserItem, from_item,
+    AuditItem, ClaimItem, DirectoryTokenItem, FailedLoginsItem, Profile, ROTATIONS_KEPT,
+    SessionItem, TenantItem, UserItem, from_item,
 };
 pub use keys::{ActorKey, DirectoryTokenKey, UserKey};
 pub use parts::ActorCheck;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::attrs::{n, s};
 use crate::client::Store;
 use crate::error::{StoreError, classify, other};
-use crate::items::{FailedLoginsItem, SessionItem, to_item};
+use crate::items::{FailedLoginsItem, ROTATIONS_KEPT, SessionItem, to_item};
 use crate::keys::{failed_logins_key, session_key};
 
 /// `Ok(false)` when the write's condition did not hold.
@@ -49,30 +49,37 @@ impl Store {
     }
 
     /// Replaces the session's refresh token hash with `new_hash`, if the session is still as
-    /// read (same current hash, not revoked). `Ok(false)` when another exchange or a logout
-    /// came first.
+    /// read (same current hash, not revoked), and keeps the replaced hash among the last
+    /// [`ROTATIONS_KEPT`] exchanged ones, so the item stays the same size however often the
+    /// session is refreshed. `Ok(false)` when another exchange or a logout came first.
     pub async fn rotate_session(
         &self,
         session: &SessionItem,
         new_hash: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
+        // The condition on the current hash makes this the only exchange since the read, so
+        // the list can be written whole.
+        let keep_from = (session.rotated.len() + 1).saturating_sub(ROTATIONS_KEPT);
+        let rotated: Vec<AttributeValue> = session.rotated[keep_from..]
+            .iter()
+            .chain(std::iter::once(&session.refresh_hash))
+            .map(|hash| s(hash))
+            .collect();
         held(
             self.update_session(&session.id)
                 .update_expression(
-                    "SET refresh_hash = :new, refreshed_at = :now, \
-                     rotated = list_append(if_not_exists(rotated, :none), :old)",
+                    "SET refresh_hash = :new, refreshed_at = :now, rotated = :rotated, \
+                     rotations = if_not_exists(rotations, :zero) + :one",
                 )
                 .condition_expression(
                     "attribute_exists(PK) AND refresh_hash = :seen AND attribute_not_exists(revoked_at)",
                 )
                 .expression_attribute_values(":new", s(new_hash))
                 .expression_attribute_values(":now", s(now))
-                .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
-                .expression_attribute_values(
-                    ":old",
-                    AttributeValue::L(vec![s(&session.refresh_hash)]),
-                )
+                .expression_attribute_values(":rotated", AttributeValue::L(rotated))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":seen", s(&session.refresh_hash))
                 .send()
                 .await,

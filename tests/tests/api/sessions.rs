@@ -5,6 +5,7 @@
 
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
+use sha2::Digest;
 use tenantry_tests::invariants::scan_all;
 use tenantry_tests::{Answer, PASSWORD, Request, Stack};
 
@@ -409,4 +410,78 @@ async fn your_own_password_needs_the_current_one_and_any_change_ends_the_session
         &tenantry_tests::invariants::TableDump::read(&stack.store).await,
     );
     assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// A session refreshed 10,000 times (34 days of refreshes every 5 minutes) keeps working: its
+/// item keeps only the last `ROTATIONS_KEPT` exchanged hashes, so it never nears DynamoDB's
+/// 400 KB item limit, and each read of it costs the same. A token exchanged within those
+/// still revokes the session when it comes back; an older one is refused and, like a guessed
+/// token, revokes nothing. The exchanges between the first and the last are made on the
+/// store (the write a refresh commits), with tokens of the same shape, to keep the test short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_refreshes_keep_the_session_small_and_working() {
+    const REFRESHES: u64 = 10_000;
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    let (_, ancient) = login(&stack, "ben", PASSWORD).await;
+    let (_, first) = refreshed(&stack, &ancient).await;
+    let mut item = session_item(&stack, &first).await;
+    // `<session id>.<43 characters>`, stored as the SHA-256 of the whole token in hex.
+    let id = item.id.clone();
+    let token_of = |n: u64| format!("{id}.{n:0>43}");
+    let digest = |token: &str| format!("{:x}", sha2::Sha256::digest(token.as_bytes()));
+    let mut sizes = Vec::new();
+    for n in 2..=REFRESHES {
+        let token = token_of(n);
+        let now = time::OffsetDateTime::now_utc().to_string();
+        assert!(
+            stack
+                .store
+                .rotate_session(&item, &digest(&token), &now)
+                .await
+                .unwrap(),
+            "exchange {n}"
+        );
+        // What the exchange should have left: the replaced hash kept, the oldest let go.
+        item.rotated
+            .push(std::mem::replace(&mut item.refresh_hash, digest(&token)));
+        if item.rotated.len() > tenantry_store::ROTATIONS_KEPT {
+            item.rotated.remove(0);
+        }
+        item.rotations += 1;
+        if n % 1000 == 0 {
+            let stored = session_item(&stack, &token).await;
+            assert_eq!(stored.rotated, item.rotated, "exchange {n}");
+            assert_eq!(stored.rotations, item.rotations, "exchange {n}");
+            sizes.push(serde_json::to_string(&stored).unwrap().len());
+        }
+    }
+    assert_eq!(item.rotations, REFRESHES);
+    assert_eq!(item.rotated.len(), tenantry_store::ROTATIONS_KEPT);
+    // Bounded: only the counter's digits vary.
+    let (smallest, largest) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+    assert!(
+        largest - smallest <= 2 && *largest < 4_096,
+        "the item stays the same size: {sizes:?}"
+    );
+
+    // Through the API: the latest token refreshes, and its access token works.
+    let current = token_of(REFRESHES);
+    let (access, next) = refreshed(&stack, &current).await;
+    assert_eq!(me_status(&stack, &access).await, StatusCode::OK);
+    // The login's token, exchanged 10,000 refreshes ago: refused, and nothing revoked.
+    refresh(&stack, &ancient)
+        .await
+        .expect_code(StatusCode::UNAUTHORIZED, "session_ended");
+    assert_eq!(me_status(&stack, &access).await, StatusCode::OK);
+    // A recent one coming back is a reuse: the whole session ends.
+    refresh(&stack, &token_of(REFRESHES - 5))
+        .await
+        .expect_code(StatusCode::UNAUTHORIZED, "session_ended");
+    assert_ended(&stack, &access, &next).await;
+    assert_eq!(
+        session_item(&stack, &next).await.revoked_reason.as_deref(),
+        Some("reuse")
+    );
 }
