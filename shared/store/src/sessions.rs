@@ -64,7 +64,7 @@ impl Store {
         let rotated: Vec<AttributeValue> = session.rotated[keep_from..]
             .iter()
             .chain(std::iter::once(&session.refresh_hash))
-            .map(|hash| s(hash))
+            .map(|hash| s(hash.as_str()))
             .collect();
         held(
             self.update_session(&session.id)
