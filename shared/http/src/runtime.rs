@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use lambda_runtime_api_client::body::Body;
-use lambda_runtime_api_client::{BoxError, Client, build_request};
+use lambda_runtime_api_client::{BoxError, PooledClient, build_request};
 
 /// The `errorType` of a failed start on `/init/error`.
 pub const INIT_ERROR_TYPE: &str = "tenantry.ConfigurationError";
@@ -46,7 +46,7 @@ async fn report(api: &str, reason: &str) -> Result<(), BoxError> {
     if endpoint.authority().is_none() {
         return Err(format!("AWS_LAMBDA_RUNTIME_API is not host:port: {api:?}").into());
     }
-    let client = Client::builder().with_endpoint(endpoint).build()?;
+    let client = PooledClient::builder().with_endpoint(endpoint).build();
     let body = serde_json::json!({
         "errorType": INIT_ERROR_TYPE,
         "errorMessage": reason,
