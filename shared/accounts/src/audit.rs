@@ -28,7 +28,7 @@ impl Accounts {
         let caller = Caller::from(principal);
         possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
-        // The page is read alongside the snapshot and shown only if the decision allows it.
+        // The page is read only once the decision allows it.
         let page = self
             .tenant_page(
                 caller,

@@ -2,6 +2,10 @@
 //! `WINDOW_SECONDS` of each other), logins for that tenant and username are refused for
 //! `LOCKOUT_SECONDS`. The count is kept per requested name, whether or not an account has it,
 //! so a lockout answers the same for every name and reveals nothing.
+//!
+//! Every attempt is counted *before* its password is checked (`reserve`), and given back when
+//! the password was right. So a burst of simultaneous guesses gets `MAX_FAILURES` checks, not
+//! one per request: the rest find the name locked, whatever the password.
 
 use tenantry_store::{FailedLoginsItem, keys};
 use time::{Duration, OffsetDateTime};
@@ -26,40 +30,36 @@ pub(crate) fn locked_for(guard: Option<&FailedLoginsItem>, now: OffsetDateTime) 
     (until > now).then(|| u64::try_from(seconds).unwrap_or(0))
 }
 
-/// The guard after one more failure at `now`: counted, and locked when the count reaches
-/// `MAX_FAILURES` (the count then starts again).
-pub(crate) fn after_failure(
+/// The guard with one more attempt counted at `now`, before its password is checked; the
+/// count locks the name when it reaches `MAX_FAILURES` (and then starts again). `Err` with the
+/// seconds left when the name is locked: the attempt is refused unchecked.
+pub(crate) fn reserve(
     previous: Option<&FailedLoginsItem>,
     tenant_id: &str,
     normalized: &str,
     now: OffsetDateTime,
-) -> FailedLoginsItem {
+) -> Result<FailedLoginsItem, u64> {
+    if let Some(seconds) = locked_for(previous, now) {
+        return Err(seconds);
+    }
     let recent = previous
         .and_then(|g| clock::parse(&g.last_failure_at))
         .is_some_and(|last| now - last <= Duration::seconds(WINDOW_SECONDS));
-    let still_locked = locked_for(previous, now).is_some();
     let failures = match previous {
-        Some(g) if recent && !still_locked => g.failures + 1,
+        Some(g) if recent => g.failures + 1,
         _ => 1,
     };
-    let locks = failures >= MAX_FAILURES || still_locked;
-    let locked_until = if still_locked {
-        previous.and_then(|g| g.locked_until.clone())
-    } else if locks {
-        Some(clock::format(now + Duration::seconds(LOCKOUT_SECONDS)))
-    } else {
-        None
-    };
-    FailedLoginsItem {
+    let locks = failures >= MAX_FAILURES;
+    Ok(FailedLoginsItem {
         pk: keys::failed_logins_pk(tenant_id, normalized),
         sk: keys::FAILED_LOGINS_SK.to_owned(),
         failures: if locks { 0 } else { failures },
         last_failure_at: clock::format(now),
-        locked_until,
+        locked_until: locks.then(|| clock::format(now + Duration::seconds(LOCKOUT_SECONDS))),
         version: previous.map_or(1, |g| g.version + 1),
         expires: u64::try_from((now + Duration::seconds(KEEP_SECONDS)).unix_timestamp())
             .unwrap_or(0),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -72,12 +72,10 @@ mod tests {
     fn fail_times(times: &[i64]) -> Option<FailedLoginsItem> {
         let mut guard = None;
         for &t in times {
-            guard = Some(after_failure(
-                guard.as_ref(),
-                "acme",
-                "ben",
-                T0 + Duration::seconds(t),
-            ));
+            guard = Some(
+                reserve(guard.as_ref(), "acme", "ben", T0 + Duration::seconds(t))
+                    .expect("not locked"),
+            );
         }
         guard
     }
@@ -111,15 +109,19 @@ mod tests {
     }
 
     #[test]
-    fn failures_while_locked_keep_the_same_end_and_a_new_count_starts_after_it() {
-        let locked = fail_times(&[0, 1, 2, 3, 4, 10]).unwrap();
+    fn an_attempt_while_locked_is_refused_and_a_new_count_starts_after_the_lock() {
+        let locked = fail_times(&[0, 1, 2, 3, 4]).unwrap();
         assert_eq!(
-            locked.locked_until.as_deref(),
-            Some("2026-11-24T10:15:04.000Z")
+            reserve(Some(&locked), "acme", "ben", T0 + Duration::seconds(10)),
+            Err(894)
         );
-        assert_eq!(locked.failures, 0);
-        let after = fail_times(&[0, 1, 2, 3, 4, 905]).unwrap();
+        assert_eq!(
+            reserve(Some(&locked), "acme", "ben", T0 + Duration::seconds(903)),
+            Err(1)
+        );
+        let after = reserve(Some(&locked), "acme", "ben", T0 + Duration::seconds(905)).unwrap();
         assert_eq!((after.failures, after.locked_until), (1, None));
+        assert_eq!(after.version, 6);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Login: a username and password checked, a session opened, and every failure counted
-//! against the requested name (see `lockout`).
+//! Login: a username and password checked, a session opened, and every attempt counted
+//! against the requested name before its password is checked (see `lockout`).
 
 use tenantry_store::{FailedLoginsItem, UserKey};
 
@@ -12,15 +12,26 @@ use crate::password_hash::{decoy_hash, verify};
 use crate::service::Accounts;
 use crate::sessions::NewSession;
 
-/// Rounds of counting one failed login before giving up (409 `conflict`): far more than a
-/// burst of failures needs, since each round counts one of them.
+/// Rounds of counting one attempt before giving up (409 `conflict`): far more than a burst
+/// needs, since each round counts one of the racing attempts and `MAX_FAILURES` lock the name.
 const MAX_COUNT_ATTEMPTS: u32 = 64;
+
+/// A user id no account has: an unknown name reads it, so that it costs the reads of a
+/// known one.
+const NO_USER: &str = "00000000-0000-0000-0000-000000000000";
+
+/// One attempt, counted before its password is checked.
+pub(crate) struct Attempt {
+    /// The guard as this attempt wrote it.
+    counted: FailedLoginsItem,
+}
 
 impl Accounts {
     /// Checks a username and password and opens a session. Unknown tenant, unknown user,
     /// deleted user and wrong password are all the same `InvalidCredentials`, and cost the
-    /// same time. Every failure counts against the requested name (see `lockout`); a locked
-    /// name is refused before any password check, whether or not an account has it.
+    /// same reads and time. Every attempt counts against the requested name before its
+    /// password is checked, and a right password gives it back (see `lockout`); a locked name
+    /// is refused before any password check, whether or not an account has it.
     pub async fn login(
         &self,
         tenant_id: &str,
@@ -35,76 +46,90 @@ impl Accounts {
             verify(password.to_owned(), decoy_hash().to_owned()).await;
             return Err(Error::InvalidCredentials);
         };
-        let (claim, counter) = self.store.login_snapshot(tenant_id, name.as_str()).await?;
-        if let Some(seconds) = lockout::locked_for(counter.as_ref(), clock::now()) {
-            return Err(Error::LoginLocked {
-                retry_after: seconds,
-            });
-        }
-        let user = match claim {
-            Some(claim) => {
-                self.store
-                    .get_user(UserKey {
-                        tenant_id,
-                        user_id: &claim.user_id,
-                    })
-                    .await?
-            }
-            None => None,
-        };
+        let (claim, guard) = self.store.login_snapshot(tenant_id, name.as_str()).await?;
+        let attempt = self.count_attempt(tenant_id, &name, guard).await?;
+        let user_id = claim.as_ref().map_or(NO_USER, |c| c.user_id.as_str());
+        let user = self.store.get_user(UserKey { tenant_id, user_id }).await?;
         let stored = user
             .as_ref()
             .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
         let password_ok = verify(password.to_owned(), stored).await;
         match user {
             Some(user) if password_ok && !user.is_deleted() => {
-                if let Some(counter) = counter.filter(|c| c.failures > 0) {
-                    // Failures in a row end with a success. A failure landing meanwhile stays.
-                    self.store
-                        .clear_failed_logins(tenant_id, name.as_str(), counter.version)
-                        .await?;
-                }
+                self.give_back(tenant_id, &name, attempt).await?;
                 self.open_session(&user).await
             }
-            _ => Err(self.count_failure(tenant_id, &name, counter).await?),
+            _ => Err(attempt.failed()),
         }
     }
 
-    /// Counts one failed proof of a password for `name` and says how to answer it:
-    /// `InvalidCredentials`, or `LoginLocked` when this failure locks the name.
+    /// Counts one attempt for `name`, before its password is checked: `LoginLocked` when the
+    /// name is locked (the password is then not checked at all).
     ///
     /// Its own loop, not `mutate`'s: a lost race here is not a reason to decide again but a
-    /// count to add on top of the winner's, so every racing failure is counted once.
-    pub(crate) async fn count_failure(
+    /// count to add on top of the winner's, so every racing attempt is counted once.
+    pub(crate) async fn count_attempt(
         &self,
         tenant_id: &str,
         name: &Username,
         mut seen: Option<FailedLoginsItem>,
-    ) -> Result<Error, Error> {
+    ) -> Result<Attempt, Error> {
         let mut attempt = 0;
         loop {
-            let now = clock::now();
-            let next = lockout::after_failure(seen.as_ref(), tenant_id, name.as_str(), now);
+            let counted = lockout::reserve(seen.as_ref(), tenant_id, name.as_str(), clock::now())
+                .map_err(|seconds| Error::LoginLocked {
+                retry_after: seconds,
+            })?;
             if self
                 .store
-                .save_failed_logins(&next, seen.as_ref().map(|c| c.version))
+                .save_failed_logins(&counted, seen.as_ref().map(|c| c.version))
                 .await?
             {
-                return Ok(match lockout::locked_for(Some(&next), now) {
-                    Some(seconds) => Error::LoginLocked {
-                        retry_after: seconds,
-                    },
-                    None => Error::InvalidCredentials,
-                });
+                return Ok(Attempt { counted });
             }
-            // Another failure was counted first: count this one on top of it. Every round
-            // counts one of the racing failures, so a burst of N settles within N rounds.
+            // Another attempt was counted first: count this one on top of it. Every round
+            // counts one of the racing attempts, so a burst settles within MAX_FAILURES rounds.
             attempt += 1;
             if attempt >= MAX_COUNT_ATTEMPTS {
                 return Err(Error::Conflict);
             }
             backoff(attempt.min(2)).await;
             seen = self.store.login_snapshot(tenant_id, name.as_str()).await?.1;
+        }
+    }
+
+    /// The password was right: the failures in a row end. When nothing was counted since this
+    /// attempt, the guard goes; otherwise only this attempt is taken back (the others stand,
+    /// and so does a lock they set).
+    pub(crate) async fn give_back(
+        &self,
+        tenant_id: &str,
+        name: &Username,
+        attempt: Attempt,
+    ) -> Result<(), Error> {
+        let version = attempt.counted.version;
+        if !self
+            .store
+            .clear_failed_logins(tenant_id, name.as_str(), version)
+            .await?
+        {
+            self.store
+                .release_failed_login(tenant_id, name.as_str())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Attempt {
+    /// How to answer this attempt when its password was wrong: `LoginLocked` when it was the
+    /// one that locked the name, else `InvalidCredentials`.
+    pub(crate) fn failed(&self) -> Error {
+        match lockout::locked_for(Some(&self.counted), clock::now()) {
+            Some(seconds) => Error::LoginLocked {
+                retry_after: seconds,
+            },
+            None => Error::InvalidCredentials,
         }
     }
 }

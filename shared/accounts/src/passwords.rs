@@ -9,7 +9,6 @@ use crate::caller::Caller;
 use crate::clock;
 use crate::error::Error;
 use crate::input::{Password, Username};
-use crate::lockout;
 use crate::mutation::{Claims, Decision};
 use crate::password_hash::{hash, verify};
 use crate::records::audit_item;
@@ -73,18 +72,15 @@ impl Accounts {
         let new = Password::parse(&change.new_password, &name)
             .map_err(|message| Error::invalid("new_password", message))?;
         if let Some(current) = &change.current_password {
-            let (_, counter) = self.store.login_snapshot(tenant_id, name.as_str()).await?;
-            if let Some(seconds) = lockout::locked_for(counter.as_ref(), clock::now()) {
-                return Err(Error::LoginLocked {
-                    retry_after: seconds,
-                });
-            }
+            let (_, guard) = self.store.login_snapshot(tenant_id, name.as_str()).await?;
+            let attempt = self.count_attempt(tenant_id, &name, guard).await?;
             if !verify(current.clone(), target.password_hash.clone()).await {
-                return match self.count_failure(tenant_id, &name, counter).await? {
+                return match attempt.failed() {
                     Error::InvalidCredentials => Err(Error::WrongPassword),
                     locked => Err(locked),
                 };
             }
+            self.give_back(tenant_id, &name, attempt).await?;
         }
         let password_hash = hash(&new).await?;
         // The first round commits on the snapshot the proof was checked on; later rounds

@@ -229,8 +229,8 @@ impl Accounts {
         Ok((actor, snap.tenant))
     }
 
-    /// One round trip, with a page read alongside it: the page is shown only once `action`
-    /// on the tenant is allowed and the tenant exists (another tenant is answered as missing).
+    /// The snapshot, then a page: the page is read only once `action` on the tenant is
+    /// allowed and the tenant exists (another tenant is answered as missing).
     pub(crate) async fn tenant_page<P>(
         &self,
         caller: Caller<'_>,
@@ -238,11 +238,17 @@ impl Accounts {
         action: Action,
         page: impl Future<Output = Result<P, StoreError>>,
     ) -> Result<P, Error> {
-        let (snap, page) = tokio::join!(self.tenant_snapshot(caller, tenant_id, action), page);
-        if snap?.1.is_none() {
+        // Decided before anything of the tenant is read: a caller refused costs the tenant
+        // nothing, and how long the refusal takes says nothing of the tenant's size.
+        if self
+            .tenant_snapshot(caller, tenant_id, action)
+            .await?
+            .1
+            .is_none()
+        {
             return Err(Error::TenantNotFound);
         }
-        Ok(page?)
+        Ok(page.await?)
     }
 
     /// One round trip: the authenticated actor, a user of `tenant_id` and the tenant, once

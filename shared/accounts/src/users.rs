@@ -114,7 +114,7 @@ impl Accounts {
             ListScope::Deleted => UserFilter::Deleted,
             ListScope::All => UserFilter::All,
         };
-        // The page is read alongside the snapshot and shown only if the decision allows it.
+        // The page is read only once the decision allows it.
         let page = self
             .tenant_page(
                 caller,

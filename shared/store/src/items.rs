@@ -299,8 +299,10 @@ pub struct FailedLoginsItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    /// Failures in a row, within the counting window.
+    /// Attempts in a row within the counting window: failed ones, and ones whose password is
+    /// still being checked (a right one takes its count back).
     pub failures: u32,
+    /// When the last attempt was counted (the name predates counting before the check).
     pub last_failure_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_until: Option<String>,

@@ -23,10 +23,16 @@ pub enum UserFilter {
     All,
 }
 
+/// The most users one listing request reads from its tenant's partition, so that its cost in
+/// read capacity is bounded: a listing whose filter keeps few of them (the trash of a big
+/// tenant) answers a short page, even an empty one, with a cursor to go on from.
+pub const USERS_READ_PER_PAGE: usize = 500;
+
 #[derive(Clone, Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// The id of the last item returned, when more may follow.
+    /// The id after which the next page starts, when more may follow: the last item returned,
+    /// or the last one read when a read stopped at its bound.
     pub next_after: Option<String>,
 }
 
@@ -181,8 +187,11 @@ impl Store {
     ) -> Result<Page<UserItem>, StoreError> {
         let mut items: Vec<UserItem> = Vec::new();
         let mut start = after.map(|user_id| user_key(UserKey { tenant_id, user_id }));
-        // Read one more than asked, to know whether a next page exists.
+        let mut read = 0;
+        // Read one more than asked, to know whether a next page exists; never more than
+        // USERS_READ_PER_PAGE users, whatever the filter keeps.
         loop {
+            let want = (limit + 1 - items.len()).min(USERS_READ_PER_PAGE - read);
             let mut query = self
                 .client
                 .query()
@@ -191,7 +200,7 @@ impl Store {
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", s(keys::tenant_pk(tenant_id)))
                 .expression_attribute_values(":prefix", s(keys::USER_SK_PREFIX))
-                .limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX))
+                .limit(i32::try_from(want).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start.take());
             query = match filter {
                 UserFilter::Active => query.filter_expression("attribute_not_exists(deleted_at)"),
@@ -199,11 +208,12 @@ impl Store {
                 UserFilter::All => query,
             };
             let out = query.send().await.map_err(classify)?;
+            read += usize::try_from(out.scanned_count).unwrap_or(want);
             for item in out.items.unwrap_or_default() {
                 items.push(from_item(item)?);
             }
             start = out.last_evaluated_key;
-            if items.len() > limit || start.is_none() {
+            if items.len() > limit || start.is_none() || read >= USERS_READ_PER_PAGE {
                 break;
             }
         }
@@ -211,7 +221,13 @@ impl Store {
             items.truncate(limit);
             items.last().map(|u| u.id.clone())
         } else {
-            None
+            // Stopped short of the end (the read's bound): go on from the last user read,
+            // which the filter may have left out of the page.
+            start
+                .as_ref()
+                .and_then(|key| key.get("SK")?.as_s().ok())
+                .and_then(|sk| sk.strip_prefix(keys::USER_SK_PREFIX))
+                .map(str::to_owned)
         };
         Ok(Page { items, next_after })
     }

@@ -125,7 +125,8 @@ impl Store {
         held(put.send().await)
     }
 
-    /// Clears a failed-login counter after a successful login, if it is still the version read.
+    /// Clears a failed-login counter after a successful login, if it is still the version
+    /// this login wrote.
     pub async fn clear_failed_logins(
         &self,
         tenant_id: &str,
@@ -139,6 +140,26 @@ impl Store {
                 .set_key(Some(failed_logins_key(tenant_id, normalized)))
                 .condition_expression("version = :seen")
                 .expression_attribute_values(":seen", n(seen))
+                .send()
+                .await,
+        )
+    }
+
+    /// Takes one counted attempt back from a failed-login counter (its password was right),
+    /// unless the count has been spent meanwhile: a lock starts the count again at zero.
+    pub async fn release_failed_login(
+        &self,
+        tenant_id: &str,
+        normalized: &str,
+    ) -> Result<bool, StoreError> {
+        held(
+            self.client()
+                .update_item()
+                .table_name(self.table())
+                .set_key(Some(failed_logins_key(tenant_id, normalized)))
+                .update_expression("SET failures = failures - :one, version = version + :one")
+                .condition_expression("failures >= :one")
+                .expression_attribute_values(":one", n(1))
                 .send()
                 .await,
         )

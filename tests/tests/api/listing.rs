@@ -196,3 +196,60 @@ async fn deleted_users_appear_only_in_the_deleted_and_all_listings() {
         assert_eq!(states[id], expected, "{id}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_reads_a_bounded_number_of_users_and_only_once_it_is_allowed() {
+    use tenantry_store::USERS_READ_PER_PAGE;
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    // A big tenant with a small trash: one deleted user, created last (ids follow creation).
+    let active = 2 * USERS_READ_PER_PAGE + 200;
+    let users: Vec<_> = (0..active)
+        .map(|n| tenantry_tests::seed::user("acme", &format!("member{n}"), "user", false))
+        .collect();
+    tenantry_tests::seed::put_users(&stack.store, &users, 16).await;
+    let (doomed, _) = stack.user("acme", &owner, "doomed", "user").await;
+    stack.delete("acme", &doomed, &owner).await;
+
+    // The trash, 100 at a time: each request reads at most USERS_READ_PER_PAGE users, so the
+    // walk answers empty pages with a cursor until it reaches the deleted user.
+    let pages = walk(&stack, &owner, "deleted", 100).await;
+    let read = active + 2;
+    assert_eq!(pages.len(), read.div_ceil(USERS_READ_PER_PAGE), "{pages:?}");
+    assert!(pages[..pages.len() - 1].iter().all(Vec::is_empty));
+    assert_eq!(ids(&pages), [doomed]);
+    // The active users are all there, each once, whatever the bound.
+    let everyone = ids(&walk(&stack, &owner, "active", 100).await);
+    assert_eq!(everyone.len(), active + 1);
+    assert_eq!(
+        everyone
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        active + 1
+    );
+
+    // Callers refused read nothing of the tenant: another tenant's admin (answered as a
+    // missing tenant) and a signed-out session.
+    let (_, beta_owner) = stack.tenant("beta").await;
+    let (_, beta_admin) = stack.user("beta", &beta_owner, "bea", "admin").await;
+    let (_, signed_out) = stack.user("acme", &owner, "sol", "admin").await;
+    Request::post("/auth/logout")
+        .token(&signed_out)
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
+    for (token, status) in [
+        (&beta_admin, StatusCode::NOT_FOUND),
+        (&signed_out, StatusCode::UNAUTHORIZED),
+    ] {
+        stack.round_trips.reset();
+        let answer = Request::get(format!("{USERS}?state=deleted"))
+            .token(token)
+            .send(&stack)
+            .await;
+        assert_eq!(answer.status, status, "{answer}");
+        let calls = stack.round_trips.by_operation();
+        assert_eq!(calls.get("Query"), None, "{status}: {calls:?}");
+    }
+}

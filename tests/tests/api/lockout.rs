@@ -133,3 +133,68 @@ async fn racing_failures_are_each_counted_once() {
     // Every failure that was checked wrote once: as many versions as counted failures.
     assert!(guard.version >= u64::from(MAX_FAILURES), "{guard:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_guesses_gets_five_checks_so_the_right_one_passes_only_among_the_first_five() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let (bursts, burst) = (20, 40);
+    let mut successes = 0;
+    for round in 0..bursts {
+        // A fresh name each time, with the right password at a random place in the burst.
+        let username = format!("target{round}");
+        stack.user("acme", &owner, &username, "user").await;
+        let right = rand::random_range(0..burst);
+        let answers = futures::future::join_all((0..burst).map(|i| {
+            let password = if i == right {
+                PASSWORD
+            } else {
+                "wrong-password"
+            };
+            login(&stack, "acme", &username, password)
+        }))
+        .await;
+        let count = |status: u16| answers.iter().filter(|a| a.status == status).count();
+        let (ok, wrong, locked) = (count(200), count(401), count(429));
+        assert_eq!(ok + wrong + locked, burst, "round {round}: {answers:?}");
+        // Only the attempts counted before the lock had their password checked: five.
+        assert!(
+            ok + wrong <= MAX_FAILURES as usize && wrong < MAX_FAILURES as usize,
+            "round {round}: {ok} signed in, {wrong} wrong, {locked} locked"
+        );
+        assert_eq!(answers[right].status == 200, ok == 1, "round {round}");
+        successes += ok;
+    }
+    // The right guess is among the first five counted about 5 times in 40 (12.5%): 2.5 of 20
+    // bursts on average; 10 or more happens with a chance of 5 in 100,000. Checked after the
+    // argon2 runs of every request, it would pass in almost every burst.
+    assert!(
+        successes < 10,
+        "the right password passed in {successes} of {bursts} bursts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_name_costs_the_same_calls_as_a_wrong_password() {
+    let (stack, proxy) = Stack::with_faults(Some(tenantry_tests::proxy::Schedule::none(1))).await;
+    let proxy = proxy.unwrap();
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    // The DynamoDB calls of one login, by operation.
+    let calls = async |username: &str| {
+        let before = proxy.stats().forwarded_by_operation;
+        login(&stack, "acme", username, "wrong-password")
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+        let mut after = proxy.stats().forwarded_by_operation;
+        for (operation, count) in before {
+            *after.get_mut(&operation).unwrap() -= count;
+        }
+        after.retain(|_, count| *count > 0);
+        after
+    };
+    let known = calls("ben").await;
+    let unknown = calls("nobody").await;
+    assert_eq!(known, unknown, "an unknown name shows in what login reads");
+    assert!(known.contains_key("GetItem"), "{known:?}");
+}

@@ -13,6 +13,8 @@
 //! 3. list-users with 1,000 and with 100,000 users in the tenant (`scale`).
 //! 4. The purge against raw conditional `DeleteItem`s ([`crate::purge_bench`]).
 //! 5. Sizes of the arm64 packages (`make package`'s sizes.tsv: `sizes`).
+//! 6. The builds of section 1 side by side; 7. lifecycle events (`lifecycle_events`);
+//! 8. login timing, a wrong password against an unknown name (`login_timing`).
 //!
 //! `report` writes them; the functions run as processes (`processes`) invoked with the events
 //! API Gateway sends (`events`).
@@ -22,6 +24,7 @@ mod cold_start;
 mod events;
 mod floor;
 mod lifecycle_events;
+mod login_timing;
 mod processes;
 mod report;
 mod scale;
@@ -55,6 +58,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// Audit events the local publisher drains at once, and changes whose lag is timed one by one.
 const EVENT_BACKLOG: usize = 2_000;
 const EVENT_SAMPLES: usize = 100;
+/// Logins of each kind timed: a wrong password for an account, and a name with none.
+const LOGIN_SAMPLES: usize = 200;
 
 struct Results {
     cold: Vec<(Subject, Cold)>,
@@ -69,6 +74,7 @@ struct Results {
     clients: (Vec<Duration>, Vec<Duration>),
     purge: purge_bench::Figures,
     events: lifecycle_events::EventsFigures,
+    logins: login_timing::LoginTiming,
     sizes: Vec<(String, u64, u64)>,
 }
 
@@ -92,6 +98,8 @@ pub async fn run(args: Args) -> ExitCode {
     .await;
     println!("lifecycle events: a backlog of {EVENT_BACKLOG}, then {EVENT_SAMPLES} one at a time");
     let events = lifecycle_events::measure(EVENT_BACKLOG, EVENT_SAMPLES).await;
+    println!("login timing: {LOGIN_SAMPLES} wrong passwords and {LOGIN_SAMPLES} unknown names");
+    let logins = login_timing::measure(&bench.stack, LOGIN_SAMPLES).await;
     let sizes = bench
         .args
         .sizes
@@ -110,6 +118,7 @@ pub async fn run(args: Args) -> ExitCode {
         clients,
         purge,
         events,
+        logins,
         sizes,
     };
     let report = report::report(&bench.args, &results);
