@@ -2,7 +2,7 @@
 //! runs (or previews it with `--dry-run`), as of now or of a given moment, with a progress bar
 //! on stderr and a summary on the output. `signing-keys` makes and rotates the token signing
 //! key set (see `signing_keys`). `events replay` publishes a tenant's events again from its
-//! audit log (see `events`).
+//! audit log (see `events`). `unlock` clears a name's login lock.
 
 pub mod events;
 pub mod signing_keys;
@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use tenantry_accounts::{Outcome, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop};
+use tenantry_accounts::{
+    Outcome, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop, Unlocked,
+};
 use tenantry_store::{Store, StoreConfig};
 
 pub use signing_keys::SigningKeysCommand;
@@ -41,6 +43,21 @@ pub enum Command {
     /// Lifecycle events: publish a tenant's events again from its audit log.
     #[command(subcommand)]
     Events(events::EventsCommand),
+    /// Clear a name's login lock and failure count (anyone can lock a known name for 15
+    /// minutes at a time, `root` of `platform` included).
+    Unlock(UnlockArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// The tenant (`platform` for super admins).
+    #[arg(long, value_name = "ID")]
+    pub tenant: String,
+    /// The username, as typed at login (it is folded the way logins fold it).
+    #[arg(long, value_name = "NAME")]
+    pub username: String,
 }
 
 /// What a command did.
@@ -49,6 +66,7 @@ pub enum Report {
     Purge(PurgeSummary),
     SigningKeys,
     Events(events::ReplaySummary),
+    Unlock(Unlocked),
 }
 
 impl Report {
@@ -56,7 +74,7 @@ impl Report {
     pub fn exit_status(&self) -> u8 {
         match self {
             Report::Purge(summary) => exit_status(summary),
-            Report::SigningKeys => 0,
+            Report::SigningKeys | Report::Unlock(_) => 0,
             Report::Events(summary) => u8::from(summary.failed.is_some()),
         }
     }
@@ -65,7 +83,7 @@ impl Report {
     pub fn into_purge(self) -> Option<PurgeSummary> {
         match self {
             Report::Purge(summary) => Some(summary),
-            Report::SigningKeys | Report::Events(_) => None,
+            Report::SigningKeys | Report::Events(_) | Report::Unlock(_) => None,
         }
     }
 }
@@ -146,7 +164,26 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Report, String> {
             signing_keys::run(&command, out).map(|()| Report::SigningKeys)
         }
         Command::Events(command) => events::run(&command, out).await.map(Report::Events),
+        Command::Unlock(args) => unlock(&args, out).await.map(Report::Unlock),
     }
+}
+
+async fn unlock(args: &UnlockArgs, out: &mut impl Write) -> Result<Unlocked, String> {
+    let store = args.table.connect().await;
+    let unlocked = tenantry_accounts::unlock(&store, &args.tenant, &args.username)
+        .await
+        .map_err(|e| match e {
+            tenantry_accounts::Error::Invalid { field, message } => format!("--{field} {message}"),
+            other => cannot_read(&args.table, &other.to_string()),
+        })?;
+    let name = format!("{}/{}", args.tenant, unlocked.username);
+    let written = match (&unlocked.locked_until, unlocked.counted) {
+        (Some(until), _) => writeln!(out, "{name}: unlocked (it was locked until {until})"),
+        (None, 0) => writeln!(out, "{name}: not locked, no failed attempt counted"),
+        (None, n) => writeln!(out, "{name}: not locked; {n} counted attempts cleared"),
+    };
+    written.map_err(|e| format!("writing the report: {e}"))?;
+    Ok(unlocked)
 }
 
 /// The process exit status for a finished run: 0 when nothing failed, else 1.
@@ -169,7 +206,7 @@ async fn purge(args: &PurgeArgs, out: &mut impl Write) -> Result<PurgeSummary, S
     let counted = purger
         .count_due(as_of)
         .await
-        .map_err(|e| cannot_read(args, &e.to_string()))?;
+        .map_err(|e| cannot_read(&args.table, &e.to_string()))?;
     let expected = args.limit.map_or(counted, |limit| counted.min(limit));
 
     let bar = ProgressBar::with_draw_target(Some(expected), ProgressDrawTarget::stderr());
@@ -231,12 +268,12 @@ async fn purge(args: &PurgeArgs, out: &mut impl Write) -> Result<PurgeSummary, S
     Ok(summary)
 }
 
-fn cannot_read(args: &PurgeArgs, error: &str) -> String {
+fn cannot_read(table: &TableArgs, error: &str) -> String {
     let place = format!(
         "table {:?} (region {}, endpoint {})",
-        args.table.name,
-        args.table.region,
-        args.table.endpoint.as_deref().unwrap_or("AWS")
+        table.name,
+        table.region,
+        table.endpoint.as_deref().unwrap_or("AWS")
     );
     if error.contains("ResourceNotFoundException") {
         format!("{place} does not exist")

@@ -3,6 +3,7 @@
 //! tenantryctl signing-keys new --kid KID [--from FILE] [--standby | --keep-private]
 //! tenantryctl signing-keys activate --kid KID --from FILE [--keep-private]
 //! tenantryctl signing-keys retire --kid KID --from FILE
+//! tenantryctl unlock --table NAME --tenant ID --username NAME [--endpoint URL] [--region REGION]
 //! tenantryctl events replay --table NAME --tenant ID --stack NAME --since RFC3339 [--until RFC3339]
 //!     [--type TYPE]... [--bus NAME] [--endpoint URL] [--eventbridge-endpoint URL] [--region REGION]
 //!

@@ -7,10 +7,12 @@
 //! the password was right. So a burst of simultaneous guesses gets `MAX_FAILURES` checks, not
 //! one per request: the rest find the name locked, whatever the password.
 
-use tenantry_store::{FailedLoginsItem, keys};
+use tenantry_store::{FailedLoginsItem, Store, keys};
 use time::{Duration, OffsetDateTime};
 
 use crate::clock;
+use crate::error::Error;
+use crate::input::{Username, could_be_tenant_id};
 
 /// Failed logins in a row that lock the name.
 pub const MAX_FAILURES: u32 = 5;
@@ -20,6 +22,37 @@ pub const LOCKOUT_SECONDS: i64 = 15 * 60;
 const WINDOW_SECONDS: i64 = 15 * 60;
 /// DynamoDB TTL may clear a guard this long after its last write: by then it counts nothing.
 const KEEP_SECONDS: i64 = 24 * 60 * 60;
+
+/// What an operator's unlock cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlocked {
+    /// The name as logins count it (folded, lowercase).
+    pub username: String,
+    /// When the lock would have ended, if the name was locked.
+    pub locked_until: Option<String>,
+    /// Attempts counted towards the next lock.
+    pub counted: u32,
+}
+
+/// Clears the lock and the count of `username` in `tenant_id`, whoever set them: how an
+/// operator lets someone in who is kept locked out (anyone can lock a known name, `root` of
+/// `platform` included). Nothing to clear is no error.
+pub async fn unlock(store: &Store, tenant_id: &str, username: &str) -> Result<Unlocked, Error> {
+    if !could_be_tenant_id(tenant_id) {
+        return Err(Error::invalid("tenant", "is not a tenant id"));
+    }
+    let name = Username::parse(username).map_err(|message| Error::invalid("username", message))?;
+    let guard = store.remove_failed_logins(tenant_id, name.as_str()).await?;
+    let now = clock::now();
+    Ok(Unlocked {
+        username: name.as_str().to_owned(),
+        locked_until: guard
+            .as_ref()
+            .filter(|g| locked_for(Some(g), now).is_some())
+            .and_then(|g| g.locked_until.clone()),
+        counted: guard.map_or(0, |g| g.failures),
+    })
+}
 
 /// Seconds left until the name may log in again, when it is locked at `now`.
 pub(crate) fn locked_for(guard: Option<&FailedLoginsItem>, now: OffsetDateTime) -> Option<u64> {

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::attrs::{n, s};
 use crate::client::Store;
 use crate::error::{StoreError, classify, other};
-use crate::items::{FailedLoginsItem, ROTATIONS_KEPT, SessionItem, to_item};
+use crate::items::{FailedLoginsItem, ROTATIONS_KEPT, SessionItem, from_item, to_item};
 use crate::keys::{failed_logins_key, session_key};
 
 /// `Ok(false)` when the write's condition did not hold.
@@ -163,6 +163,28 @@ impl Store {
                 .send()
                 .await,
         )
+    }
+
+    /// Removes a failed-login counter whatever it holds (an operator's unlock); the counter
+    /// as it was, if there was one.
+    pub async fn remove_failed_logins(
+        &self,
+        tenant_id: &str,
+        normalized: &str,
+    ) -> Result<Option<FailedLoginsItem>, StoreError> {
+        let out = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(failed_logins_key(tenant_id, normalized)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.attributes
+            .filter(|item| !item.is_empty())
+            .map(from_item)
+            .transpose()
     }
 
     fn update_session(
