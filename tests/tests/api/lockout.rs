@@ -168,6 +168,7 @@ async fn a_burst_of_guesses_gets_five_checks_so_the_right_one_passes_only_among_
     // The right guess is among the first five counted about 5 times in 40 (12.5%): 2.5 of 20
     // bursts on average; 10 or more happens with a chance of 5 in 100,000. Checked after the
     // argon2 runs of every request, it would pass in almost every burst.
+    println!("the right password passed in {successes} of {bursts} bursts");
     assert!(
         successes < 10,
         "the right password passed in {successes} of {bursts} bursts"
