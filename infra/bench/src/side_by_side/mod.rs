@@ -99,7 +99,8 @@ pub async fn run(args: Args) -> ExitCode {
     println!("lifecycle events: a backlog of {EVENT_BACKLOG}, then {EVENT_SAMPLES} one at a time");
     let events = lifecycle_events::measure(EVENT_BACKLOG, EVENT_SAMPLES).await;
     println!("login timing: {LOGIN_SAMPLES} wrong passwords and {LOGIN_SAMPLES} unknown names");
-    let logins = login_timing::measure(&bench.stack, LOGIN_SAMPLES).await;
+    let (_, owner) = bench.owner().await;
+    let logins = login_timing::measure(&bench.stack, &owner, LOGIN_SAMPLES).await;
     let sizes = bench
         .args
         .sizes
