@@ -399,14 +399,16 @@ fn still_at(user: &UserItem, if_match: Option<u64>) -> Result<(), Error> {
     }
 }
 
-/// Whether `user` meets one condition of a filter: `userName` and email compared
-/// case-insensitively (the username folded as at sign-up), `externalId` exactly.
+/// Whether `user` meets one condition of a filter: `userName` and email compared folded as
+/// they are claimed (NFKC, lowercase), `externalId` exactly.
 fn matches(user: &UserItem, condition: &Condition) -> bool {
     match condition.attribute {
         FilterAttribute::UserName => {
             Username::parse(&condition.value).is_ok_and(|name| name.as_str() == user.username)
         }
-        FilterAttribute::Email => user.email_claim() == condition.value.to_lowercase(),
+        FilterAttribute::Email => {
+            user.email_claim() == tenantry_store::keys::email_claim(&condition.value)
+        }
         FilterAttribute::ExternalId => {
             user.profile.as_ref().and_then(|p| p.external_id.as_deref())
                 == Some(condition.value.as_str())

@@ -1,5 +1,6 @@
 //! Values from the outside, parsed once at the edge: past `parse`, a value is valid.
 
+use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_normalization::UnicodeNormalization;
 
 /// A user to create, already parsed.
@@ -55,7 +56,17 @@ impl Username {
     }
 }
 
-/// An email address, kept as given (trimmed); unique per tenant in lowercase.
+/// Whether `c` is a format character (Unicode category `Cf`): zero-width spaces and joiners,
+/// bidi controls, the byte-order mark, tags. They are invisible, so a name holding one looks
+/// the same as the name without it: `ben\u{200B}@acme.test` would be a second address that
+/// reads `ben@acme.test`.
+fn is_format(c: char) -> bool {
+    get_general_category(c) == GeneralCategory::Format
+}
+
+/// An email address, kept as given (trimmed). Unique per tenant once NFKC-folded and
+/// lowercased (`tenantry_store::keys::email_claim`): `Ben@Acme.test` and `ｂｅｎ@acme.test` are one
+/// address. Whitespace, control and format characters are refused anywhere in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -63,7 +74,9 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Email, String> {
         let email = raw.trim();
         let shape_ok = email.len() <= 254
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || is_format(c))
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && !domain.contains('@')
@@ -74,7 +87,7 @@ impl Email {
         if shape_ok {
             Ok(Email(email.to_owned()))
         } else {
-            Err("must be an email address like name@example.com".into())
+            Err("must be an email address like name@example.com, without spaces or invisible characters".into())
         }
     }
 
@@ -182,15 +195,21 @@ impl DirectoryTokenName {
     }
 }
 
-/// A tenant's display name: 1 to 100 characters, no control characters.
+/// A tenant's display name: 1 to 100 characters, no control or format characters (so no two
+/// tenants can look alike by an invisible difference).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantName(String);
 
 impl TenantName {
     pub fn parse(raw: &str) -> Result<TenantName, String> {
         let name = raw.trim();
-        if !(1..=100).contains(&name.chars().count()) || name.chars().any(char::is_control) {
-            return Err("must be 1 to 100 characters, without control characters".into());
+        if !(1..=100).contains(&name.chars().count())
+            || name.chars().any(|c| c.is_control() || is_format(c))
+        {
+            return Err(
+                "must be 1 to 100 characters, without control or invisible format characters"
+                    .into(),
+            );
         }
         Ok(TenantName(name.to_owned()))
     }
@@ -280,6 +299,27 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn emails_and_tenant_names_refuse_invisible_format_characters() {
+        // Zero-width space and joiner, bidi override, byte-order mark, soft hyphen, a tag.
+        for invisible in [
+            '\u{200B}',
+            '\u{200D}',
+            '\u{202E}',
+            '\u{FEFF}',
+            '\u{AD}',
+            '\u{E0041}',
+        ] {
+            let email = format!("ben{invisible}@acme.test");
+            assert!(Email::parse(&email).is_err(), "{email:?} was accepted");
+            let name = format!("Acme{invisible} Inc");
+            assert!(TenantName::parse(&name).is_err(), "{name:?} was accepted");
+        }
+        // Visible non-ASCII stays allowed.
+        assert!(Email::parse("zoë@exämple.test").is_ok());
+        assert!(TenantName::parse("Zoë & Søn").is_ok());
     }
 
     #[test]

@@ -134,9 +134,9 @@ impl UserItem {
         self.deleted_at.is_some()
     }
 
-    /// The email as claimed (lowercase), the key of its claim item.
+    /// The email as claimed (`keys::email_claim`), the key of its claim item.
     pub fn email_claim(&self) -> String {
-        self.email.to_lowercase()
+        crate::keys::email_claim(&self.email)
     }
 }
 

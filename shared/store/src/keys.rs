@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::attrs::{Item, s};
 
 /// Number of partitions the sparse purge index is spread over.
@@ -37,7 +39,13 @@ pub fn username_claim_pk(tenant_id: &str, normalized: &str) -> String {
     format!("USERNAME#{tenant_id}#{normalized}")
 }
 
-/// `normalized` is the canonical email (lowercase).
+/// The form in which an email is claimed, unique per tenant: NFKC-folded, then lowercase, so
+/// `Ben@Acme.test` and `ｂｅｎ@acme.test` (full-width letters) are one address.
+pub fn email_claim(email: &str) -> String {
+    email.nfkc().collect::<String>().to_lowercase()
+}
+
+/// `normalized` is the claimed form of an email (`email_claim`).
 pub fn email_claim_pk(tenant_id: &str, normalized: &str) -> String {
     format!("EMAIL#{tenant_id}#{normalized}")
 }
@@ -176,6 +184,16 @@ mod tests {
             audit_sk("2026-01-02T03:04:05.006Z", "e1"),
             "2026-01-02T03:04:05.006Z#e1"
         );
+    }
+
+    #[test]
+    fn emails_are_claimed_folded_and_lowercase() {
+        assert_eq!(email_claim("Ben@Acme.test"), "ben@acme.test");
+        // Full-width and styled letters are the same address under NFKC.
+        assert_eq!(email_claim("\u{FF22}en@acme.test"), "ben@acme.test");
+        assert_eq!(email_claim("\u{1D41B}en@acme.test"), "ben@acme.test");
+        // Letters that only look alike stay apart: Cyrillic `е` is not `e`.
+        assert_ne!(email_claim("b\u{0435}n@acme.test"), "ben@acme.test");
     }
 
     #[test]

@@ -234,7 +234,7 @@ impl Store {
         tx.push(Part::Target, update_item(update)?);
         let new_claim = change
             .email
-            .map(str::to_lowercase)
+            .map(keys::email_claim)
             .filter(|claim| *claim != target.email_claim());
         if let Some(claim) = new_claim {
             let old = Delete::builder()

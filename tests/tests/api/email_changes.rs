@@ -35,10 +35,24 @@ async fn an_email_change_moves_the_claim() {
         (StatusCode::CONFLICT, "email_taken")
     );
 
+    // Nor in full-width or styled letters, which NFKC folds into the same address.
+    let answer =
+        create_with_email(&stack, "acme", &owner, "benji", "\u{FF42}en.new@acme.test").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::CONFLICT, "email_taken"),
+        "{answer}"
+    );
+
     // Moving onto an address an active user holds is refused, and changes nothing.
     let carl_before = view(&stack, "acme", &carl_id, &owner).await;
     let events = event_count(&stack, "acme").await;
-    for taken in ["ben.new@acme.test", "Ben.New@ACME.test", "BEN@acme.test"] {
+    for taken in [
+        "ben.new@acme.test",
+        "Ben.New@ACME.test",
+        "BEN@acme.test",
+        "\u{1D41B}en@acme.test",
+    ] {
         let answer = patch(&stack, "acme", &carl_id, &owner, json!({"email": taken})).await;
         assert_eq!(
             (answer.status, answer.code()),

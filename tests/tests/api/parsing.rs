@@ -381,6 +381,24 @@ async fn invalid_body_values_are_rejected_naming_the_field() {
         bad(USERS, "empty email", user("/email", ""), "email"),
         bad(
             USERS,
+            "email with a zero-width space",
+            user("/email", "ben\u{200B}@acme.test"),
+            "email",
+        ),
+        bad(
+            USERS,
+            "email with a right-to-left override",
+            user("/email", "\u{202E}tset.emca@neb"),
+            "email",
+        ),
+        bad(
+            USERS,
+            "email with a byte-order mark at its end",
+            user("/email", "ben@acme.test\u{FEFF}"),
+            "email",
+        ),
+        bad(
+            USERS,
             "short password",
             user("/password", "short"),
             "password",
@@ -415,6 +433,24 @@ async fn invalid_body_values_are_rejected_naming_the_field() {
             "id",
         ),
         bad(TENANTS, "blank tenant name", tenant("/name", "   "), "name"),
+        bad(
+            TENANTS,
+            "tenant name with a zero-width joiner",
+            tenant("/name", "New\u{200D} Co"),
+            "name",
+        ),
+        bad(
+            TENANTS,
+            "tenant name with a tag character",
+            tenant("/name", "New Co\u{E0041}"),
+            "name",
+        ),
+        bad(
+            TENANTS,
+            "owner.email with a zero-width non-joiner",
+            tenant("/owner/email", "nora\u{200C}@newco.test"),
+            "owner.email",
+        ),
         bad(
             TENANTS,
             "invalid owner.username",

@@ -7,6 +7,7 @@
 //! request.
 
 mod codes;
+mod patterns;
 mod session;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
