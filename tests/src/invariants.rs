@@ -119,11 +119,31 @@ enum TenantStep {
 
 /// All violations found, as sentences; empty when every invariant holds.
 pub fn check(dump: &TableDump) -> Vec<String> {
+    check_events(dump, None)
+}
+
+/// `check`, knowing the order in which the transactions committed (the audit event ids they
+/// wrote, as the fault proxy saw them commit): then every event must also have committed
+/// while its actor was still at the version its guard names, not after another commit
+/// replaced it. Without the order, a commit whose actor guard let a stale version through
+/// is invisible, as long as that version existed and was allowed.
+pub fn check_ordered(dump: &TableDump, order: &[String]) -> Vec<String> {
+    check_events(dump, Some(order))
+}
+
+fn check_events(dump: &TableDump, order: Option<&[String]>) -> Vec<String> {
     let mut violations = Vec::new();
     owners(dump, &mut violations);
     claims(dump, &mut violations);
     sessions(dump, &mut violations);
-    replay(dump, &mut violations);
+    let position: Option<HashMap<&str, usize>> = order.map(|order| {
+        order
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect()
+    });
+    replay(dump, position.as_ref(), &mut violations);
     violations
 }
 
@@ -240,7 +260,7 @@ fn detail_u64(event: &AuditItem, key: &str) -> u64 {
     detail(event, key).as_u64().unwrap_or(0)
 }
 
-fn replay(dump: &TableDump, violations: &mut Vec<String>) {
+fn replay(dump: &TableDump, position: Option<&HashMap<&str, usize>>, violations: &mut Vec<String>) {
     // Births: the state at version 1.
     let mut born: HashMap<String, State> = HashMap::new();
     // Steps: (user id, version it replaced) -> (event index, effect).
@@ -491,6 +511,9 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                     e.id, e.action, e.actor_id, e.actor_version
                 ));
             }
+            if let Some(position) = position {
+                committed_while_current(dump, e, &steps, position, violations);
+            }
             Actor {
                 id: &e.actor_id,
                 tenant_id: &actor_state.tenant_id,
@@ -598,6 +621,40 @@ fn replay(dump: &TableDump, violations: &mut Vec<String>) {
                     target
                 ));
             }
+        }
+    }
+}
+
+/// Whether `e` committed while its actor was still at the version its guard names: the
+/// commit that replaced that version (if any, and if it is not `e` itself) comes after `e`
+/// in the commit order.
+fn committed_while_current(
+    dump: &TableDump,
+    e: &AuditItem,
+    steps: &HashMap<(String, u64), Vec<(usize, Effect)>>,
+    position: &HashMap<&str, usize>,
+    violations: &mut Vec<String>,
+) {
+    let Some(&at) = position.get(e.id.as_str()) else {
+        violations.push(format!(
+            "event {} ({}) is not among the commits the proxy saw",
+            e.id, e.action
+        ));
+        return;
+    };
+    let replaced_by = steps
+        .get(&(e.actor_id.clone(), e.actor_version))
+        .into_iter()
+        .flatten()
+        .map(|(i, _)| &dump.audit[*i])
+        .filter(|next| next.id != e.id);
+    for next in replaced_by {
+        if position.get(next.id.as_str()).is_some_and(|&n| n < at) {
+            violations.push(format!(
+                "event {} ({}) committed on actor {} at version {}, after event {} ({}) had \
+                 replaced that version",
+                e.id, e.action, e.actor_id, e.actor_version, next.id, next.action
+            ));
         }
     }
 }

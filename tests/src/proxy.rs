@@ -9,6 +9,11 @@
 //! Decisions are reproducible: the n-th request seen while the faults are enabled gets a
 //! random generator seeded from `(seed, n)`, so the same seed and the same order of
 //! requests give the same faults.
+//!
+//! The proxy also records the order in which transactions commit: it forwards one
+//! `TransactWriteItems` at a time (DynamoDB Local serializes writes anyway), so the order in
+//! which their answers come back is the order in which they took effect. Each committed
+//! transaction is named by the audit events it wrote (`commit_order`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -178,6 +183,10 @@ struct Shared {
     decisions: Mutex<Vec<Decision>>,
     /// Client request tokens of the transactions DynamoDB Local committed.
     committed: Mutex<std::collections::HashSet<String>>,
+    /// The audit event ids of the committed transactions, in commit order. Its lock is held
+    /// while a transaction is forwarded, so that transactions reach DynamoDB Local one at a
+    /// time.
+    commit_order: tokio::sync::Mutex<Vec<String>>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -199,6 +208,7 @@ impl FaultProxy {
             stats: Mutex::default(),
             decisions: Mutex::default(),
             committed: Mutex::default(),
+            commit_order: tokio::sync::Mutex::default(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         let accept = tokio::spawn(accept(listener, Arc::clone(&shared)));
@@ -230,6 +240,12 @@ impl FaultProxy {
     /// not the answer reached the client.
     pub fn committed_transactions(&self) -> u64 {
         self.shared.committed.lock().unwrap().len() as u64
+    }
+
+    /// The audit event ids written by the transactions committed so far, in the order they
+    /// committed (a transaction's own events in the order it lists them).
+    pub async fn commit_order(&self) -> Vec<String> {
+        self.shared.commit_order.lock().await.clone()
     }
 
     /// The decisions made while enabled, in order.
@@ -503,10 +519,17 @@ async fn forward(
         .headers
         .get("x-amz-target")
         .is_some_and(|t| t.as_bytes().ends_with(b".TransactWriteItems"));
-    let token = transaction
+    let transaction_body = transaction
         .then(|| serde_json::from_slice::<Value>(&body).ok())
-        .flatten()
+        .flatten();
+    let token = transaction_body
+        .as_ref()
         .and_then(|b| b["ClientRequestToken"].as_str().map(str::to_owned));
+    // One transaction at a time, so that the order of the answers is the order of the commits.
+    let mut commit_order = match transaction {
+        true => Some(shared.commit_order.lock().await),
+        false => None,
+    };
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let uri: Uri = match format!("{}{path}", shared.upstream).parse() {
         Ok(uri) => uri,
@@ -527,9 +550,30 @@ async fn forward(
     };
     parts.headers = end_to_end(parts.headers);
     if let (Some(token), true) = (token, parts.status.is_success()) {
-        shared.committed.lock().unwrap().insert(token);
+        // A retry of a committed transaction is answered from its idempotency record: it
+        // commits nothing again.
+        let first = shared.committed.lock().unwrap().insert(token);
+        if let (true, Some(order), Some(sent)) = (first, commit_order.as_mut(), &transaction_body) {
+            order.extend(audit_ids(sent));
+        }
     }
     Response::from_parts(parts, Full::new(body))
+}
+
+/// The ids of the audit events a `TransactWriteItems` request puts.
+fn audit_ids(body: &Value) -> Vec<String> {
+    body["TransactItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|part| &part["Put"]["Item"])
+        .filter(|item| {
+            item["PK"]["S"]
+                .as_str()
+                .is_some_and(|pk| pk.starts_with("AUDIT#"))
+        })
+        .filter_map(|item| item["id"]["S"].as_str().map(str::to_owned))
+        .collect()
 }
 
 fn end_to_end(mut headers: HeaderMap) -> HeaderMap {

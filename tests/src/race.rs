@@ -216,8 +216,9 @@ pub async fn run(config: &RaceConfig) -> RaceReport {
         // Quiet now: check the table, then every session minted before the round.
         proxy.set_enabled(false);
         let dump = TableDump::read(&world.stack.store).await;
+        let order = proxy.commit_order().await;
         report.violations.extend(
-            invariants::check(&dump)
+            invariants::check_ordered(&dump, &order)
                 .into_iter()
                 .map(|v| format!("round {round}: {v}")),
         );

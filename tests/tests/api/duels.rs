@@ -1,7 +1,8 @@
 //! Targeted duels: two requests that the rules make incompatible, sent at the same moment,
-//! 100 times each, once straight to DynamoDB Local and once through the fault proxy.
-//! Each round checks that the outcome is one a serial order of the two would give; each
-//! duel ends with the table invariants (one owner, claims, audit replay through the policy).
+//! 100 times each, once through the proxy without faults and once with them. Each round
+//! checks that the outcome is one a serial order of the two would give; each duel ends with
+//! the table invariants (one owner, claims, audit replay through the policy, in the order the
+//! proxy saw the transactions commit).
 
 use lambda_http::http::StatusCode;
 use serde_json::json;
@@ -22,17 +23,21 @@ fn storm(seed: u64) -> Schedule {
     }
 }
 
-/// The duel's stack: a tenant "duel" whose owner is `duel-owner`, and its proxy if faulty.
-async fn arena(faulty: bool, seed: u64) -> (Stack, Option<FaultProxy>) {
-    let (stack, proxy) = Stack::with_faults(faulty.then(|| storm(seed))).await;
+/// The duel's stack: a tenant "duel" whose owner is `duel-owner`, and its proxy: with faults
+/// if `faulty`, else one that only records the order of the commits.
+async fn arena(faulty: bool, seed: u64) -> (Stack, FaultProxy) {
+    let schedule = if faulty {
+        storm(seed)
+    } else {
+        Schedule::none(seed)
+    };
+    let (stack, proxy) = Stack::with_faults(Some(schedule)).await;
     stack.tenant("duel").await;
-    (stack, proxy)
+    (stack, proxy.expect("a proxy for a schedule"))
 }
 
-fn faults(proxy: &Option<FaultProxy>, on: bool) {
-    if let Some(proxy) = proxy {
-        proxy.set_enabled(on);
-    }
+fn faults(proxy: &FaultProxy, on: bool) {
+    proxy.set_enabled(on);
 }
 
 /// "ok" for a success, else the problem's code.
@@ -92,9 +97,10 @@ fn user_path(id: &str) -> String {
 }
 
 /// Ends a duel: no faults, then every invariant on the table.
-async fn assert_invariants(stack: &Stack, proxy: &Option<FaultProxy>) {
+async fn assert_invariants(stack: &Stack, proxy: &FaultProxy) {
     faults(proxy, false);
-    let violations = invariants::check(&TableDump::read(&stack.store).await);
+    let dump = TableDump::read(&stack.store).await;
+    let violations = invariants::check_ordered(&dump, &proxy.commit_order().await);
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
