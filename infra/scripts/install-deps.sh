@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl, jq and python3; with
-# --python the venv of infra/requirements-dev.txt: SAM, cfn-lint, schemathesis, cargo-lambda, zig).
+# --python the venvs of infra/requirements-dev.txt: SAM, cfn-lint and its serverless rules,
+# schemathesis, cargo-lambda, zig; and of infra/requirements-checkov.txt: checkov).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export SAM_CLI_TELEMETRY=0
@@ -79,17 +80,23 @@ if $with_python; then
     python_ok || { echo "python: need python3 >= 3.10 with venv, have $(python3 --version 2>&1)" >&2; exit 1; }
     echo "python: installed python3 and python3-venv ($(python3 --version))"
   fi
-  stamp=.venv/.requirements-dev.sha256
-  want=$(sha256sum infra/requirements-dev.txt | cut -d' ' -f1)
-  venv_ok=false
-  if .venv/bin/python -c '' 2>/dev/null; then venv_ok=true; fi
-  if $venv_ok && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    echo "python venv: present (.venv matches infra/requirements-dev.txt)"
-  else
-    start=$SECONDS
-    if ! $venv_ok; then rm -rf .venv && python3 -m venv .venv; fi
-    .venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-dev.txt
-    echo "$want" >"$stamp"
-    echo "python venv: installed infra/requirements-dev.txt into .venv ($((SECONDS - start))s)"
-  fi
+  # venv DIR REQUIREMENTS: DIR holds exactly what REQUIREMENTS pins (installed again when it changes).
+  venv() {
+    local dir=$1 requirements=$2
+    local stamp=$dir/.requirements.sha256
+    local want venv_ok=false start=$SECONDS
+    want=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if "$dir/bin/python" -c '' 2>/dev/null; then venv_ok=true; fi
+    if $venv_ok && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+      echo "python venv: present ($dir matches $requirements)"
+    else
+      if ! $venv_ok; then rm -rf "$dir" && python3 -m venv "$dir"; fi
+      "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+      echo "$want" >"$stamp"
+      echo "python venv: installed $requirements into $dir ($((SECONDS - start))s)"
+    fi
+  }
+  venv .venv infra/requirements-dev.txt
+  # checkov pins a boto3 that aws-sam-cli and moto cannot share: its own venv.
+  venv .venv-checkov infra/requirements-checkov.txt
 fi

@@ -26,7 +26,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use tenantry_accounts::Accounts;
+use tenantry_accounts::{Accounts, LoginGuardKey};
 use tenantry_dev::{Router, template};
 use tenantry_http::{App, SigningKeys, Tokens};
 use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
@@ -58,6 +58,20 @@ pub const SIGNING_KEYS: &str = concat!(
 /// The test key set, parsed.
 pub fn signing_keys() -> SigningKeys {
     SigningKeys::parse(SIGNING_KEYS).expect("the test key set is valid")
+}
+
+/// The login guard key of every test stack (`TENANTRY_LOGIN_GUARD_KEY`).
+pub const LOGIN_GUARD_KEY: &str = "tenantry-tests-login-guard-key-0123456789";
+
+/// The test login guard key, parsed.
+pub fn login_guard_key() -> LoginGuardKey {
+    LoginGuardKey::parse(LOGIN_GUARD_KEY).expect("the test login guard key is valid")
+}
+
+/// The failed-login counter of `username` (as typed) in `tenant`, as test stacks name it.
+pub fn login_guard(tenant: &str, username: &str) -> String {
+    let name = tenantry_accounts::input::Username::parse(username).expect("a valid username");
+    login_guard_key().guard(tenant, &name)
 }
 
 /// The test signing key, to forge tokens the way the API signs them (EdDSA, kid `SIGNING_KID`).
@@ -417,7 +431,7 @@ impl Stack {
         .await;
         let template = template::Template::load(&template::default_path()).unwrap();
         let app = Arc::new(App {
-            accounts: Accounts::new(store.clone()),
+            accounts: Accounts::new(store.clone(), login_guard_key()),
             tokens: Tokens::new(&signing_keys(), "tenantry", "tenantry-api", 900),
         });
         let router = Arc::new(Router::new(Arc::clone(&app), &template.routes().unwrap()).unwrap());

@@ -58,6 +58,15 @@ pub struct UnlockArgs {
     /// The username, as typed at login (it is folded the way logins fold it).
     #[arg(long, value_name = "NAME")]
     pub username: String,
+    /// The deployment's login guard key, which names the name's failed-login counter (see
+    /// docs/operations.md). Give it in the environment rather than on the command line.
+    #[arg(
+        long,
+        env = "TENANTRY_LOGIN_GUARD_KEY",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub guard_key: String,
 }
 
 /// What a command did.
@@ -169,8 +178,10 @@ pub async fn run(cli: Cli, out: &mut impl Write) -> Result<Report, String> {
 }
 
 async fn unlock(args: &UnlockArgs, out: &mut impl Write) -> Result<Unlocked, String> {
+    let key = tenantry_accounts::LoginGuardKey::parse(&args.guard_key)
+        .map_err(|e| format!("--guard-key (TENANTRY_LOGIN_GUARD_KEY) {e}"))?;
     let store = args.table.connect().await;
-    let unlocked = tenantry_accounts::unlock(&store, &args.tenant, &args.username)
+    let unlocked = tenantry_accounts::unlock(&store, &key, &args.tenant, &args.username)
         .await
         .map_err(|e| match e {
             tenantry_accounts::Error::Invalid { field, message } => format!("--{field} {message}"),

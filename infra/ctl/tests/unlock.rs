@@ -31,6 +31,8 @@ async fn unlock(stack: &Stack, tenant: &str, username: &str) -> Result<String, S
         tenant,
         "--username",
         username,
+        "--guard-key",
+        tenantry_tests::LOGIN_GUARD_KEY,
     ])
     .unwrap();
     let mut out = Vec::new();

@@ -25,6 +25,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // SAFETY: single-threaded at this point; nothing else reads the environment yet.
         unsafe { std::env::set_var("TENANTRY_SIGNING_KEYS", keys) };
     }
+    // Likewise the login guard key: failed-login counts start afresh with each run.
+    if std::env::var("TENANTRY_LOGIN_GUARD_KEY").is_err() {
+        let key = random_secret() + &random_secret();
+        // SAFETY: as above.
+        unsafe { std::env::set_var("TENANTRY_LOGIN_GUARD_KEY", key) };
+    }
     let config = Config::from_env()?;
     let template = template::Template::load(&template::default_path())?;
     let app = Arc::new(App::new(&config).await);

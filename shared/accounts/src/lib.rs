@@ -44,7 +44,7 @@ pub use directory_tokens::{DirectoryTokenView, NewDirectoryToken};
 pub use directory_users::{DirectoryListing, DirectoryUser, DirectoryUserPage};
 pub use error::Error;
 pub use input::NewUser;
-pub use lockout::{LOCKOUT_SECONDS, MAX_FAILURES, Unlocked, unlock};
+pub use lockout::{LOCKOUT_SECONDS, LoginGuardKey, MAX_FAILURES, Unlocked, unlock};
 pub use passwords::{PasswordChange, PasswordSet};
 pub use purge::{Outcome, PurgeRun, PurgeSettings, PurgeSummary, Purged, Purger, Stop};
 pub use records::{DEFAULT_RETENTION_DAYS, PURGE_ACTOR};

@@ -6,7 +6,14 @@
 //! Every attempt is counted *before* its password is checked (`reserve`), and given back when
 //! the password was right. So a burst of simultaneous guesses gets `MAX_FAILURES` checks, not
 //! one per request: the rest find the name locked, whatever the password.
+//!
+//! A counter is keyed by an HMAC of the tenant and the folded name under a secret of the
+//! deployment (`LoginGuardKey`), never by the name itself: people type passwords into the
+//! username field, and the table (and its backups) must not keep them.
 
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use tenantry_store::{FailedLoginsItem, Store, keys};
 use time::{Duration, OffsetDateTime};
 
@@ -23,6 +30,42 @@ const WINDOW_SECONDS: i64 = 15 * 60;
 /// DynamoDB TTL may clear a guard this long after its last write: by then it counts nothing.
 const KEEP_SECONDS: i64 = 24 * 60 * 60;
 
+/// The secret that keys login guards: at least `MIN_KEY_BYTES` bytes. Changing it starts every
+/// count afresh (the old guards are left to expire). Its `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct LoginGuardKey(Vec<u8>);
+
+impl LoginGuardKey {
+    /// The shortest key accepted: 256 bits.
+    pub const MIN_KEY_BYTES: usize = 32;
+
+    pub fn parse(secret: &str) -> Result<LoginGuardKey, String> {
+        if secret.len() < Self::MIN_KEY_BYTES {
+            return Err(format!(
+                "must be at least {} bytes long, it is {}",
+                Self::MIN_KEY_BYTES,
+                secret.len()
+            ));
+        }
+        Ok(LoginGuardKey(secret.as_bytes().to_vec()))
+    }
+
+    /// The guard of `name` in `tenant_id`: HMAC-SHA256 of both, in unpadded base64url.
+    pub fn guard(&self, tenant_id: &str, name: &Username) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any size");
+        mac.update(tenant_id.as_bytes());
+        mac.update(&[0]);
+        mac.update(name.as_str().as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for LoginGuardKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginGuardKey(***)")
+    }
+}
+
 /// What an operator's unlock cleared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unlocked {
@@ -36,13 +79,20 @@ pub struct Unlocked {
 
 /// Clears the lock and the count of `username` in `tenant_id`, whoever set them: how an
 /// operator lets someone in who is kept locked out (anyone can lock a known name, `root` of
-/// `platform` included). Nothing to clear is no error.
-pub async fn unlock(store: &Store, tenant_id: &str, username: &str) -> Result<Unlocked, Error> {
+/// `platform` included). Nothing to clear is no error. `key` is the deployment's.
+pub async fn unlock(
+    store: &Store,
+    key: &LoginGuardKey,
+    tenant_id: &str,
+    username: &str,
+) -> Result<Unlocked, Error> {
     if !could_be_tenant_id(tenant_id) {
         return Err(Error::invalid("tenant", "is not a tenant id"));
     }
     let name = Username::parse(username).map_err(|message| Error::invalid("username", message))?;
-    let guard = store.remove_failed_logins(tenant_id, name.as_str()).await?;
+    let guard = store
+        .remove_failed_logins(tenant_id, &key.guard(tenant_id, &name))
+        .await?;
     let now = clock::now();
     Ok(Unlocked {
         username: name.as_str().to_owned(),
@@ -69,7 +119,7 @@ pub(crate) fn locked_for(guard: Option<&FailedLoginsItem>, now: OffsetDateTime) 
 pub(crate) fn reserve(
     previous: Option<&FailedLoginsItem>,
     tenant_id: &str,
-    normalized: &str,
+    guard: &str,
     now: OffsetDateTime,
 ) -> Result<FailedLoginsItem, u64> {
     if let Some(seconds) = locked_for(previous, now) {
@@ -84,7 +134,7 @@ pub(crate) fn reserve(
     };
     let locks = failures >= MAX_FAILURES;
     Ok(FailedLoginsItem {
-        pk: keys::failed_logins_pk(tenant_id, normalized),
+        pk: keys::failed_logins_pk(tenant_id, guard),
         sk: keys::FAILED_LOGINS_SK.to_owned(),
         failures: if locks { 0 } else { failures },
         last_failure_at: clock::format(now),
@@ -163,6 +213,44 @@ mod tests {
         assert_eq!((spread.failures, spread.locked_until), (1, None));
         let within = fail_times(&[0, 1, 2, 3, 3 + WINDOW_SECONDS]).unwrap();
         assert!(within.locked_until.is_some());
+    }
+
+    #[test]
+    fn a_guard_is_a_keyed_hash_of_the_folded_name_that_shows_nothing_of_it() {
+        let key = LoginGuardKey::parse(&"k".repeat(32)).unwrap();
+        let other_key = LoginGuardKey::parse(&"j".repeat(32)).unwrap();
+        let name = |raw: &str| Username::parse(raw).unwrap();
+        let typed = "correct-horse-battery";
+        let guard = key.guard("acme", &name(typed));
+        assert!(
+            !guard.contains("correct") && !guard.contains("horse"),
+            "{guard}"
+        );
+        assert_eq!(guard.len(), 43, "{guard}");
+        // One guard per name as logins fold it, per tenant, per key.
+        assert_eq!(
+            key.guard("acme", &name("BEN")),
+            key.guard("acme", &name("ben"))
+        );
+        assert_ne!(
+            key.guard("acme", &name("ben")),
+            key.guard("acme", &name("bem"))
+        );
+        assert_ne!(
+            key.guard("acme", &name("ben")),
+            key.guard("acmf", &name("ben"))
+        );
+        assert_ne!(
+            key.guard("acme", &name("ben")),
+            other_key.guard("acme", &name("ben"))
+        );
+        // The tenant and the name cannot run into each other.
+        assert_ne!(
+            key.guard("acm", &name("eben")),
+            key.guard("acme", &name("ben"))
+        );
+        assert!(LoginGuardKey::parse(&"k".repeat(31)).is_err());
+        assert_eq!(format!("{key:?}"), "LoginGuardKey(***)");
     }
 
     #[test]

@@ -46,7 +46,14 @@ impl Accounts {
             verify(password.to_owned(), decoy_hash().to_owned()).await;
             return Err(Error::InvalidCredentials);
         };
-        let (claim, guard) = self.store.login_snapshot(tenant_id, name.as_str()).await?;
+        let (claim, guard) = self
+            .store
+            .login_snapshot(
+                tenant_id,
+                name.as_str(),
+                &self.login_guard(tenant_id, &name),
+            )
+            .await?;
         let attempt = self.count_attempt(tenant_id, &name, guard).await?;
         let user_id = claim.as_ref().map_or(NO_USER, |c| c.user_id.as_str());
         let user = self.store.get_user(UserKey { tenant_id, user_id }).await?;
@@ -74,12 +81,13 @@ impl Accounts {
         name: &Username,
         mut seen: Option<FailedLoginsItem>,
     ) -> Result<Attempt, Error> {
+        let guard = self.login_guard(tenant_id, name);
         let mut attempt = 0;
         loop {
-            let counted = lockout::reserve(seen.as_ref(), tenant_id, name.as_str(), clock::now())
+            let counted = lockout::reserve(seen.as_ref(), tenant_id, &guard, clock::now())
                 .map_err(|seconds| Error::LoginLocked {
-                retry_after: seconds,
-            })?;
+                    retry_after: seconds,
+                })?;
             if self
                 .store
                 .save_failed_logins(&counted, seen.as_ref().map(|c| c.version))
@@ -94,7 +102,11 @@ impl Accounts {
                 return Err(Error::Conflict);
             }
             backoff(attempt.min(2)).await;
-            seen = self.store.login_snapshot(tenant_id, name.as_str()).await?.1;
+            seen = self
+                .store
+                .login_snapshot(tenant_id, name.as_str(), &guard)
+                .await?
+                .1;
         }
     }
 
@@ -108,14 +120,13 @@ impl Accounts {
         attempt: Attempt,
     ) -> Result<(), Error> {
         let version = attempt.counted.version;
+        let guard = self.login_guard(tenant_id, name);
         if !self
             .store
-            .clear_failed_logins(tenant_id, name.as_str(), version)
+            .clear_failed_logins(tenant_id, &guard, version)
             .await?
         {
-            self.store
-                .release_failed_login(tenant_id, name.as_str())
-                .await?;
+            self.store.release_failed_login(tenant_id, &guard).await?;
         }
         Ok(())
     }

@@ -10,11 +10,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::http::header::CONTENT_TYPE;
 use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
-use tenantry_accounts::{Accounts, NewSession, Principal};
+use tenantry_accounts::{Accounts, LoginGuardKey, NewSession, Principal};
 use tenantry_store::{Store, StoreConfig};
 use tracing::Instrument;
 
-use crate::{Problem, SigningKeys, Tokens, log, request, runtime};
+use crate::{Problem, SigningKeys, Tokens, log, origin, request, runtime};
 
 /// A handler's answer: a response, or a problem to render.
 pub type Reply = Result<Response<Body>, Problem>;
@@ -31,6 +31,7 @@ pub struct App {
 pub struct Config {
     pub store: StoreConfig,
     pub signing_keys: SigningKeys,
+    pub login_guard_key: LoginGuardKey,
     pub issuer: String,
     pub audience: String,
     pub token_ttl_seconds: u64,
@@ -41,6 +42,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("store", &self.store)
             .field("signing_keys", &self.signing_keys)
+            .field("login_guard_key", &self.login_guard_key)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_ttl_seconds", &self.token_ttl_seconds)
@@ -49,7 +51,9 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    /// `TENANTRY_SIGNING_KEYS` (required: a key set, see `SigningKeys`), `TENANTRY_TOKEN_ISSUER`,
+    /// `TENANTRY_SIGNING_KEYS` (required: a key set, see `SigningKeys`),
+    /// `TENANTRY_LOGIN_GUARD_KEY` (required: the secret that keys login guards, at least 32
+    /// bytes, see `tenantry_accounts::lockout`), `TENANTRY_TOKEN_ISSUER`,
     /// `TENANTRY_TOKEN_AUDIENCE`, `TENANTRY_TOKEN_TTL_SECONDS`, and the store's variables.
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -57,6 +61,10 @@ impl Config {
             var("TENANTRY_SIGNING_KEYS").ok_or("TENANTRY_SIGNING_KEYS is not set")?;
         let signing_keys = SigningKeys::parse(&signing_keys)
             .map_err(|e| format!("TENANTRY_SIGNING_KEYS is not a valid key set: {e}"))?;
+        let login_guard_key =
+            var("TENANTRY_LOGIN_GUARD_KEY").ok_or("TENANTRY_LOGIN_GUARD_KEY is not set")?;
+        let login_guard_key = LoginGuardKey::parse(&login_guard_key)
+            .map_err(|e| format!("TENANTRY_LOGIN_GUARD_KEY {e}"))?;
         let token_ttl_seconds = match var("TENANTRY_TOKEN_TTL_SECONDS") {
             Some(v) => v
                 .parse()
@@ -66,6 +74,7 @@ impl Config {
         Ok(Config {
             store: StoreConfig::from_env(),
             signing_keys,
+            login_guard_key,
             issuer: var("TENANTRY_TOKEN_ISSUER").unwrap_or_else(|| "tenantry".into()),
             audience: var("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".into()),
             token_ttl_seconds,
@@ -76,7 +85,10 @@ impl Config {
 impl App {
     pub async fn new(config: &Config) -> App {
         App {
-            accounts: Accounts::new(Store::connect(&config.store).await),
+            accounts: Accounts::new(
+                Store::connect(&config.store).await,
+                config.login_guard_key.clone(),
+            ),
             tokens: Tokens::new(
                 &config.signing_keys,
                 &config.issuer,
@@ -129,7 +141,8 @@ pub fn session_reply(app: &App, session: &NewSession) -> Reply {
     )
 }
 
-/// Runs a handler and renders its problem, logging server-side causes. Every line logged
+/// Runs a handler and renders its problem, logging server-side causes; with the edge on, a
+/// request that did not come through it is refused first (see `origin`). Every line logged
 /// meanwhile carries the request id, the tenant, the actor and `action` (see `log`).
 pub async fn call<F, Fut>(
     action: &'static str,
@@ -155,7 +168,11 @@ where
 {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    match handler(app, req).await {
+    let reply = match origin::check(req.headers()) {
+        Ok(()) => handler(app, req).await,
+        Err(problem) => Err(problem),
+    };
+    match reply {
         Ok(response) => {
             tracing::info!(%method, %path, status = response.status().as_u16(), "handled");
             response

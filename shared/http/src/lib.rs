@@ -4,6 +4,7 @@
 
 mod app;
 pub mod log;
+pub mod origin;
 mod problem;
 pub mod request;
 pub mod runtime;

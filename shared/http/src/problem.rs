@@ -102,6 +102,16 @@ impl Problem {
         .header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
+    /// 403 `origin_not_allowed`: the edge is on and the request did not come through it
+    /// (see `origin`).
+    pub fn origin_not_allowed() -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "Requests must come through the API's published address.",
+        )
+    }
+
     /// 404 `route_not_found`: no route has this path.
     pub fn route_not_found() -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "route_not_found", "No such route.")

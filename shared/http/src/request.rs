@@ -83,10 +83,14 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, Problem> {
         .ok_or_else(|| Problem::invalid(name, "is required in the path"))
 }
 
-/// Where clients reach this API, as this request was addressed: `https://<domain>` behind API
-/// Gateway (with `/<stage>` unless the stage is `$default`), else `http://<Host>` (the local
-/// server, `sam local`). `None` when the request says neither.
+/// Where clients reach this API, as this request was addressed: `https://<distribution>`
+/// through the edge (see `origin`), `https://<domain>` behind API Gateway (with `/<stage>`
+/// unless the stage is `$default`), else `http://<Host>` (the local server, `sam local`).
+/// `None` when the request says none of these.
 pub fn public_base_url(req: &Request) -> Option<String> {
+    if let Some(host) = crate::origin::forwarded_host(req.headers()) {
+        return Some(format!("https://{host}"));
+    }
     if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
         req.request_context_ref()
         && let Some(domain) = context.domain_name.as_deref().filter(|d| !d.is_empty())
@@ -165,6 +169,7 @@ impl Problem {
             Problem::invalid("body", "a JSON object is required"),
             Problem::unauthenticated(),
             Problem::route_not_found(),
+            Problem::origin_not_allowed(),
             Problem::method_not_allowed(&Method::TRACE, &["GET"]),
             Problem::payload_too_large(MAX_BODY_BYTES),
             Problem::unsupported_media_type(),

@@ -29,8 +29,6 @@ pub enum Part {
     EmailClaim,
     /// A claim given up by its user (the old email, when the email changes).
     ReleasedClaim,
-    /// A username's failed-login counter, cleared with its user.
-    FailedLogins,
     Audit,
 }
 

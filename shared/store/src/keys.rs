@@ -54,9 +54,11 @@ pub fn session_pk(session_id: &str) -> String {
     format!("SESSION#{session_id}")
 }
 
-/// `normalized` is the canonical username: one failed-login counter per name a login can ask for.
-pub fn failed_logins_pk(tenant_id: &str, normalized: &str) -> String {
-    format!("LOGIN#{tenant_id}#{normalized}")
+/// `guard` names one failed-login counter per name a login can ask for: a keyed hash of the
+/// folded name (`tenantry_accounts::lockout::LoginGuardKey`), never the name as typed, which may
+/// be a password typed into the wrong field.
+pub fn failed_logins_pk(tenant_id: &str, guard: &str) -> String {
+    format!("LOGIN#{tenant_id}#{guard}")
 }
 
 pub fn audit_pk(tenant_id: &str) -> String {
@@ -158,8 +160,8 @@ pub(crate) fn session_key(session_id: &str) -> Item {
     item_key(session_pk(session_id), SESSION_SK)
 }
 
-pub(crate) fn failed_logins_key(tenant_id: &str, normalized: &str) -> Item {
-    item_key(failed_logins_pk(tenant_id, normalized), FAILED_LOGINS_SK)
+pub(crate) fn failed_logins_key(tenant_id: &str, guard: &str) -> Item {
+    item_key(failed_logins_pk(tenant_id, guard), FAILED_LOGINS_SK)
 }
 
 pub(crate) fn audit_key(pk: &str, sk: &str) -> Item {

@@ -376,14 +376,15 @@ impl Store {
     }
 
     /// One consistent read of what a login needs first: the username's claim and its
-    /// failed-login counter.
+    /// failed-login counter (`guard`, see `keys::failed_logins_pk`).
     pub async fn login_snapshot(
         &self,
         tenant_id: &str,
         normalized: &str,
+        guard: &str,
     ) -> Result<(Option<ClaimItem>, Option<FailedLoginsItem>), StoreError> {
         let claim = keys::username_claim_key(tenant_id, normalized);
-        let counter = keys::failed_logins_key(tenant_id, normalized);
+        let counter = keys::failed_logins_key(tenant_id, guard);
         let found = self.batch_get(vec![claim.clone(), counter.clone()]).await?;
         let pick = |key: &Item| found.iter().find(|item| same_key(item, key)).cloned();
         Ok((

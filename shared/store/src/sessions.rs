@@ -130,14 +130,14 @@ impl Store {
     pub async fn clear_failed_logins(
         &self,
         tenant_id: &str,
-        normalized: &str,
+        guard: &str,
         seen: u64,
     ) -> Result<bool, StoreError> {
         held(
             self.client()
                 .delete_item()
                 .table_name(self.table())
-                .set_key(Some(failed_logins_key(tenant_id, normalized)))
+                .set_key(Some(failed_logins_key(tenant_id, guard)))
                 .condition_expression("version = :seen")
                 .expression_attribute_values(":seen", n(seen))
                 .send()
@@ -150,13 +150,13 @@ impl Store {
     pub async fn release_failed_login(
         &self,
         tenant_id: &str,
-        normalized: &str,
+        guard: &str,
     ) -> Result<bool, StoreError> {
         held(
             self.client()
                 .update_item()
                 .table_name(self.table())
-                .set_key(Some(failed_logins_key(tenant_id, normalized)))
+                .set_key(Some(failed_logins_key(tenant_id, guard)))
                 .update_expression("SET failures = failures - :one, version = version + :one")
                 .condition_expression("failures >= :one")
                 .expression_attribute_values(":one", n(1))
@@ -170,13 +170,13 @@ impl Store {
     pub async fn remove_failed_logins(
         &self,
         tenant_id: &str,
-        normalized: &str,
+        guard: &str,
     ) -> Result<Option<FailedLoginsItem>, StoreError> {
         let out = self
             .client()
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(failed_logins_key(tenant_id, normalized)))
+            .set_key(Some(failed_logins_key(tenant_id, guard)))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await

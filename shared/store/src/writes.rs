@@ -369,19 +369,6 @@ impl Store {
                 .map_err(other)?;
             tx.push(part, TransactWriteItem::builder().delete(claim).build());
         }
-        // The name's failed-login counter goes too: its key holds the username.
-        let counter = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::failed_logins_key(
-                &target.tenant_id,
-                &target.username,
-            )))
-            .build()
-            .map_err(other)?;
-        tx.push(
-            Part::FailedLogins,
-            TransactWriteItem::builder().delete(counter).build(),
-        );
         self.push_audit(&mut tx, audit)?;
         Ok(tx)
     }

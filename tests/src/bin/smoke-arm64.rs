@@ -23,7 +23,7 @@ use serde_json::Value;
 use tenantry_dev::template::{self, Template};
 use tenantry_tests::events::{Subscriber, eventbridge_endpoint};
 use tenantry_tests::runtime_api::RuntimeApi;
-use tenantry_tests::{SIGNING_KEYS, Stack, backdate_purge, samples};
+use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS, Stack, backdate_purge, samples};
 
 const USAGE: &str =
     "usage: smoke-arm64 --packages DIR [--qemu PROGRAM] [--sysroot DIR] [--logs DIR]";
@@ -130,6 +130,7 @@ impl Smoke {
                 "TABLE_NAME" => Some(self.table.clone()),
                 "DYNAMODB_ENDPOINT" => Some(self.endpoint.clone()),
                 "TENANTRY_SIGNING_KEYS" => Some(SIGNING_KEYS.to_owned()),
+                "TENANTRY_LOGIN_GUARD_KEY" => Some(LOGIN_GUARD_KEY.to_owned()),
                 "EVENT_BUS_NAME" => Some(self.bus.bus_name.clone()),
                 _ => None,
             }

@@ -5,7 +5,8 @@
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use tenantry_accounts::{LOCKOUT_SECONDS, MAX_FAILURES};
-use tenantry_tests::{Answer, PASSWORD, Request, Stack};
+use tenantry_store::keys;
+use tenantry_tests::{Answer, PASSWORD, Request, Stack, login_guard};
 
 async fn login(stack: &Stack, tenant: &str, username: &str, password: &str) -> Answer {
     Request::post("/auth/login")
@@ -97,7 +98,8 @@ async fn a_success_resets_the_count_and_a_lock_ends_on_time() {
         .expect(StatusCode::TOO_MANY_REQUESTS);
 
     // Fifteen minutes later (the lock's end moved into the past): the right password works.
-    tenantry_tests::backdate(&stack.store, "LOGIN#acme#ben", "GUARD", "locked_until").await;
+    let pk = keys::failed_logins_pk("acme", &login_guard("acme", "ben"));
+    tenantry_tests::backdate(&stack.store, &pk, keys::FAILED_LOGINS_SK, "locked_until").await;
     assert_eq!(
         login(&stack, "acme", "ben", PASSWORD).await.status,
         StatusCode::OK
@@ -124,7 +126,7 @@ async fn racing_failures_are_each_counted_once() {
     assert_eq!(wrong, (MAX_FAILURES - 1) as usize, "{codes:?}");
     let guard = stack
         .store
-        .login_snapshot("acme", "ben")
+        .login_snapshot("acme", "ben", &login_guard("acme", "ben"))
         .await
         .unwrap()
         .1
@@ -198,4 +200,34 @@ async fn an_unknown_name_costs_the_same_calls_as_a_wrong_password() {
     let unknown = calls("nobody").await;
     assert_eq!(known, unknown, "an unknown name shows in what login reads");
     assert!(known.contains_key("GetItem"), "{known:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_typed_as_the_username_is_nowhere_in_the_table() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    stack.user("acme", &owner, "ben", "user").await;
+    // Someone types their password into the username field, then the right way round.
+    let typed = "Correct-Horse-Battery-Staple";
+    login(&stack, "acme", typed, "ben")
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    login(&stack, "acme", "ben", "wrong-password")
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // Both attempts were counted, each under a keyed hash of the name it gave.
+    let dump = tenantry_tests::invariants::TableDump::read(&stack.store).await;
+    let guards: Vec<&str> = dump.failed_logins.iter().map(|g| g.pk.as_str()).collect();
+    assert_eq!(guards.len(), 2, "{guards:?}");
+    for name in [typed, "ben"] {
+        let pk = keys::failed_logins_pk("acme", &login_guard("acme", name));
+        assert!(guards.contains(&pk.as_str()), "{pk} not in {guards:?}");
+    }
+    // Nothing in the table holds what was typed, in any case.
+    let items = tenantry_tests::invariants::scan_all(&stack.store).await;
+    let text = format!("{items:?}").to_lowercase();
+    assert!(
+        !text.contains("correct-horse"),
+        "the typed password is stored"
+    );
 }

@@ -238,7 +238,8 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
             .await
             .expect(StatusCode::OK);
         let user = stack.user_item("acme", &id).await.unwrap();
-        // A failed login: the name's login guard holds the username.
+        // A failed login: its guard is keyed by a hash of the name, and outlives the purge
+        // holding nothing of it.
         Request::post("/auth/login")
             .json(json!({"tenant": "acme", "username": username, "password": "wrong-password"}))
             .send(&stack)

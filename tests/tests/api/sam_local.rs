@@ -81,6 +81,13 @@ fn env_json_points_every_function_at_dynamodb_local() {
         keys.kids().all(|kid| kid.starts_with("local-only")),
         "the local key set says what it is"
     );
+    let guard_key = &all["TENANTRY_LOGIN_GUARD_KEY"];
+    tenantry_accounts::LoginGuardKey::parse(guard_key)
+        .unwrap_or_else(|e| panic!("TENANTRY_LOGIN_GUARD_KEY {e}"));
+    assert!(
+        guard_key.starts_with("local-only"),
+        "the local key says what it is"
+    );
     // In AWS the override is empty, which the functions read as "the real DynamoDB".
     assert_eq!(
         template.parameter_default("DynamoDbEndpoint").as_deref(),
@@ -113,6 +120,26 @@ fn the_signing_keys_come_from_secrets_manager_at_deploy_time() {
     for parameter in ["SigningKeysSecret", "SigningKeysVersion"] {
         assert!(root["Parameters"][parameter].is_mapping(), "{parameter}");
     }
+}
+
+#[test]
+fn the_login_guard_key_is_a_secret_the_stack_generates() {
+    let path = template::default_path();
+    let root: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let value =
+        &root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_LOGIN_GUARD_KEY"];
+    assert_eq!(
+        value["Fn::Sub"].as_str(),
+        Some("{{resolve:secretsmanager:${LoginGuardKeySecret}:SecretString}}")
+    );
+    let secret = &root["Resources"]["LoginGuardKeySecret"];
+    assert_eq!(secret["Type"].as_str(), Some("AWS::SecretsManager::Secret"));
+    let generated = &secret["Properties"]["GenerateSecretString"];
+    // Long enough for `LoginGuardKey`, and nothing a shell or JSON would mangle.
+    let length = generated["PasswordLength"].as_u64().unwrap();
+    assert!(length >= tenantry_accounts::LoginGuardKey::MIN_KEY_BYTES as u64);
+    assert_eq!(generated["ExcludePunctuation"].as_bool(), Some(true));
 }
 
 /// `make smoke-arm64` starts each package with the environment the template gives it.

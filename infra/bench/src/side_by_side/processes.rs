@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tenantry_tests::SIGNING_KEYS;
+use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS};
 
 use super::TIMEOUT;
 use crate::runtime_api::RuntimeApi;
@@ -83,6 +83,7 @@ pub(super) async fn start(subject: &Subject, env: &Env<'_>) -> Running {
         .env("TABLE_NAME", env.table)
         .env("DYNAMODB_ENDPOINT", env.endpoint)
         .env("TENANTRY_SIGNING_KEYS", SIGNING_KEYS)
+        .env("TENANTRY_LOGIN_GUARD_KEY", LOGIN_GUARD_KEY)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("the log"))
         .stderr(log);
