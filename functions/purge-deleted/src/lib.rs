@@ -117,7 +117,7 @@ pub async fn handle(
             match purged.outcome {
                 Outcome::WouldPurge => tracing::info!(
                     user_id = %purged.user.id,
-                    purge_after = purged.user.purge_after.as_deref().unwrap_or(""),
+                    purge_after = purged.user.purge_after.as_str(),
                     "would purge"
                 ),
                 Outcome::Failed(error) => tracing::warn!(

@@ -260,9 +260,7 @@ async fn purge(args: &PurgeArgs, out: &mut impl Write) -> Result<PurgeSummary, S
                         writeln!(
                             out,
                             "would purge tenant={} user={} purge_after={}",
-                            user.tenant_id,
-                            user.id,
-                            user.purge_after.as_deref().unwrap_or("-")
+                            user.tenant_id, user.id, user.purge_after
                         )
                     });
                 }

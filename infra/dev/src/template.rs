@@ -271,6 +271,79 @@ impl Template {
         }
     }
 
+    /// Whether the condition `name` holds with every parameter at its default: `Fn::Equals`
+    /// of values `resolve` knows, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition`.
+    fn condition(&self, name: &str) -> Result<bool, String> {
+        let definition = self
+            .root
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| format!("no condition {name}"))?;
+        self.holds(definition)
+    }
+
+    fn holds(&self, value: &Value) -> Result<bool, String> {
+        let map = value
+            .as_mapping()
+            .filter(|m| m.len() == 1)
+            .ok_or("a condition is one intrinsic function")?;
+        let (function, operand) = map.iter().next().expect("one entry");
+        let list = || {
+            operand
+                .as_sequence()
+                .ok_or_else(|| format!("{function:?} takes a list"))
+        };
+        match function.as_str() {
+            Some("Condition") => self.condition(operand.as_str().ok_or("Condition names one")?),
+            Some("Fn::Equals") => match list()?.as_slice() {
+                [a, b] => {
+                    let value = |v| {
+                        self.resolve(v, "tenantry")
+                            .ok_or_else(|| format!("cannot resolve {v:?}"))
+                    };
+                    Ok(value(a)? == value(b)?)
+                }
+                _ => Err("Fn::Equals takes two values".into()),
+            },
+            Some("Fn::Not") => match list()?.as_slice() {
+                [inner] => Ok(!self.holds(inner)?),
+                _ => Err("Fn::Not takes one condition".into()),
+            },
+            Some("Fn::And") => list()?
+                .iter()
+                .try_fold(true, |all, c| Ok(all && self.holds(c)?)),
+            Some("Fn::Or") => list()?
+                .iter()
+                .try_fold(false, |any, c| Ok(any || self.holds(c)?)),
+            other => Err(format!("unknown condition function {other:?}")),
+        }
+    }
+
+    /// A list element as CloudFormation would have it with default parameters: `Fn::If`
+    /// picks its branch, and `AWS::NoValue` removes the element (`None`).
+    fn element<'a>(&self, value: &'a Value) -> Result<Option<&'a Value>, String> {
+        let Some(branches) = value.get("Fn::If") else {
+            return Ok(Some(value));
+        };
+        let [name, then, otherwise] = branches
+            .as_sequence()
+            .map(Vec::as_slice)
+            .ok_or("Fn::If takes a list")?
+        else {
+            return Err("Fn::If takes a condition and two values".into());
+        };
+        let name = name.as_str().ok_or("Fn::If names its condition")?;
+        let chosen = if self.condition(name)? {
+            then
+        } else {
+            otherwise
+        };
+        if chosen.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue") {
+            return Ok(None);
+        }
+        self.element(chosen)
+    }
+
     /// The keys and indexes of the one DynamoDB table.
     pub fn table(&self) -> Result<TableSpec, String> {
         let mut tables = self.of_type("AWS::DynamoDB::Table");
@@ -302,6 +375,9 @@ impl Template {
             .into_iter()
             .flatten()
         {
+            let Some(index) = self.element(index)? else {
+                continue;
+            };
             indexes.push(IndexSpec {
                 name: str_at(index, &["IndexName"])
                     .ok_or_else(|| format!("{name}: index without IndexName"))?
@@ -343,4 +419,84 @@ fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
 /// `template.yaml` at the root of the repository.
 pub fn default_path() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table whose second index exists only while the parameter says `keep`.
+    fn with_legacy(default: &str) -> Template {
+        Template::parse(&format!(
+            r#"
+Parameters:
+  Legacy: {{Type: String, Default: {default}}}
+Conditions:
+  KeepLegacy: {{"Fn::Equals": [{{Ref: Legacy}}, keep]}}
+  NotKeepLegacy: {{"Fn::Not": [{{Condition: KeepLegacy}}]}}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{{AttributeName: PK, AttributeType: S}}]
+      KeySchema: [{{AttributeName: PK, KeyType: HASH}}]
+      GlobalSecondaryIndexes:
+        - IndexName: new
+          KeySchema: [{{AttributeName: PK, KeyType: HASH}}]
+          Projection: {{ProjectionType: KEYS_ONLY}}
+        - "Fn::If":
+            - KeepLegacy
+            - IndexName: old
+              KeySchema: [{{AttributeName: PK, KeyType: HASH}}]
+              Projection: {{ProjectionType: ALL}}
+            - Ref: AWS::NoValue
+        - "Fn::If":
+            - NotKeepLegacy
+            - Ref: AWS::NoValue
+            - IndexName: also-old
+              KeySchema: [{{AttributeName: PK, KeyType: HASH}}]
+"#
+        ))
+        .unwrap()
+    }
+
+    fn indexes(template: &Template) -> Vec<(String, String)> {
+        let table = template.table().unwrap();
+        table
+            .indexes
+            .into_iter()
+            .map(|i| (i.name, i.projection))
+            .collect()
+    }
+
+    #[test]
+    fn an_index_under_fn_if_exists_as_its_condition_says_at_the_defaults() {
+        let new = ("new".to_owned(), "KEYS_ONLY".to_owned());
+        assert_eq!(indexes(&with_legacy("drop")), [new.clone()]);
+        assert_eq!(
+            indexes(&with_legacy("keep")),
+            [
+                new,
+                ("old".into(), "ALL".into()),
+                ("also-old".into(), "ALL".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn the_purge_index_copies_keys_only() {
+        let template = Template::load(&default_path()).unwrap();
+        let purge: Vec<_> = indexes(&template)
+            .into_iter()
+            .filter(|(name, _)| name == tenantry_store::keys::PURGE_INDEX)
+            .collect();
+        assert_eq!(
+            purge,
+            [(
+                tenantry_store::keys::PURGE_INDEX.to_owned(),
+                "KEYS_ONLY".to_owned()
+            )]
+        );
+        assert_eq!(indexes(&template).len(), 1, "no other index by default");
+    }
 }

@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use tenantry_policy::Action;
 use tenantry_store::{
-    AuditItem, DueCursor, Part, Reason, Store, StoreError, UserItem, from_item, keys,
+    AuditItem, DueCursor, DueUser, Part, Reason, Store, StoreError, UserItem, from_item, keys,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
@@ -88,7 +88,7 @@ pub enum Outcome {
 /// A user the index listed as due, with what became of it. Ids and times only.
 #[derive(Clone, Debug)]
 pub struct Purged<'a> {
-    pub user: &'a UserItem,
+    pub user: &'a DueUser,
     pub outcome: &'a Outcome,
 }
 
@@ -192,7 +192,11 @@ impl Purger {
         let mut settled = std::pin::pin!(
             due.map(|user| async move {
                 let outcome = if run.dry_run {
-                    Outcome::WouldPurge
+                    match &user.user {
+                        None => Outcome::AlreadyGone,
+                        Some(now) if !now.is_deleted() => Outcome::Restored,
+                        Some(_) => Outcome::WouldPurge,
+                    }
                 } else {
                     // Its store and SDK lines name its tenant.
                     self.purge_one(&user)
@@ -255,7 +259,7 @@ impl Purger {
         &self,
         shard: u32,
         as_of: String,
-    ) -> impl futures::Stream<Item = Result<UserItem, StoreError>> + '_ {
+    ) -> impl futures::Stream<Item = Result<DueUser, StoreError>> + '_ {
         let first: Option<Option<DueCursor>> = Some(None);
         stream::try_unfold(first, move |cursor| {
             let as_of = as_of.clone();
@@ -280,8 +284,10 @@ impl Purger {
     /// Its own loop, not `mutate`'s: the engine acts for no user and decides nothing, so a
     /// failed condition on the user is the outcome to report (restored, or already gone),
     /// and only a conflict with another transaction is worth another attempt.
-    async fn purge_one(&self, user: &UserItem) -> Outcome {
-        let mut user = user.clone();
+    async fn purge_one(&self, due: &DueUser) -> Outcome {
+        let Some(mut user) = due.user.clone() else {
+            return Outcome::AlreadyGone;
+        };
         let mut attempt = 0;
         loop {
             let Some(deleted_at) = user.deleted_at.clone() else {

@@ -11,7 +11,7 @@ use crate::attrs::{Item, s};
 pub const PURGE_SHARDS: u32 = 8;
 
 /// The sparse index only deleted users carry: partition `purge_shard`, sort `purge_after`.
-pub const PURGE_INDEX: &str = "purge";
+pub const PURGE_INDEX: &str = "purge-keys";
 
 pub const TENANT_SK: &str = "TENANT";
 pub const CLAIM_SK: &str = "CLAIM";
@@ -22,8 +22,11 @@ pub const DIRECTORY_TOKEN_SK_PREFIX: &str = "DIRTOKEN#";
 /// The sort key of a failed-login counter (stored as `GUARD`, its name in earlier releases).
 pub const FAILED_LOGINS_SK: &str = "GUARD";
 
+/// The partition keys of a tenant's items: its own, its users', its directory tokens'.
+pub const TENANT_PK_PREFIX: &str = "TENANT#";
+
 pub fn tenant_pk(tenant_id: &str) -> String {
-    format!("TENANT#{tenant_id}")
+    format!("{TENANT_PK_PREFIX}{tenant_id}")
 }
 
 pub fn user_sk(user_id: &str) -> String {

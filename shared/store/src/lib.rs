@@ -25,6 +25,6 @@ pub use items::{
 };
 pub use keys::{ActorKey, DirectoryTokenKey, UserKey};
 pub use parts::ActorCheck;
-pub use reads::{DueCursor, DuePage, Page, Snapshot, USERS_READ_PER_PAGE, UserFilter};
+pub use reads::{DueCursor, DuePage, DueUser, Page, Snapshot, USERS_READ_PER_PAGE, UserFilter};
 pub use schema::{IndexSpec, TableSpec};
 pub use writes::{Deletion, UserChange};

@@ -56,9 +56,23 @@ pub struct DueCursor(Item);
 /// A page of users due for purge.
 #[derive(Clone, Debug)]
 pub struct DuePage {
-    pub users: Vec<UserItem>,
+    pub users: Vec<DueUser>,
     pub next: Option<DueCursor>,
 }
+
+/// A user the purge index lists as due, and the user as the table holds it now.
+#[derive(Clone, Debug)]
+pub struct DueUser {
+    pub tenant_id: String,
+    pub id: String,
+    /// When the index says it became due.
+    pub purge_after: String,
+    /// The user now (a consistent read after the index's answer); `None` once it is gone.
+    pub user: Option<UserItem>,
+}
+
+/// Most keys one `BatchGetItem` may ask for.
+const BATCH_GET_KEYS: usize = 100;
 
 impl Store {
     /// One consistent `BatchGetItem` for the actor (a user, or a directory token), its
@@ -325,13 +339,51 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
+        // The index projects keys only (it copies nothing of a person): each user is read
+        // from the table, consistently, a batch at a time.
+        let mut due = Vec::new();
+        for entry in out.items.unwrap_or_default() {
+            let key = |name: &str| entry.get(name).and_then(|v| v.as_s().ok());
+            let (Some(pk), Some(sk), Some(purge_after)) =
+                (key("PK"), key("SK"), key("purge_after"))
+            else {
+                return Err(other("a purge index entry without its keys"));
+            };
+            let (Some(tenant_id), Some(id)) = (
+                pk.strip_prefix(keys::TENANT_PK_PREFIX),
+                sk.strip_prefix(keys::USER_SK_PREFIX),
+            ) else {
+                return Err(other(format!("a purge index entry for {pk} {sk}")));
+            };
+            due.push(DueUser {
+                tenant_id: tenant_id.to_owned(),
+                id: id.to_owned(),
+                purge_after: purge_after.clone(),
+                user: None,
+            });
+        }
+        for chunk in due.chunks_mut(BATCH_GET_KEYS) {
+            let wanted = chunk
+                .iter()
+                .map(|d| {
+                    user_key(UserKey {
+                        tenant_id: &d.tenant_id,
+                        user_id: &d.id,
+                    })
+                })
+                .collect();
+            for item in self.batch_get(wanted).await? {
+                let user: UserItem = from_item(item)?;
+                if let Some(slot) = chunk
+                    .iter_mut()
+                    .find(|d| d.id == user.id && d.tenant_id == user.tenant_id)
+                {
+                    slot.user = Some(user);
+                }
+            }
+        }
         Ok(DuePage {
-            users: out
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .map(from_item)
-                .collect::<Result<_, _>>()?,
+            users: due,
             next: out.last_evaluated_key.map(DueCursor),
         })
     }

@@ -52,6 +52,31 @@ async fn raw_scan(store: &Store) -> Vec<String> {
     lines
 }
 
+/// Every entry of the purge index, as `raw_scan` shows items.
+async fn raw_index_scan(store: &Store) -> Vec<String> {
+    let out = store
+        .client()
+        .scan()
+        .table_name(store.table())
+        .index_name(tenantry_store::keys::PURGE_INDEX)
+        .send()
+        .await
+        .expect("scan the purge index");
+    assert!(
+        out.last_evaluated_key.is_none(),
+        "one page is the whole index here"
+    );
+    out.items
+        .unwrap_or_default()
+        .iter()
+        .map(|item| {
+            let sorted: BTreeMap<&String, String> =
+                item.iter().map(|(k, v)| (k, flatten(v))).collect();
+            format!("{sorted:?}")
+        })
+        .collect()
+}
+
 /// Every string and number inside an attribute value, for searching.
 fn flatten(value: &AttributeValue) -> String {
     match value {
@@ -267,6 +292,11 @@ async fn after_a_purge_nothing_of_the_person_is_left_on_the_table() {
     };
     // Before: the scan does find them (the search works).
     assert_eq!(needles(&raw_scan(&stack.store).await).len(), 6);
+    // The purge index lists both deleted users, and copies nothing of them but keys.
+    let index = raw_index_scan(&stack.store).await;
+    assert_eq!(index.len(), 2, "{index:#?}");
+    let found = needles(&index);
+    assert!(found.is_empty(), "copied into the purge index: {found:?}");
 
     // One purged now through the API, the other by the scheduled purge.
     Request::post(format!("/tenants/acme/users/{}/purge", people[0].3))
