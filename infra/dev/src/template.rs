@@ -472,7 +472,7 @@ Resources:
     #[test]
     fn an_index_under_fn_if_exists_as_its_condition_says_at_the_defaults() {
         let new = ("new".to_owned(), "KEYS_ONLY".to_owned());
-        assert_eq!(indexes(&with_legacy("drop")), [new.clone()]);
+        assert_eq!(indexes(&with_legacy("drop")), std::slice::from_ref(&new));
         assert_eq!(
             indexes(&with_legacy("keep")),
             [
