@@ -55,6 +55,10 @@ pub const SIGNING_KEYS: &str = concat!(
     r#"\n-----END PRIVATE KEY-----\n"}]}"#
 );
 
+/// The verifying set of every test stack (`TENANTRY_VERIFYING_KEYS`): the test key's public part
+/// only, for the functions that verify tokens and never sign them.
+pub const VERIFYING_KEYS: &str = r#"{"keys":[{"kid":"test-2026-11","public_key":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+
 /// The test key set, parsed.
 pub fn signing_keys() -> SigningKeys {
     SigningKeys::parse(SIGNING_KEYS).expect("the test key set is valid")
@@ -92,7 +96,8 @@ pub fn endpoint() -> String {
 }
 
 /// Counts DynamoDB HTTP requests by operation (every attempt, retries included), records the
-/// IAM actions they need (a transaction needs one per kind of item it holds), and counts the
+/// IAM actions they need (a transaction needs one per kind of item it holds) and, per action,
+/// the partition key values they name (what IAM's `dynamodb:LeadingKeys` sees), and counts the
 /// transactions that committed (once per client request token: a retry of an applied
 /// transaction is answered from DynamoDB's idempotency record and is not a second commit).
 #[derive(Debug, Default, Clone)]
@@ -100,7 +105,11 @@ pub struct RoundTrips(
     Arc<Mutex<HashMap<String, u64>>>,
     Arc<Mutex<std::collections::BTreeSet<String>>>,
     Arc<Mutex<std::collections::HashSet<String>>>,
+    Arc<Mutex<LeadingKeys>>,
 );
+
+/// Partition key values by IAM action (`dynamodb:GetItem` -> {`TENANT#acme`, ...}).
+pub type LeadingKeys = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
 
 /// The client request token of the transaction an attempt carries.
 #[derive(Debug, Clone)]
@@ -115,6 +124,12 @@ impl RoundTrips {
         self.0.lock().unwrap().clear();
         self.1.lock().unwrap().clear();
         self.2.lock().unwrap().clear();
+        self.3.lock().unwrap().clear();
+    }
+    /// The partition key values each IAM action named since the last reset: an item's `PK`,
+    /// or for a query the partition key value of the table or index it reads.
+    pub fn leading_keys(&self) -> LeadingKeys {
+        self.3.lock().unwrap().clone()
     }
     /// Transactions acknowledged as committed since the last reset.
     pub fn commits(&self) -> u64 {
@@ -166,6 +181,20 @@ impl Intercept for RoundTrips {
         };
         let target = target.to_owned();
         let mut actions = self.1.lock().unwrap();
+        if prefix == "dynamodb" {
+            let body: Value = request
+                .body()
+                .bytes()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or_default();
+            let mut leading = self.3.lock().unwrap();
+            for (action, value) in partition_keys(&target, &body) {
+                leading
+                    .entry(format!("dynamodb:{action}"))
+                    .or_default()
+                    .insert(value);
+            }
+        }
         if target == "TransactWriteItems" {
             let body: Value = request
                 .body()
@@ -192,6 +221,78 @@ impl Intercept for RoundTrips {
         *self.0.lock().unwrap().entry(target).or_default() += 1;
         Ok(())
     }
+}
+
+/// The partition key values a DynamoDB request names, with the IAM action each one is checked
+/// under: the `PK` of every item it reads or writes, and for a query the value its key
+/// condition gives the partition key (`PK`, or the index's, which comes first).
+fn partition_keys(target: &str, body: &Value) -> Vec<(String, String)> {
+    let pk = |item: &Value| item["PK"]["S"].as_str().map(str::to_owned);
+    let mut found = Vec::new();
+    let mut add = |action: &str, value: Option<String>| {
+        found.push((action.to_owned(), value.unwrap_or_else(|| "?".into())));
+    };
+    match target {
+        "GetItem" | "DeleteItem" | "UpdateItem" => add(target, pk(&body["Key"])),
+        "PutItem" => add(target, pk(&body["Item"])),
+        "BatchGetItem" => {
+            for table in body["RequestItems"].as_object().into_iter().flatten() {
+                for key in table.1["Keys"].as_array().into_iter().flatten() {
+                    add(target, pk(key));
+                }
+            }
+        }
+        "BatchWriteItem" => {
+            for table in body["RequestItems"].as_object().into_iter().flatten() {
+                for write in table.1.as_array().into_iter().flatten() {
+                    add(
+                        target,
+                        pk(&write["PutRequest"]["Item"]).or(pk(&write["DeleteRequest"]["Key"])),
+                    );
+                }
+            }
+        }
+        "TransactWriteItems" | "TransactGetItems" => {
+            for item in body["TransactItems"].as_array().into_iter().flatten() {
+                for (kind, part) in item.as_object().into_iter().flatten() {
+                    let action = match kind.as_str() {
+                        "ConditionCheck" => "ConditionCheckItem".to_owned(),
+                        other => format!("{other}Item"),
+                    };
+                    add(&action, pk(&part["Item"]).or(pk(&part["Key"])));
+                }
+            }
+        }
+        "Query" => {
+            let condition = body["KeyConditionExpression"].as_str().unwrap_or_default();
+            let name = |token: &str| match token.strip_prefix('#') {
+                Some(_) => body["ExpressionAttributeNames"][token]
+                    .as_str()
+                    .unwrap_or(token)
+                    .to_owned(),
+                None => token.to_owned(),
+            };
+            let equalities: Vec<(String, &str)> = condition
+                .split(" AND ")
+                .filter_map(|part| part.split_once('='))
+                .filter(|(left, _)| !left.ends_with(['<', '>']))
+                .map(|(left, right)| (name(left.trim()), right.trim()))
+                .collect();
+            let partition = if body["IndexName"].is_string() {
+                equalities.first()
+            } else {
+                equalities.iter().find(|(attribute, _)| attribute == "PK")
+            };
+            let value = partition
+                .and_then(|(_, placeholder)| {
+                    body["ExpressionAttributeValues"][placeholder]["S"].as_str()
+                })
+                .map(str::to_owned);
+            add(target, value);
+        }
+        _ => {}
+    }
+    found
 }
 
 /// Makes the next `TransactWriteItems` calls fail the way real DynamoDB can and DynamoDB Local

@@ -1,7 +1,8 @@
-//! `tenantryctl signing-keys`: makes and rotates the key set the functions read from
+//! `tenantryctl signing-keys`: makes and rotates the key set the signing functions read from
 //! `TENANTRY_SIGNING_KEYS`. Each command reads the current set (`--from FILE`, `-` for
 //! stdin), checks it as the functions would, and prints the next set on the output, private
-//! keys included: it is the secret itself.
+//! keys included: it is the secret itself. `public` prints instead the verifying set the other
+//! functions read from `TENANTRY_VERIFYING_KEYS`: every key's public part, nothing secret.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ pub enum SigningKeysCommand {
     Activate(ActivateArgs),
     /// Remove a key from the set: the tokens it signed stop verifying.
     Retire(RetireArgs),
+    /// Print the verifying set of a key set (TENANTRY_VERIFYING_KEYS): the public part of every
+    /// key, no active key, no private part.
+    Public(PublicArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -60,14 +64,26 @@ pub struct RetireArgs {
     pub from: PathBuf,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct PublicArgs {
+    /// The key set, a file or - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+}
+
 /// Runs one `signing-keys` command: the next key set on `out`, what changed on stderr.
 pub fn run(command: &SigningKeysCommand, out: &mut impl Write) -> Result<(), String> {
     let next = next_set(command)?;
     writeln!(out, "{}", next.to_json()).map_err(|e| format!("writing the key set: {e}"))?;
+    let what = if next.can_sign() {
+        "key set"
+    } else {
+        "verifying set"
+    };
     let keys: Vec<String> = next
         .kids()
         .map(|kid| {
-            let role = if kid == next.active_kid() {
+            let role = if Some(kid) == next.active_kid() {
                 "active"
             } else if next.has_private_key(kid) {
                 "private and public parts"
@@ -77,7 +93,7 @@ pub fn run(command: &SigningKeysCommand, out: &mut impl Write) -> Result<(), Str
             format!("{kid} ({role})")
         })
         .collect();
-    eprintln!("tenantryctl: key set of {}", keys.join(", "));
+    eprintln!("tenantryctl: {what} of {}", keys.join(", "));
     Ok(())
 }
 
@@ -109,6 +125,7 @@ pub fn next_set(command: &SigningKeysCommand) -> Result<SigningKeys, String> {
             })
         }
         SigningKeysCommand::Retire(args) => read(&args.from)?.retire(&args.kid).map_err(failed),
+        SigningKeysCommand::Public(args) => Ok(read(&args.from)?.verifying_only()),
     }
 }
 

@@ -12,6 +12,12 @@ use tenantryctl::{Cli, Report};
 
 /// Runs `tenantryctl signing-keys <args>`: the printed key set, or the error.
 async fn ctl(args: &[&str]) -> Result<SigningKeys, String> {
+    let text = printed(args).await?;
+    Ok(SigningKeys::parse(&text).expect("the printed set is valid"))
+}
+
+/// Runs `tenantryctl signing-keys <args>`: what it printed, or the error.
+async fn printed(args: &[&str]) -> Result<String, String> {
     let cli = Cli::try_parse_from(
         ["tenantryctl", "signing-keys"]
             .into_iter()
@@ -22,8 +28,7 @@ async fn ctl(args: &[&str]) -> Result<SigningKeys, String> {
     let report = tenantryctl::run(cli, &mut out).await?;
     assert!(matches!(report, Report::SigningKeys));
     assert_eq!(report.exit_status(), 0);
-    let text = String::from_utf8(out).unwrap();
-    Ok(SigningKeys::parse(&text).expect("the printed set is valid"))
+    Ok(String::from_utf8(out).unwrap())
 }
 
 /// A file holding a key set, as an operator would keep it; removed when dropped.
@@ -67,7 +72,7 @@ fn principal() -> Principal {
 #[tokio::test]
 async fn new_without_a_set_makes_a_set_of_one_active_key() {
     let keys = ctl(&["new", "--kid", "2026-05"]).await.unwrap();
-    assert_eq!(keys.active_kid(), "2026-05");
+    assert_eq!(keys.active_kid(), Some("2026-05"));
     assert_eq!(keys.kids().collect::<Vec<_>>(), ["2026-05"]);
     assert!(keys.has_private_key("2026-05"));
     // A fresh key each time.
@@ -85,7 +90,7 @@ async fn a_rotation_signs_with_the_new_key_and_still_verifies_the_old_tokens() {
     let rotated = ctl(&["new", "--kid", "2026-11", "--from", from])
         .await
         .unwrap();
-    assert_eq!(rotated.active_kid(), "2026-11");
+    assert_eq!(rotated.active_kid(), Some("2026-11"));
     assert_eq!(rotated.kids().collect::<Vec<_>>(), ["2026-05", "2026-11"]);
     // The old key keeps only its public part by default.
     assert!(!rotated.has_private_key("2026-05"));
@@ -129,7 +134,7 @@ async fn a_standby_key_is_published_first_and_activated_later() {
     ])
     .await
     .unwrap();
-    assert_eq!(standby.active_kid(), "2026-05");
+    assert_eq!(standby.active_kid(), Some("2026-05"));
     assert!(standby.has_private_key("2026-05") && standby.has_private_key("2026-11"));
     // Tokens are still signed by the old key, and verify everywhere.
     let token = tokens(&standby).issue(&principal()).unwrap();
@@ -145,11 +150,47 @@ async fn a_standby_key_is_published_first_and_activated_later() {
     ])
     .await
     .unwrap();
-    assert_eq!(activated.active_kid(), "2026-11");
+    assert_eq!(activated.active_kid(), Some("2026-11"));
     assert!(!activated.has_private_key("2026-05"));
     // The new key's token verifies with the standby set the other functions may still have.
     let token = tokens(&activated).issue(&principal()).unwrap();
     assert_eq!(tokens(&standby).verify(&token), Some(principal()));
+}
+
+#[tokio::test]
+async fn public_prints_the_verifying_set_that_the_other_functions_read() {
+    let old = ctl(&["new", "--kid", "2026-05"]).await.unwrap();
+    let from = file(&old);
+    let standby = ctl(&[
+        "new",
+        "--kid",
+        "2026-11",
+        "--from",
+        from.path(),
+        "--standby",
+    ])
+    .await
+    .unwrap();
+    let standby_file = file(&standby);
+    let text = printed(&["public", "--from", standby_file.path()])
+        .await
+        .unwrap();
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    let verifying = SigningKeys::parse_verifying(&text).expect("a valid verifying set");
+    assert_eq!(verifying.active_kid(), None);
+    assert_eq!(verifying.kids().collect::<Vec<_>>(), ["2026-05", "2026-11"]);
+    assert_eq!(verifying.jwks(), standby.jwks());
+    // Published before the standby key signs, it verifies that key's tokens once it does.
+    let activated = standby.activate("2026-11").unwrap();
+    let token = tokens(&activated).issue(&principal()).unwrap();
+    assert_eq!(tokens(&verifying).verify(&token), Some(principal()));
+    assert!(tokens(&verifying).issue(&principal()).is_err());
+    // It is no key set to sign with, nor to rotate from.
+    let verifying_file = File::with(&text);
+    let err = printed(&["new", "--kid", "2027-05", "--from", verifying_file.path()])
+        .await
+        .unwrap_err();
+    assert!(err.contains("`active` is missing"), "{err}");
 }
 
 #[tokio::test]

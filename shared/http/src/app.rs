@@ -51,16 +51,16 @@ impl std::fmt::Debug for Config {
 }
 
 impl Config {
-    /// `TENANTRY_SIGNING_KEYS` (required: a key set, see `SigningKeys`),
+    /// `TENANTRY_SIGNING_KEYS` (a key set that signs, see `SigningKeys`; only the functions
+    /// that issue tokens get it) or else `TENANTRY_VERIFYING_KEYS` (a verifying set, public keys
+    /// only; one of the two is required, see [`token_keys`]),
     /// `TENANTRY_LOGIN_GUARD_KEY` (required: the secret that keys login guards, at least 32
     /// bytes, see `tenantry_accounts::lockout`), `TENANTRY_TOKEN_ISSUER`,
     /// `TENANTRY_TOKEN_AUDIENCE`, `TENANTRY_TOKEN_TTL_SECONDS`, and the store's variables.
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let signing_keys =
-            var("TENANTRY_SIGNING_KEYS").ok_or("TENANTRY_SIGNING_KEYS is not set")?;
-        let signing_keys = SigningKeys::parse(&signing_keys)
-            .map_err(|e| format!("TENANTRY_SIGNING_KEYS is not a valid key set: {e}"))?;
+            token_keys(var("TENANTRY_SIGNING_KEYS"), var("TENANTRY_VERIFYING_KEYS"))?;
         let login_guard_key =
             var("TENANTRY_LOGIN_GUARD_KEY").ok_or("TENANTRY_LOGIN_GUARD_KEY is not set")?;
         let login_guard_key = LoginGuardKey::parse(&login_guard_key)
@@ -79,6 +79,24 @@ impl Config {
             audience: var("TENANTRY_TOKEN_AUDIENCE").unwrap_or_else(|| "tenantry-api".into()),
             token_ttl_seconds,
         })
+    }
+}
+
+/// The key set a function works with: the signing set if it has one (the functions that issue
+/// tokens), else the verifying set (every other function). Neither is a start-up error that
+/// names both.
+pub fn token_keys(
+    signing: Option<String>,
+    verifying: Option<String>,
+) -> Result<SigningKeys, String> {
+    match (signing, verifying) {
+        (Some(signing), _) => SigningKeys::parse(&signing)
+            .map_err(|e| format!("TENANTRY_SIGNING_KEYS is not a valid key set: {e}")),
+        (None, Some(verifying)) => SigningKeys::parse_verifying(&verifying)
+            .map_err(|e| format!("TENANTRY_VERIFYING_KEYS is not a valid verifying set: {e}")),
+        (None, None) => {
+            Err("neither TENANTRY_SIGNING_KEYS nor TENANTRY_VERIFYING_KEYS is set".to_owned())
+        }
     }
 }
 
@@ -210,4 +228,36 @@ where
         }))
         .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_keys;
+    use crate::SigningKeys;
+
+    #[test]
+    fn the_signing_set_comes_first_then_the_verifying_set() {
+        let signing = SigningKeys::generate("k1").unwrap();
+        let verifying = signing.verifying_only();
+        let both = token_keys(Some(signing.to_json()), Some(verifying.to_json())).unwrap();
+        assert_eq!(both.active_kid(), Some("k1"));
+        let verify_only = token_keys(None, Some(verifying.to_json())).unwrap();
+        assert_eq!(verify_only.active_kid(), None);
+        assert_eq!(verify_only.kids().collect::<Vec<_>>(), ["k1"]);
+    }
+
+    #[test]
+    fn neither_set_or_the_wrong_kind_of_set_is_a_start_up_error() {
+        let signing = SigningKeys::generate("k1").unwrap();
+        let missing = token_keys(None, None).unwrap_err();
+        assert!(missing.contains("TENANTRY_SIGNING_KEYS"), "{missing}");
+        assert!(missing.contains("TENANTRY_VERIFYING_KEYS"), "{missing}");
+        // A private key given as the verifying set is refused, and not quoted.
+        let leaked = token_keys(None, Some(signing.to_json())).unwrap_err();
+        assert!(leaked.starts_with("TENANTRY_VERIFYING_KEYS"), "{leaked}");
+        assert!(!leaked.contains("PRIVATE KEY"), "{leaked}");
+        // A verifying set cannot stand in for the signing set.
+        let public = token_keys(Some(signing.verifying_only().to_json()), None).unwrap_err();
+        assert!(public.starts_with("TENANTRY_SIGNING_KEYS"), "{public}");
+    }
 }

@@ -17,7 +17,7 @@ pub use log::init_tracing;
 pub use problem::Problem;
 pub use signing_keys::{KeySetError, SigningKeys};
 pub use tenantry_accounts::AuditAction;
-pub use token::Tokens;
+pub use token::{IssueError, Tokens};
 
 /// What handlers need, in one import.
 pub mod prelude {

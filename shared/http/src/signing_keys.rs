@@ -12,6 +12,14 @@
 //!
 //! `private_key` is a PKCS#8 PEM (`openssl genpkey -algorithm ed25519` writes one);
 //! `public_key` is what the key's JWK calls `x`. A key may have both if they agree.
+//!
+//! A function that only verifies tokens reads a **verifying set** instead
+//! (`TENANTRY_VERIFYING_KEYS`, [`SigningKeys::parse_verifying`]): no `active` member and public
+//! keys only, so that no private key ever reaches it, not even by mistake.
+//!
+//! ```json
+//! {"keys": [{"kid": "2026-11", "public_key": "..."}, {"kid": "2026-05", "public_key": "..."}]}
+//! ```
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -53,6 +61,10 @@ pub enum KeySetError {
     KeyMismatch(String),
     #[error("no key {0:?} in the set")]
     UnknownKid(String),
+    #[error("a verifying set names no active key: it only verifies")]
+    ActiveInVerifyingSet,
+    #[error("key {0:?} has a private_key: a verifying set holds public keys only")]
+    PrivateKeyInVerifyingSet(String),
     #[error("key {0:?} is the active key: make another key active first")]
     RetiringActive(String),
 }
@@ -120,10 +132,11 @@ fn pkcs8_v1(signing: &SigningKey) -> KeypairBytes {
     }
 }
 
-/// A validated key set: at least one key, unique non-empty kids, an active key that can sign.
+/// A validated key set: at least one key, unique non-empty kids, and either an active key
+/// that can sign or, for a verifying set, no active key at all.
 #[derive(Clone)]
 pub struct SigningKeys {
-    active: usize,
+    active: Option<usize>,
     keys: Vec<Key>,
 }
 
@@ -149,22 +162,49 @@ impl std::fmt::Debug for SigningKeys {
 }
 
 impl SigningKeys {
-    /// Reads a key set document (see the module's documentation).
+    /// Reads a key set document that signs (see the module's documentation): it names its
+    /// active key, which has its private part.
     pub fn parse(text: &str) -> Result<SigningKeys, KeySetError> {
+        let (active, keys) = SigningKeys::read(
+            text,
+            "the key set must be an object with `active` and `keys`",
+        )?;
+        let active = active.ok_or_else(|| KeySetError::Shape("`active` is missing".into()))?;
+        SigningKeys::assemble(Some(&active), keys)
+    }
+
+    /// Reads a verifying set (see the module's documentation): public keys only, no `active`.
+    /// A set that could sign is refused, so a private key never reaches a function that only
+    /// verifies.
+    pub fn parse_verifying(text: &str) -> Result<SigningKeys, KeySetError> {
+        let (active, keys) =
+            SigningKeys::read(text, "the verifying set must be an object with `keys`")?;
+        if active.is_some() {
+            return Err(KeySetError::ActiveInVerifyingSet);
+        }
+        if let Some(key) = keys.iter().find(|k| k.private.is_some()) {
+            return Err(KeySetError::PrivateKeyInVerifyingSet(key.kid.clone()));
+        }
+        SigningKeys::assemble(None, keys)
+    }
+
+    /// The `active` member, if any, and the keys of a document.
+    fn read(text: &str, not_an_object: &str) -> Result<(Option<String>, Vec<Key>), KeySetError> {
         let document: Value = serde_json::from_str(text).map_err(|e| KeySetError::NotJson {
             line: e.line(),
             column: e.column(),
         })?;
         let shape = |message: &str| KeySetError::Shape(message.to_owned());
-        let top = document
-            .as_object()
-            .ok_or_else(|| shape("the key set must be an object with `active` and `keys`"))?;
+        let top = document.as_object().ok_or_else(|| shape(not_an_object))?;
         only_fields(top, &["active", "keys"], "the key set")?;
         let active = match top.get("active") {
-            None => return Err(shape("`active` is missing")),
-            Some(value) => value
-                .as_str()
-                .ok_or_else(|| shape("`active` must be a string"))?,
+            None => None,
+            Some(value) => Some(
+                value
+                    .as_str()
+                    .ok_or_else(|| shape("`active` must be a string"))?
+                    .to_owned(),
+            ),
         };
         let entries = match top.get("keys") {
             None => return Err(shape("`keys` is missing")),
@@ -183,18 +223,21 @@ impl SigningKeys {
             }
             keys.push(key);
         }
-        SigningKeys::assemble(active, keys)
+        Ok((active, keys))
     }
 
     /// A set of one freshly generated key, active.
     pub fn generate(kid: &str) -> Result<SigningKeys, KeySetError> {
         Ok(SigningKeys {
-            active: 0,
+            active: Some(0),
             keys: vec![Key::generate(kid)?],
         })
     }
 
-    fn assemble(active: &str, keys: Vec<Key>) -> Result<SigningKeys, KeySetError> {
+    fn assemble(active: Option<&str>, keys: Vec<Key>) -> Result<SigningKeys, KeySetError> {
+        let Some(active) = active else {
+            return Ok(SigningKeys { active: None, keys });
+        };
         let index = keys
             .iter()
             .position(|k| k.kid == active)
@@ -203,14 +246,19 @@ impl SigningKeys {
             return Err(KeySetError::ActiveCannotSign(active.to_owned()));
         }
         Ok(SigningKeys {
-            active: index,
+            active: Some(index),
             keys,
         })
     }
 
-    /// The kid of the key that signs.
-    pub fn active_kid(&self) -> &str {
-        &self.keys[self.active].kid
+    /// The kid of the key that signs; `None` for a verifying set.
+    pub fn active_kid(&self) -> Option<&str> {
+        self.active.map(|index| self.keys[index].kid.as_str())
+    }
+
+    /// Whether the set can sign: it has an active key (a verifying set has none).
+    pub fn can_sign(&self) -> bool {
+        self.active.is_some()
     }
 
     /// Every kid, in the set's order.
@@ -242,7 +290,7 @@ impl SigningKeys {
         if self.key(kid).is_none() {
             return Err(KeySetError::UnknownKid(kid.to_owned()));
         }
-        SigningKeys::assemble(kid, self.keys.clone())
+        SigningKeys::assemble(Some(kid), self.keys.clone())
     }
 
     /// This set without `kid`: tokens it signed stop verifying. The active key cannot go.
@@ -250,7 +298,7 @@ impl SigningKeys {
         if self.key(kid).is_none() {
             return Err(KeySetError::UnknownKid(kid.to_owned()));
         }
-        if kid == self.active_kid() {
+        if Some(kid) == self.active_kid() {
             return Err(KeySetError::RetiringActive(kid.to_owned()));
         }
         let keys = self.keys.iter().filter(|k| k.kid != kid).cloned().collect();
@@ -261,14 +309,25 @@ impl SigningKeys {
     pub fn public_only_but_active(&self) -> SigningKeys {
         let mut next = self.clone();
         for (index, key) in next.keys.iter_mut().enumerate() {
-            if index != self.active {
+            if Some(index) != self.active {
                 key.private = None;
             }
         }
         next
     }
 
-    /// The key set document, private keys included: it is the secret itself.
+    /// The verifying set of this set: every key, its public part only, and no active key.
+    pub fn verifying_only(&self) -> SigningKeys {
+        let mut next = self.clone();
+        next.active = None;
+        for key in &mut next.keys {
+            key.private = None;
+        }
+        next
+    }
+
+    /// The key set document, private keys included: it is the secret itself. A verifying set's
+    /// document has no `active` member and no private key.
     pub fn to_json(&self) -> String {
         let keys: Vec<Value> = self
             .keys
@@ -284,7 +343,10 @@ impl SigningKeys {
                 entry
             })
             .collect();
-        let document = json!({"active": self.active_kid(), "keys": keys});
+        let document = match self.active_kid() {
+            Some(active) => json!({"active": active, "keys": keys}),
+            None => json!({"keys": keys}),
+        };
         serde_json::to_string_pretty(&document).expect("JSON values always serialize")
     }
 
@@ -311,11 +373,11 @@ impl SigningKeys {
         }
     }
 
-    /// The active key's kid and signing key.
-    pub(crate) fn signer(&self) -> (&str, &EncodingKey) {
-        let key = &self.keys[self.active];
-        let private = key.private.as_ref().expect("the active key can sign");
-        (&key.kid, &private.encoding)
+    /// The active key's kid and signing key; `None` for a verifying set.
+    pub(crate) fn signer(&self) -> Option<(&str, &EncodingKey)> {
+        let key = &self.keys[self.active?];
+        let private = key.private.as_ref()?;
+        Some((&key.kid, &private.encoding))
     }
 
     /// The verifying key named `kid`, if the set has it.

@@ -20,6 +20,15 @@ struct Claims {
     exp: u64,
 }
 
+/// Why a token was not issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("the key set only verifies: it has no active key to sign with")]
+    CannotSign,
+    #[error("signing failed: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+}
+
 /// Issues tokens with the active key of a key set and verifies them with the key their `kid`
 /// names. One algorithm, pinned: EdDSA (Ed25519).
 #[derive(Clone)]
@@ -71,7 +80,10 @@ impl Tokens {
         &self.keys
     }
 
-    pub fn issue(&self, principal: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
+    /// A token for `principal`, signed with the active key. A verifying set cannot sign: that
+    /// is an error, never a panic.
+    pub fn issue(&self, principal: &Principal) -> Result<String, IssueError> {
+        let (kid, key) = self.keys.signer().ok_or(IssueError::CannotSign)?;
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -84,10 +96,9 @@ impl Tokens {
             nbf: now,
             exp: now + self.ttl_seconds,
         };
-        let (kid, key) = self.keys.signer();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(kid.to_owned());
-        encode(&header, &claims, key)
+        Ok(encode(&header, &claims, key)?)
     }
 
     /// The principal a token names, if its header names EdDSA and a key of the set, and the
@@ -145,7 +156,7 @@ mod tests {
 
     /// `claims` signed with the set's active key under the header `header`.
     fn signed(keys: &SigningKeys, header: &Header, claims: &Value) -> String {
-        encode(header, claims, keys.signer().1).unwrap()
+        encode(header, claims, keys.signer().unwrap().1).unwrap()
     }
 
     fn eddsa(kid: Option<&str>) -> Header {
@@ -248,6 +259,22 @@ mod tests {
             SigningKeys::parse(&document.to_string()).unwrap_err(),
             KeySetError::ActiveCannotSign("k1".into())
         );
+    }
+
+    #[test]
+    fn a_verifying_set_verifies_what_the_signing_set_issued_and_issues_nothing() {
+        let signing = keys("k1").with_generated("k2").unwrap();
+        let token = tokens(&signing).issue(&principal()).unwrap();
+        let verifying = SigningKeys::parse_verifying(&signing.verifying_only().to_json()).unwrap();
+        let verifier = tokens(&verifying);
+        assert_eq!(verifier.verify(&token), Some(principal()));
+        assert!(matches!(
+            verifier.issue(&principal()),
+            Err(IssueError::CannotSign)
+        ));
+        // A verifying set of other keys rejects it.
+        let stranger = keys("k1").verifying_only();
+        assert_eq!(tokens(&stranger).verify(&token), None);
     }
 
     #[test]

@@ -23,7 +23,9 @@ use serde_json::Value;
 use tenantry_dev::template::{self, Template};
 use tenantry_tests::events::{Subscriber, eventbridge_endpoint};
 use tenantry_tests::runtime_api::RuntimeApi;
-use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS, Stack, backdate_purge, samples};
+use tenantry_tests::{
+    LOGIN_GUARD_KEY, SIGNING_KEYS, Stack, VERIFYING_KEYS, backdate_purge, samples,
+};
 
 const USAGE: &str =
     "usage: smoke-arm64 --packages DIR [--qemu PROGRAM] [--sysroot DIR] [--logs DIR]";
@@ -130,6 +132,7 @@ impl Smoke {
                 "TABLE_NAME" => Some(self.table.clone()),
                 "DYNAMODB_ENDPOINT" => Some(self.endpoint.clone()),
                 "TENANTRY_SIGNING_KEYS" => Some(SIGNING_KEYS.to_owned()),
+                "TENANTRY_VERIFYING_KEYS" => Some(VERIFYING_KEYS.to_owned()),
                 "TENANTRY_LOGIN_GUARD_KEY" => Some(LOGIN_GUARD_KEY.to_owned()),
                 "EVENT_BUS_NAME" => Some(self.bus.bus_name.clone()),
                 _ => None,
@@ -587,12 +590,17 @@ async fn failure_paths(smoke: &mut Smoke) -> bool {
 
     // A setting the template forgot: the start fails, says why, and tells Lambda.
     let mut environment = smoke.environment("get-user", &[]).unwrap_or_default();
-    environment.remove("TENANTRY_SIGNING_KEYS");
-    let verdict = match smoke.run("get-user", &environment, &event).await {
-        Err(e) => Err(e),
-        Ok(finished) => missing_setting(&finished, "TENANTRY_SIGNING_KEYS"),
+    // get-user verifies tokens and never signs: the template gives it the verifying set only.
+    let verdict = if environment.contains_key("TENANTRY_SIGNING_KEYS") {
+        Err("get-user has the private signing keys".into())
+    } else {
+        environment.remove("TENANTRY_VERIFYING_KEYS");
+        match smoke.run("get-user", &environment, &event).await {
+            Err(e) => Err(e),
+            Ok(finished) => missing_setting(&finished, "TENANTRY_VERIFYING_KEYS"),
+        }
     };
-    failed |= print_path("get-user without TENANTRY_SIGNING_KEYS", verdict);
+    failed |= print_path("get-user without TENANTRY_VERIFYING_KEYS", verdict);
 
     // DynamoDB out of reach: 503, not 500, and no panic.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

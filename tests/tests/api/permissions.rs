@@ -1,13 +1,15 @@
 //! Least privilege, checked: each function's IAM policy in template.yaml grants exactly the
 //! DynamoDB actions that function uses, on its happy paths and its conflict paths (and the
-//! event publisher exactly its stream reads and its PutEvents), each on its own resource.
+//! event publisher exactly its stream reads and its PutEvents), each on its own resource; and
+//! where a statement restricts the items by their partition key (`dynamodb:LeadingKeys`), its
+//! patterns are exactly the key prefixes its actions used.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use lambda_http::http::StatusCode;
 use serde_json::json;
 use tenantry_dev::template::{self, Template};
-use tenantry_tests::{PASSWORD, Request, Stack};
+use tenantry_tests::{LeadingKeys, PASSWORD, Request, Stack};
 
 /// (function, method, path, token, body, expected status)
 type Call<'a> = (
@@ -34,6 +36,7 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     let root = stack.root_token.clone();
     let globex = json!({"id": "globex", "name": "Globex", "owner": {"username": "gina", "email": "gina@globex.test", "password": PASSWORD}});
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut keys_used: BTreeMap<String, LeadingKeys> = BTreeMap::new();
     let session = Request::post("/auth/login")
         .json(json!({"tenant": "acme", "username": "cyd", "password": PASSWORD}))
         .send(&stack)
@@ -298,6 +301,17 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             ),
             StatusCode::FORBIDDEN,
         ),
+        // Your own, with the right current password: the failure count goes.
+        (
+            "set-password",
+            "POST",
+            format!("/tenants/acme/users/{ada_id}/password"),
+            Some(&ada_token),
+            Some(
+                json!({"new_password": "a-brand-new-long-password", "current_password": PASSWORD}),
+            ),
+            StatusCode::OK,
+        ),
         (
             "create-directory-token",
             "POST",
@@ -444,7 +458,47 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
         used.entry(function.to_owned())
             .or_default()
             .extend(stack.round_trips.iam_actions());
+        merge(
+            keys_used.entry(function.to_owned()).or_default(),
+            stack.round_trips.leading_keys(),
+        );
     }
+
+    // A right password whose attempt another attempt was counted after: login gives its
+    // attempt back with an update, not a delete. The wrong password is sent just after the
+    // right one, so that it is usually counted second; a few rounds make sure it once was.
+    let mut gave_back = false;
+    for round in 0..30 {
+        let name = format!("racer{round}");
+        stack.user("acme", &owner, &name, "user").await;
+        stack.round_trips.reset();
+        let login = |password: &'static str| {
+            Request::post("/auth/login")
+                .json(json!({"tenant": "acme", "username": name, "password": password}))
+                .send(&stack)
+        };
+        let (right, wrong) = tokio::join!(login(PASSWORD), async {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            login("not-the-password").await
+        });
+        assert_eq!(
+            (right.status, wrong.status),
+            (StatusCode::OK, StatusCode::UNAUTHORIZED)
+        );
+        let actions = stack.round_trips.iam_actions();
+        used.entry("auth-login".to_owned())
+            .or_default()
+            .extend(actions.iter().cloned());
+        merge(
+            keys_used.entry("auth-login".to_owned()).or_default(),
+            stack.round_trips.leading_keys(),
+        );
+        if actions.contains("dynamodb:UpdateItem") {
+            gave_back = true;
+            break;
+        }
+    }
+    assert!(gave_back, "no login gave its attempt back in 30 rounds");
 
     // The scheduled purge: due users (Eve, and Hal whom the directory deleted), one
     // transaction lost to a conflict (its tombstone is looked for before trying again), then
@@ -467,6 +521,10 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     used.entry("purge-deleted".to_owned())
         .or_default()
         .extend(stack.round_trips.iam_actions());
+    merge(
+        keys_used.entry("purge-deleted".to_owned()).or_default(),
+        stack.round_trips.leading_keys(),
+    );
 
     // The event publisher: the stream of everything above, read and put on a bus.
     let mut rig = tenantry_tests::events::EventsRig::start(&stack).await;
@@ -495,6 +553,111 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "{function}: granted (left) vs used (right)"
         );
     }
+    leading_keys_cover_exactly_what_was_used(&keys_used);
+}
+
+fn merge(into: &mut LeadingKeys, from: LeadingKeys) {
+    for (action, values) in from {
+        into.entry(action).or_default().extend(values);
+    }
+}
+
+/// The functions whose table statements carry no `dynamodb:LeadingKeys` condition, and why.
+/// None today: each function's statements name the key prefixes it reads (one statement) and
+/// writes (another), and no function touches every prefix. A function added here must say why.
+const UNRESTRICTED: &[(&str, &str)] = &[];
+
+/// The pattern a partition key value matches: its prefix up to the first `#`, then `*`
+/// (`TENANT#acme` -> `TENANT#*`).
+fn pattern(value: &str) -> String {
+    match value.split_once('#') {
+        Some((prefix, _)) => format!("{prefix}#*"),
+        None => value.to_owned(),
+    }
+}
+
+/// Each statement of a function's policy that restricts items by partition key lists exactly
+/// the patterns of the keys its actions named, no fewer (a request would be refused) and no
+/// more (a grant nothing uses). A function without such a condition is one of `UNRESTRICTED`.
+fn leading_keys_cover_exactly_what_was_used(keys_used: &BTreeMap<String, LeadingKeys>) {
+    let text = std::fs::read_to_string(template::default_path()).unwrap();
+    let root: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut restricted = BTreeSet::new();
+    let mut unrestricted = BTreeSet::new();
+    for (_, function) in root["Resources"].as_mapping().unwrap() {
+        if function["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let used = keys_used.get(binary).cloned().unwrap_or_default();
+        let policies = function["Properties"]["Policies"].as_sequence();
+        for statement in policies
+            .into_iter()
+            .flatten()
+            .filter_map(|policy| policy["Statement"].as_sequence())
+            .flatten()
+        {
+            let actions: Vec<&str> = statement["Action"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            let named: BTreeSet<String> = actions
+                .iter()
+                .flat_map(|action| used.get(*action).into_iter().flatten())
+                .map(|value| pattern(value))
+                .collect();
+            if named.is_empty() {
+                // Stream reads and PutEvents: no item is named.
+                assert!(
+                    statement.get("Condition").is_none(),
+                    "{binary}: a condition on {actions:?}"
+                );
+                continue;
+            }
+            let Some(condition) = statement.get("Condition") else {
+                unrestricted.insert(binary);
+                continue;
+            };
+            let condition = condition.as_mapping().unwrap();
+            assert_eq!(condition.len(), 1, "{binary}: one condition, {condition:?}");
+            let like = condition
+                .get("ForAllValues:StringLike")
+                .and_then(serde_yaml::Value::as_mapping)
+                .unwrap_or_else(|| panic!("{binary}: ForAllValues:StringLike, {condition:?}"));
+            assert_eq!(
+                like.len(),
+                1,
+                "{binary}: only dynamodb:LeadingKeys, {like:?}"
+            );
+            let granted: BTreeSet<String> = like
+                .get("dynamodb:LeadingKeys")
+                .and_then(serde_yaml::Value::as_sequence)
+                .unwrap_or_else(|| panic!("{binary}: a list of dynamodb:LeadingKeys"))
+                .iter()
+                .map(|p| p.as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(
+                granted, named,
+                "{binary} {actions:?}: LeadingKeys granted (left) vs used (right)"
+            );
+            restricted.insert(binary);
+        }
+    }
+    assert!(
+        restricted.is_disjoint(&unrestricted),
+        "restricted in one statement and not in another: {:?}",
+        restricted.intersection(&unrestricted).collect::<Vec<_>>()
+    );
+    let listed: BTreeSet<&str> = UNRESTRICTED.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        unrestricted, listed,
+        "functions without LeadingKeys (left) vs those listed in UNRESTRICTED (right)"
+    );
+    assert!(restricted.len() >= 25, "{restricted:?}");
 }
 
 /// The publisher's statements name their resources: the stream reads the table's stream only,

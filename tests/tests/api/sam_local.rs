@@ -74,12 +74,25 @@ fn env_json_points_every_function_at_dynamodb_local() {
         template.parameter_default("TableName").as_ref(),
         "the table make dev creates"
     );
-    // The functions refuse an invalid key set at start-up.
-    let keys = tenantry_http::SigningKeys::parse(&all["TENANTRY_SIGNING_KEYS"])
+    // The functions refuse an invalid key set at start-up. Only the two that sign get the
+    // private keys; the others verify with their public part.
+    let signing = &file["AuthLoginFunction"]["TENANTRY_SIGNING_KEYS"];
+    assert_eq!(
+        signing,
+        &file["AuthRefreshFunction"]["TENANTRY_SIGNING_KEYS"]
+    );
+    let keys = tenantry_http::SigningKeys::parse(signing)
         .unwrap_or_else(|e| panic!("TENANTRY_SIGNING_KEYS: {e}"));
     assert!(
         keys.kids().all(|kid| kid.starts_with("local-only")),
         "the local key set says what it is"
+    );
+    let verifying = tenantry_http::SigningKeys::parse_verifying(&all["TENANTRY_VERIFYING_KEYS"])
+        .unwrap_or_else(|e| panic!("TENANTRY_VERIFYING_KEYS: {e}"));
+    assert_eq!(
+        verifying.jwks(),
+        keys.jwks(),
+        "the public part of the local key set"
     );
     let guard_key = &all["TENANTRY_LOGIN_GUARD_KEY"];
     tenantry_accounts::LoginGuardKey::parse(guard_key)
@@ -95,31 +108,77 @@ fn env_json_points_every_function_at_dynamodb_local() {
     );
 }
 
+/// The functions that issue tokens.
+const SIGNERS: [&str; 2] = ["AuthLoginFunction", "AuthRefreshFunction"];
+
 #[test]
 fn the_signing_keys_come_from_secrets_manager_at_deploy_time() {
     let path = template::default_path();
     let root: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let value = &root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_SIGNING_KEYS"];
-    let branches = value["Fn::If"]
-        .as_sequence()
-        .expect("Fn::If on the version");
-    assert_eq!(branches[0].as_str(), Some("SigningKeysVersionPinned"));
+    for function in SIGNERS {
+        let value = &root["Resources"][function]["Properties"]["Environment"]["Variables"]["TENANTRY_SIGNING_KEYS"];
+        let branches = value["Fn::If"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{function}: Fn::If on the version"));
+        assert_eq!(branches[0].as_str(), Some("SigningKeysVersionPinned"));
+        let references: Vec<&str> = branches[1..]
+            .iter()
+            .map(|b| b["Fn::Sub"].as_str().expect("a long-form Fn::Sub"))
+            .collect();
+        assert_eq!(
+            references,
+            [
+                "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString:::${SigningKeysVersion}}}",
+                "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString}}",
+            ],
+            "{function}"
+        );
+    }
     assert!(root["Conditions"]["SigningKeysVersionPinned"].is_mapping());
-    let references: Vec<&str> = branches[1..]
-        .iter()
-        .map(|b| b["Fn::Sub"].as_str().expect("a long-form Fn::Sub"))
-        .collect();
-    assert_eq!(
-        references,
-        [
-            "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString:::${SigningKeysVersion}}}",
-            "{{resolve:secretsmanager:${SigningKeysSecret}:SecretString}}",
-        ]
-    );
     for parameter in ["SigningKeysSecret", "SigningKeysVersion"] {
         assert!(root["Parameters"][parameter].is_mapping(), "{parameter}");
     }
+}
+
+/// The private signing keys reach only the functions that sign; every other function gets
+/// the verifying set, public keys read from an SSM parameter at deploy time.
+#[test]
+fn only_login_and_refresh_get_the_private_keys_and_the_others_the_public_ones() {
+    let template = Template::load(&template::default_path()).unwrap();
+    let environment = template.environment();
+    let signers: BTreeSet<&str> = environment
+        .iter()
+        .filter(|(_, vars)| vars.contains("TENANTRY_SIGNING_KEYS"))
+        .map(|(function, _)| function.as_str())
+        .collect();
+    assert_eq!(signers, BTreeSet::from(SIGNERS));
+    let http: BTreeSet<String> = template
+        .routes()
+        .unwrap()
+        .into_iter()
+        .map(|route| route.function)
+        .collect();
+    assert!(http.len() >= 30, "{http:?}");
+    for binary in &http {
+        let vars = template.function_environment(binary, "prod").unwrap();
+        assert!(
+            vars.contains_key("TENANTRY_VERIFYING_KEYS"),
+            "{binary} has no verifying set"
+        );
+    }
+    let path = template::default_path();
+    let root: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_VERIFYING_KEYS"]["Ref"]
+            .as_str(),
+        Some("VerifyingKeysParameter")
+    );
+    assert_eq!(
+        root["Parameters"]["VerifyingKeysParameter"]["Type"].as_str(),
+        Some("AWS::SSM::Parameter::Value<String>")
+    );
 }
 
 #[test]
@@ -163,7 +222,12 @@ fn a_functions_environment_resolves_as_cloudformation_would() {
     );
     assert_eq!(publish["RUST_LOG"].as_deref(), Some("info"));
     assert_eq!(publish["EVENT_BUS_NAME"], None, "a resource's name");
-    assert_eq!(publish["TENANTRY_SIGNING_KEYS"], None, "a secret");
+    assert!(
+        !publish.contains_key("TENANTRY_SIGNING_KEYS"),
+        "it signs nothing"
+    );
+    let login = template.function_environment("auth-login", "prod").unwrap();
+    assert_eq!(login["TENANTRY_SIGNING_KEYS"], None, "a secret");
 
     let purge = template
         .function_environment("purge-deleted", "prod")

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS};
+use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS, VERIFYING_KEYS};
 
 use super::TIMEOUT;
 use crate::runtime_api::RuntimeApi;
@@ -82,7 +82,9 @@ pub(super) async fn start(subject: &Subject, env: &Env<'_>) -> Running {
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("TABLE_NAME", env.table)
         .env("DYNAMODB_ENDPOINT", env.endpoint)
+        // Both sets, as the dev server has: the subjects include the functions that sign.
         .env("TENANTRY_SIGNING_KEYS", SIGNING_KEYS)
+        .env("TENANTRY_VERIFYING_KEYS", VERIFYING_KEYS)
         .env("TENANTRY_LOGIN_GUARD_KEY", LOGIN_GUARD_KEY)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("the log"))

@@ -23,7 +23,7 @@ fn a_private_key_signs_and_a_public_one_only_verifies() {
         {"kid": "old", "public_key": other_x()},
     ]}))
     .unwrap();
-    assert_eq!(keys.active_kid(), "new");
+    assert_eq!(keys.active_kid(), Some("new"));
     assert_eq!(keys.kids().collect::<Vec<_>>(), ["new", "old"]);
     assert!(keys.has_private_key("new"));
     assert!(!keys.has_private_key("old"));
@@ -128,7 +128,10 @@ fn bad_documents_are_refused_with_a_reason() {
 fn shape_errors_name_the_place_and_quote_no_value() {
     for (document, expected) in [
         (json!([]), "the key set must be an object"),
-        (json!({"keys": []}), "`active` is missing"),
+        (
+            json!({"keys": [{"kid": "k", "private_key": PEM}]}),
+            "`active` is missing",
+        ),
         (json!({"active": "k"}), "`keys` is missing"),
         (
             json!({"active": 1, "keys": []}),
@@ -185,7 +188,7 @@ fn the_document_round_trips() {
         .with_generated("b")
         .unwrap();
     let again = SigningKeys::parse(&keys.to_json()).unwrap();
-    assert_eq!(again.active_kid(), "a");
+    assert_eq!(again.active_kid(), Some("a"));
     assert!(again.has_private_key("a") && again.has_private_key("b"));
     assert_eq!(again.jwks(), keys.jwks());
     // The PEM is the PKCS#8 v1 form, like openssl's.
@@ -201,13 +204,13 @@ fn the_document_round_trips() {
 fn rotation_steps() {
     let one = SigningKeys::generate("2026-05").unwrap();
     let two = one.with_generated("2026-11").unwrap();
-    assert_eq!(two.active_kid(), "2026-05");
+    assert_eq!(two.active_kid(), Some("2026-05"));
     assert_eq!(
         two.with_generated("2026-11").unwrap_err(),
         KeySetError::DuplicateKid("2026-11".into())
     );
     let two = two.activate("2026-11").unwrap().public_only_but_active();
-    assert_eq!(two.active_kid(), "2026-11");
+    assert_eq!(two.active_kid(), Some("2026-11"));
     assert!(!two.has_private_key("2026-05"));
     // A key without its private part can no longer be made active.
     assert_eq!(
@@ -240,4 +243,72 @@ fn the_jwks_has_every_public_key_and_no_private_part() {
     );
     assert_eq!(jwks["keys"][1]["kid"], "o");
     assert!(jwks["keys"][1].get("d").is_none());
+}
+
+#[test]
+fn a_verifying_set_has_public_keys_only_and_no_active_key() {
+    let keys = SigningKeys::parse_verifying(
+        &json!({"keys": [{"kid": "new", "public_key": X}, {"kid": "old", "public_key": other_x()}]})
+            .to_string(),
+    )
+    .unwrap();
+    assert_eq!(keys.active_kid(), None);
+    assert!(!keys.can_sign());
+    assert_eq!(keys.kids().collect::<Vec<_>>(), ["new", "old"]);
+    assert!(keys.signer().is_none());
+    assert!(keys.verifier("new").is_some());
+    // Nor can it be made to sign: none of its keys has a private part.
+    assert_eq!(
+        keys.activate("new").unwrap_err(),
+        KeySetError::ActiveCannotSign("new".into())
+    );
+    // A verifying set is no signing set.
+    assert_eq!(
+        SigningKeys::parse(&keys.to_json()).unwrap_err(),
+        KeySetError::Shape("`active` is missing".into())
+    );
+}
+
+#[test]
+fn a_verifying_set_refuses_what_could_sign() {
+    let cases = [
+        (
+            json!({"keys": [{"kid": "k", "private_key": PEM}]}),
+            KeySetError::PrivateKeyInVerifyingSet("k".into()),
+        ),
+        (
+            json!({"keys": [{"kid": "o", "public_key": X}, {"kid": "k", "private_key": PEM, "public_key": X}]}),
+            KeySetError::PrivateKeyInVerifyingSet("k".into()),
+        ),
+        (
+            json!({"active": "k", "keys": [{"kid": "k", "public_key": X}]}),
+            KeySetError::ActiveInVerifyingSet,
+        ),
+        (json!({"keys": []}), KeySetError::NoKeys),
+        (
+            json!({"keys": [{"kid": "k", "public_key": &X[..41]}]}),
+            KeySetError::BadPublicKey("k".into()),
+        ),
+    ];
+    for (document, expected) in cases {
+        let refused = SigningKeys::parse_verifying(&document.to_string()).unwrap_err();
+        assert_eq!(refused, expected, "{document}");
+        assert!(!refused.to_string().contains("PRIVATE KEY"), "{refused}");
+    }
+}
+
+#[test]
+fn the_verifying_set_of_a_signing_set_round_trips_without_private_parts() {
+    let keys = set(json!({"active": "new", "keys": [
+        {"kid": "new", "private_key": PEM},
+        {"kid": "old", "public_key": other_x()},
+    ]}))
+    .unwrap();
+    let verifying = keys.verifying_only();
+    let text = verifying.to_json();
+    assert!(!text.contains("PRIVATE KEY"), "{text}");
+    assert!(!text.contains("active"), "{text}");
+    let again = SigningKeys::parse_verifying(&text).unwrap();
+    assert_eq!(again.kids().collect::<Vec<_>>(), ["new", "old"]);
+    assert_eq!(again.jwks(), keys.jwks());
 }
