@@ -120,8 +120,8 @@ async fn a_rotation_signs_with_the_new_key_and_still_verifies_the_old_tokens() {
     assert_eq!(tokens(&retired).verify(&after), Some(principal()));
 }
 
-#[tokio::test]
-async fn a_standby_key_is_published_first_and_activated_later() {
+/// A set with the key 2026-05, and that set with 2026-11 added on standby.
+async fn old_and_standby() -> (SigningKeys, SigningKeys) {
     let old = ctl(&["new", "--kid", "2026-05"]).await.unwrap();
     let from = file(&old);
     let standby = ctl(&[
@@ -134,6 +134,12 @@ async fn a_standby_key_is_published_first_and_activated_later() {
     ])
     .await
     .unwrap();
+    (old, standby)
+}
+
+#[tokio::test]
+async fn a_standby_key_is_published_first_and_activated_later() {
+    let (old, standby) = old_and_standby().await;
     assert_eq!(standby.active_kid(), Some("2026-05"));
     assert!(standby.has_private_key("2026-05") && standby.has_private_key("2026-11"));
     // Tokens are still signed by the old key, and verify everywhere.
@@ -159,18 +165,7 @@ async fn a_standby_key_is_published_first_and_activated_later() {
 
 #[tokio::test]
 async fn public_prints_the_verifying_set_that_the_other_functions_read() {
-    let old = ctl(&["new", "--kid", "2026-05"]).await.unwrap();
-    let from = file(&old);
-    let standby = ctl(&[
-        "new",
-        "--kid",
-        "2026-11",
-        "--from",
-        from.path(),
-        "--standby",
-    ])
-    .await
-    .unwrap();
+    let (_, standby) = old_and_standby().await;
     let standby_file = file(&standby);
     let text = printed(&["public", "--from", standby_file.path()])
         .await

@@ -1,7 +1,7 @@
 //! Login: a username and password checked, a session opened, and every attempt counted
 //! against the requested name before its password is checked (see `lockout`).
 
-use tenantry_store::{FailedLoginsItem, UserKey};
+use tenantry_store::{ClaimItem, FailedLoginsItem, UserKey};
 
 use crate::clock;
 use crate::error::Error;
@@ -46,15 +46,7 @@ impl Accounts {
             verify(password.to_owned(), decoy_hash().to_owned()).await;
             return Err(Error::InvalidCredentials);
         };
-        let (claim, guard) = self
-            .store
-            .login_snapshot(
-                tenant_id,
-                name.as_str(),
-                &self.login_guard(tenant_id, &name),
-            )
-            .await?;
-        let attempt = self.count_attempt(tenant_id, &name, guard).await?;
+        let (claim, attempt) = self.begin_attempt(tenant_id, &name).await?;
         let user_id = claim.as_ref().map_or(NO_USER, |c| c.user_id.as_str());
         let user = self.store.get_user(UserKey { tenant_id, user_id }).await?;
         let stored = user
@@ -68,6 +60,22 @@ impl Accounts {
             }
             _ => Err(attempt.failed()),
         }
+    }
+
+    /// Reads the name's claim and its failed-login counter, and counts this attempt (see
+    /// `count_attempt`): the claim says whose the name is, the attempt how to answer.
+    pub(crate) async fn begin_attempt(
+        &self,
+        tenant_id: &str,
+        name: &Username,
+    ) -> Result<(Option<ClaimItem>, Attempt), Error> {
+        let guard = self.login_guard(tenant_id, name);
+        let (claim, counted) = self
+            .store
+            .login_snapshot(tenant_id, name.as_str(), &guard)
+            .await?;
+        let attempt = self.count_attempt(tenant_id, name, counted).await?;
+        Ok((claim, attempt))
     }
 
     /// Counts one attempt for `name`, before its password is checked: `LoginLocked` when the

@@ -72,15 +72,7 @@ impl Accounts {
         let new = Password::parse(&change.new_password, &name)
             .map_err(|message| Error::invalid("new_password", message))?;
         if let Some(current) = &change.current_password {
-            let (_, guard) = self
-                .store
-                .login_snapshot(
-                    tenant_id,
-                    name.as_str(),
-                    &self.login_guard(tenant_id, &name),
-                )
-                .await?;
-            let attempt = self.count_attempt(tenant_id, &name, guard).await?;
+            let (_, attempt) = self.begin_attempt(tenant_id, &name).await?;
             if !verify(current.clone(), target.password_hash.clone()).await {
                 return match attempt.failed() {
                     Error::InvalidCredentials => Err(Error::WrongPassword),
