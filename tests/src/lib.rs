@@ -532,7 +532,7 @@ impl Stack {
         .await;
         let template = template::Template::load(&template::default_path()).unwrap();
         let app = Arc::new(App {
-            accounts: Accounts::new(store.clone(), login_guard_key()),
+            accounts: Accounts::new(store.clone(), Some(login_guard_key())),
             tokens: Tokens::new(&signing_keys(), "tenantry", "tenantry-api", 900),
         });
         let router = Arc::new(Router::new(Arc::clone(&app), &template.routes().unwrap()).unwrap());

@@ -1,4 +1,4 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    tenantry_http::run(set_password::ACTION, set_password::handle).await
+    tenantry_http::run_checking_passwords(set_password::ACTION, set_password::handle).await
 }

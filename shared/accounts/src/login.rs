@@ -69,7 +69,7 @@ impl Accounts {
         tenant_id: &str,
         name: &Username,
     ) -> Result<(Option<ClaimItem>, Attempt), Error> {
-        let guard = self.login_guard(tenant_id, name);
+        let guard = self.login_guard(tenant_id, name)?;
         let (claim, counted) = self
             .store
             .login_snapshot(tenant_id, name.as_str(), &guard)
@@ -89,7 +89,7 @@ impl Accounts {
         name: &Username,
         mut seen: Option<FailedLoginsItem>,
     ) -> Result<Attempt, Error> {
-        let guard = self.login_guard(tenant_id, name);
+        let guard = self.login_guard(tenant_id, name)?;
         let mut attempt = 0;
         loop {
             let counted = lockout::reserve(seen.as_ref(), tenant_id, &guard, clock::now())
@@ -128,7 +128,7 @@ impl Accounts {
         attempt: Attempt,
     ) -> Result<(), Error> {
         let version = attempt.counted.version;
-        let guard = self.login_guard(tenant_id, name);
+        let guard = self.login_guard(tenant_id, name)?;
         if !self
             .store
             .clear_failed_logins(tenant_id, &guard, version)

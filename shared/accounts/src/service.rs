@@ -3,6 +3,7 @@
 
 use tenantry_store::Store;
 
+use crate::error::Error;
 use crate::input::Username;
 use crate::lockout::LoginGuardKey;
 
@@ -14,12 +15,13 @@ pub const DEFAULT_SESSION_DAYS: u32 = 30;
 pub struct Accounts {
     pub(crate) store: Store,
     pub(crate) session_days: u32,
-    login_guard_key: LoginGuardKey,
+    login_guard_key: Option<LoginGuardKey>,
 }
 
 impl Accounts {
-    /// `login_guard_key` keys the failed-login counters (see `lockout`).
-    pub fn new(store: Store, login_guard_key: LoginGuardKey) -> Accounts {
+    /// `login_guard_key` keys the failed-login counters (see `lockout`): only the use cases
+    /// that check a password need it (login, changing your own password).
+    pub fn new(store: Store, login_guard_key: Option<LoginGuardKey>) -> Accounts {
         Accounts {
             store,
             session_days: DEFAULT_SESSION_DAYS,
@@ -27,9 +29,13 @@ impl Accounts {
         }
     }
 
-    /// The failed-login counter of `name` in `tenant_id`.
-    pub(crate) fn login_guard(&self, tenant_id: &str, name: &Username) -> String {
-        self.login_guard_key.guard(tenant_id, name)
+    /// The failed-login counter of `name` in `tenant_id`. Without a key, an internal error: a
+    /// function that checks passwords refuses to start without one (`tenantry_http`).
+    pub(crate) fn login_guard(&self, tenant_id: &str, name: &Username) -> Result<String, Error> {
+        let key = self.login_guard_key.as_ref().ok_or_else(|| {
+            Error::Internal("no login guard key (TENANTRY_LOGIN_GUARD_KEY)".into())
+        })?;
+        Ok(key.guard(tenant_id, name))
     }
 
     /// How long a login session (its refresh tokens) lasts, whatever the refreshes.

@@ -31,7 +31,8 @@ pub struct App {
 pub struct Config {
     pub store: StoreConfig,
     pub signing_keys: SigningKeys,
-    pub login_guard_key: LoginGuardKey,
+    /// Only for the functions that check passwords (`run_checking_passwords`).
+    pub login_guard_key: Option<LoginGuardKey>,
     pub issuer: String,
     pub audience: String,
     pub token_ttl_seconds: u64,
@@ -54,16 +55,16 @@ impl Config {
     /// `TENANTRY_SIGNING_KEYS` (a key set that signs, see `SigningKeys`; only the functions
     /// that issue tokens get it) or else `TENANTRY_VERIFYING_KEYS` (a verifying set, public keys
     /// only; one of the two is required, see [`token_keys`]),
-    /// `TENANTRY_LOGIN_GUARD_KEY` (required: the secret that keys login guards, at least 32
-    /// bytes, see `tenantry_accounts::lockout`), `TENANTRY_TOKEN_ISSUER`,
+    /// `TENANTRY_LOGIN_GUARD_KEY` (the secret that keys login guards, at least 32 bytes, see
+    /// `tenantry_accounts::lockout`; only login and set-password get it), `TENANTRY_TOKEN_ISSUER`,
     /// `TENANTRY_TOKEN_AUDIENCE`, `TENANTRY_TOKEN_TTL_SECONDS`, and the store's variables.
     pub fn from_env() -> Result<Config, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let signing_keys =
             token_keys(var("TENANTRY_SIGNING_KEYS"), var("TENANTRY_VERIFYING_KEYS"))?;
-        let login_guard_key =
-            var("TENANTRY_LOGIN_GUARD_KEY").ok_or("TENANTRY_LOGIN_GUARD_KEY is not set")?;
-        let login_guard_key = LoginGuardKey::parse(&login_guard_key)
+        let login_guard_key = var("TENANTRY_LOGIN_GUARD_KEY")
+            .map(|key| LoginGuardKey::parse(&key))
+            .transpose()
             .map_err(|e| format!("TENANTRY_LOGIN_GUARD_KEY {e}"))?;
         let token_ttl_seconds = match var("TENANTRY_TOKEN_TTL_SECONDS") {
             Some(v) => v
@@ -215,8 +216,29 @@ where
     F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Reply> + Send,
 {
+    serve(action, handler, false).await
+}
+
+/// `run`, for a function that checks passwords and so counts failed attempts: it does not
+/// start without `TENANTRY_LOGIN_GUARD_KEY`.
+pub async fn run_checking_passwords<F, Fut>(action: &'static str, handler: F) -> ExitCode
+where
+    F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send,
+{
+    serve(action, handler, true).await
+}
+
+async fn serve<F, Fut>(action: &'static str, handler: F, checks_passwords: bool) -> ExitCode
+where
+    F: Fn(Arc<App>, Request) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send,
+{
     log::init_tracing();
     let config = match Config::from_env() {
+        Ok(config) if checks_passwords && config.login_guard_key.is_none() => {
+            return runtime::failed_start("TENANTRY_LOGIN_GUARD_KEY is not set".into()).await;
+        }
         Ok(config) => config,
         Err(reason) => return runtime::failed_start(reason).await,
     };

@@ -12,7 +12,7 @@ pub mod scim;
 mod signing_keys;
 mod token;
 
-pub use app::{App, Config, Reply, call, json, run, session_reply};
+pub use app::{App, Config, Reply, call, json, run, run_checking_passwords, session_reply};
 pub use log::init_tracing;
 pub use problem::Problem;
 pub use signing_keys::{KeySetError, SigningKeys};

@@ -602,6 +602,24 @@ async fn failure_paths(smoke: &mut Smoke) -> bool {
     };
     failed |= print_path("get-user without TENANTRY_VERIFYING_KEYS", verdict);
 
+    // The login guard key: only the functions that check passwords get it, and they do not
+    // start without it.
+    let login = samples::filled("auth-login", None, &[]);
+    let mut environment = smoke.environment("auth-login", &[]).unwrap_or_default();
+    let verdict = if smoke
+        .environment("get-user", &[])
+        .is_ok_and(|e| e.contains_key("TENANTRY_LOGIN_GUARD_KEY"))
+    {
+        Err("get-user has the login guard key".into())
+    } else {
+        environment.remove("TENANTRY_LOGIN_GUARD_KEY");
+        match smoke.run("auth-login", &environment, &login).await {
+            Err(e) => Err(e),
+            Ok(finished) => missing_setting(&finished, "TENANTRY_LOGIN_GUARD_KEY"),
+        }
+    };
+    failed |= print_path("auth-login without TENANTRY_LOGIN_GUARD_KEY", verdict);
+
     // DynamoDB out of reach: 503, not 500, and no panic.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

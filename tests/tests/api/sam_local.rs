@@ -94,7 +94,13 @@ fn env_json_points_every_function_at_dynamodb_local() {
         keys.jwks(),
         "the public part of the local key set"
     );
-    let guard_key = &all["TENANTRY_LOGIN_GUARD_KEY"];
+    // The login guard key, for the two functions that check passwords only.
+    assert!(all.get("TENANTRY_LOGIN_GUARD_KEY").is_none());
+    let guard_key = &file["AuthLoginFunction"]["TENANTRY_LOGIN_GUARD_KEY"];
+    assert_eq!(
+        guard_key,
+        &file["SetPasswordFunction"]["TENANTRY_LOGIN_GUARD_KEY"]
+    );
     tenantry_accounts::LoginGuardKey::parse(guard_key)
         .unwrap_or_else(|e| panic!("TENANTRY_LOGIN_GUARD_KEY {e}"));
     assert!(
@@ -181,16 +187,37 @@ fn only_login_and_refresh_get_the_private_keys_and_the_others_the_public_ones() 
     );
 }
 
+/// The login guard key is a secret the stack makes, given only to the two functions that
+/// check passwords.
 #[test]
-fn the_login_guard_key_is_a_secret_the_stack_generates() {
+fn the_login_guard_key_is_a_secret_the_stack_generates_for_login_and_set_password() {
     let path = template::default_path();
     let root: serde_yaml::Value =
         serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let value =
-        &root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_LOGIN_GUARD_KEY"];
+    let holders: BTreeSet<&str> = root["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter_map(|(name, resource)| {
+            let value =
+                &resource["Properties"]["Environment"]["Variables"]["TENANTRY_LOGIN_GUARD_KEY"];
+            (!value.is_null()).then(|| {
+                assert_eq!(
+                    value["Fn::Sub"].as_str(),
+                    Some("{{resolve:secretsmanager:${LoginGuardKeySecret}:SecretString}}"),
+                    "{name:?}"
+                );
+                name.as_str().unwrap()
+            })
+        })
+        .collect();
     assert_eq!(
-        value["Fn::Sub"].as_str(),
-        Some("{{resolve:secretsmanager:${LoginGuardKeySecret}:SecretString}}")
+        holders,
+        BTreeSet::from(["AuthLoginFunction", "SetPasswordFunction"])
+    );
+    assert!(
+        root["Globals"]["Function"]["Environment"]["Variables"]["TENANTRY_LOGIN_GUARD_KEY"]
+            .is_null()
     );
     let secret = &root["Resources"]["LoginGuardKeySecret"];
     assert_eq!(secret["Type"].as_str(), Some("AWS::SecretsManager::Secret"));
