@@ -189,19 +189,18 @@ impl Purger {
                 };
                 async move { go }
             });
+        let as_of = &as_of;
         let mut settled = std::pin::pin!(
             due.map(|user| async move {
-                let outcome = if run.dry_run {
-                    match &user.user {
-                        None => Outcome::AlreadyGone,
-                        Some(now) if !now.is_deleted() => Outcome::Restored,
-                        Some(_) => Outcome::WouldPurge,
-                    }
-                } else {
+                let outcome = match not_due(&user, as_of) {
+                    Some(outcome) => outcome,
+                    None if run.dry_run => Outcome::WouldPurge,
                     // Its store and SDK lines name its tenant.
-                    self.purge_one(&user)
-                        .instrument(tenant_span(&user.tenant_id))
-                        .await
+                    None => {
+                        self.purge_one(&user)
+                            .instrument(tenant_span(&user.tenant_id))
+                            .await
+                    }
                 };
                 (user, outcome)
             })
@@ -320,6 +319,17 @@ impl Purger {
     }
 }
 
+/// Why a user the index listed is not to be purged after all, as the table holds it now: gone
+/// (purged meanwhile), restored, or restored and deleted again (a later deletion is due later:
+/// the index's entry was read before it). `None`: it is due.
+fn not_due(due: &DueUser, as_of: &str) -> Option<Outcome> {
+    let Some(user) = &due.user else {
+        return Some(Outcome::AlreadyGone);
+    };
+    let due_now = user.is_deleted() && user.purge_after.as_deref().is_some_and(|p| p <= as_of);
+    (!due_now).then_some(Outcome::Restored)
+}
+
 /// The audit event of a scheduled purge: ids and times only.
 fn tombstone(user: &UserItem, deleted_at: &str) -> AuditItem {
     audit_item(
@@ -402,5 +412,53 @@ impl Accounts {
             ))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AS_OF: &str = "2027-01-31T00:00:00.000Z";
+
+    /// A user of the table: deleted (with its purge date) or not.
+    fn user(purge_after: Option<&str>) -> UserItem {
+        let deleted = purge_after.map(|_| "2027-01-01T00:00:00.000Z");
+        serde_json::from_value(serde_json::json!({
+            "PK": "TENANT#acme", "SK": "USER#u1", "id": "u1", "tenant_id": "acme",
+            "username": "ben", "email": "ben@acme.test", "role": "user", "is_owner": false,
+            "version": 3, "token_epoch": 2, "password_hash": "h",
+            "created_at": "2026-12-01T00:00:00.000Z", "updated_at": "2027-01-01T00:00:00.000Z",
+            "deleted_at": deleted, "purge_after": purge_after,
+        }))
+        .unwrap()
+    }
+
+    fn due(now: Option<UserItem>) -> DueUser {
+        DueUser {
+            tenant_id: "acme".into(),
+            id: "u1".into(),
+            purge_after: "2027-01-30T00:00:00.000Z".into(),
+            user: now,
+        }
+    }
+
+    #[test]
+    fn a_user_is_purged_only_if_the_table_still_says_it_is_due() {
+        assert_eq!(
+            not_due(&due(Some(user(Some("2027-01-30T00:00:00.000Z")))), AS_OF),
+            None
+        );
+        assert_eq!(not_due(&due(Some(user(Some(AS_OF)))), AS_OF), None);
+        assert_eq!(not_due(&due(None), AS_OF), Some(Outcome::AlreadyGone));
+        assert_eq!(
+            not_due(&due(Some(user(None))), AS_OF),
+            Some(Outcome::Restored)
+        );
+        // Restored and deleted again after the index was read: due later, not now.
+        assert_eq!(
+            not_due(&due(Some(user(Some("2027-03-01T00:00:00.000Z")))), AS_OF),
+            Some(Outcome::Restored)
+        );
     }
 }
