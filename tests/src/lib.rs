@@ -181,12 +181,12 @@ impl Intercept for RoundTrips {
         };
         let target = target.to_owned();
         let mut actions = self.1.lock().unwrap();
+        let body: Value = request
+            .body()
+            .bytes()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or_default();
         if prefix == "dynamodb" {
-            let body: Value = request
-                .body()
-                .bytes()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or_default();
             let mut leading = self.3.lock().unwrap();
             for (action, value) in partition_keys(&target, &body) {
                 leading
@@ -196,11 +196,6 @@ impl Intercept for RoundTrips {
             }
         }
         if target == "TransactWriteItems" {
-            let body: Value = request
-                .body()
-                .bytes()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or_default();
             if let Some(token) = body["ClientRequestToken"].as_str() {
                 cfg.interceptor_state()
                     .store_put(TransactionToken(token.to_owned()));

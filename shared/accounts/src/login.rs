@@ -24,6 +24,8 @@ const NO_USER: &str = "00000000-0000-0000-0000-000000000000";
 pub(crate) struct Attempt {
     /// The guard as this attempt wrote it.
     counted: FailedLoginsItem,
+    /// Which guard: the keyed hash of the name (`Accounts::login_guard`).
+    guard: String,
 }
 
 impl Accounts {
@@ -55,7 +57,7 @@ impl Accounts {
         let password_ok = verify(password.to_owned(), stored).await;
         match user {
             Some(user) if password_ok && !user.is_deleted() => {
-                self.give_back(tenant_id, &name, attempt).await?;
+                self.give_back(tenant_id, attempt).await?;
                 self.open_session(&user).await
             }
             _ => Err(attempt.failed()),
@@ -74,7 +76,7 @@ impl Accounts {
             .store
             .login_snapshot(tenant_id, name.as_str(), &guard)
             .await?;
-        let attempt = self.count_attempt(tenant_id, name, counted).await?;
+        let attempt = self.count_attempt(tenant_id, name, guard, counted).await?;
         Ok((claim, attempt))
     }
 
@@ -83,13 +85,13 @@ impl Accounts {
     ///
     /// Its own loop, not `mutate`'s: a lost race here is not a reason to decide again but a
     /// count to add on top of the winner's, so every racing attempt is counted once.
-    pub(crate) async fn count_attempt(
+    async fn count_attempt(
         &self,
         tenant_id: &str,
         name: &Username,
+        guard: String,
         mut seen: Option<FailedLoginsItem>,
     ) -> Result<Attempt, Error> {
-        let guard = self.login_guard(tenant_id, name)?;
         let mut attempt = 0;
         loop {
             let counted = lockout::reserve(seen.as_ref(), tenant_id, &guard, clock::now())
@@ -101,7 +103,7 @@ impl Accounts {
                 .save_failed_logins(&counted, seen.as_ref().map(|c| c.version))
                 .await?
             {
-                return Ok(Attempt { counted });
+                return Ok(Attempt { counted, guard });
             }
             // Another attempt was counted first: count this one on top of it. Every round
             // counts one of the racing attempts, so a burst settles within MAX_FAILURES rounds.
@@ -121,17 +123,11 @@ impl Accounts {
     /// The password was right: the failures in a row end. When nothing was counted since this
     /// attempt, the guard goes; otherwise only this attempt is taken back (the others stand,
     /// and so does a lock they set).
-    pub(crate) async fn give_back(
-        &self,
-        tenant_id: &str,
-        name: &Username,
-        attempt: Attempt,
-    ) -> Result<(), Error> {
-        let version = attempt.counted.version;
-        let guard = self.login_guard(tenant_id, name)?;
+    pub(crate) async fn give_back(&self, tenant_id: &str, attempt: Attempt) -> Result<(), Error> {
+        let Attempt { counted, guard } = attempt;
         if !self
             .store
-            .clear_failed_logins(tenant_id, &guard, version)
+            .clear_failed_logins(tenant_id, &guard, counted.version)
             .await?
         {
             self.store.release_failed_login(tenant_id, &guard).await?;

@@ -79,7 +79,7 @@ impl Accounts {
                     locked => Err(locked),
                 };
             }
-            self.give_back(tenant_id, &name, attempt).await?;
+            self.give_back(tenant_id, attempt).await?;
         }
         let password_hash = hash(&new).await?;
         // The first round commits on the snapshot the proof was checked on; later rounds
