@@ -338,19 +338,41 @@ impl Spec {
             .is_some_and(|content| content.contains_key("application/scim+json"))
     }
 
-    /// The catalogue: every documented code with its status.
+    /// The catalogue: every documented code with its status. `ProblemCode` is a string `enum`
+    /// (the form code generators read), with each code's status in `x-statuses` and its meaning
+    /// in `x-enumDescriptions`: the three must name the same codes.
     fn catalogue(&self) -> BTreeMap<String, u16> {
-        self.at("/components/schemas/ProblemCode/oneOf")
+        let schema = self.at("/components/schemas/ProblemCode");
+        assert_eq!(schema["type"], "string");
+        let codes: Vec<&str> = schema["enum"]
             .as_array()
-            .unwrap()
+            .expect("ProblemCode has no enum")
             .iter()
-            .map(|entry| {
-                let code = entry["const"].as_str().expect("a code without const");
-                let status = entry["x-status"]
+            .map(|code| code.as_str().expect("a code that is no string"))
+            .collect();
+        let statuses = schema["x-statuses"].as_object().expect("no x-statuses");
+        let descriptions = schema["x-enumDescriptions"]
+            .as_object()
+            .expect("no x-enumDescriptions");
+        let named = |map: &serde_json::Map<String, Value>| -> BTreeSet<String> {
+            map.keys().cloned().collect()
+        };
+        let listed: BTreeSet<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+        assert_eq!(listed.len(), codes.len(), "ProblemCode lists a code twice");
+        assert_eq!(named(statuses), listed, "x-statuses and enum differ");
+        assert_eq!(
+            named(descriptions),
+            listed,
+            "x-enumDescriptions and enum differ"
+        );
+        codes
+            .into_iter()
+            .map(|code| {
+                let status = statuses[code]
                     .as_u64()
-                    .unwrap_or_else(|| panic!("{code} has no x-status"));
+                    .unwrap_or_else(|| panic!("{code}: its status is no number"));
                 assert!(
-                    entry["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    descriptions[code].as_str().is_some_and(|d| !d.is_empty()),
                     "{code} has no description"
                 );
                 (code.to_owned(), u16::try_from(status).unwrap())
