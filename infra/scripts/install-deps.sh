@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl, jq and python3; with
 # --python the venvs of infra/requirements-dev.txt: SAM, cfn-lint and its serverless rules,
-# schemathesis, cargo-lambda, zig; and of infra/requirements-checkov.txt: checkov).
+# schemathesis, cargo-lambda, zig; of infra/requirements-checkov.txt: checkov; and of
+# infra/clients/requirements.txt: openapi-python-client, with infra/clients' npm tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export SAM_CLI_TELEMETRY=0
@@ -99,4 +100,18 @@ if $with_python; then
   venv .venv infra/requirements-dev.txt
   # checkov pins a boto3 that aws-sam-cli and moto cannot share: its own venv.
   venv .venv-checkov infra/requirements-checkov.txt
+  # The client generators of infra/scripts/clients.sh: openapi-python-client in its own venv
+  # (it and the client it writes need httpx and attrs of their own choosing), and Redocly's
+  # lint, openapi-typescript and TypeScript from npm.
+  venv .venv-clients infra/clients/requirements.txt
+  clients_dir=infra/clients
+  clients_marker=$clients_dir/node_modules/.package-lock.json
+  if [ -f "$clients_marker" ] && ! [ "$clients_dir/package-lock.json" -nt "$clients_marker" ]; then
+    echo "client generators (npm): present ($clients_dir/node_modules)"
+  else
+    start=$SECONDS
+    npm ci --prefix "$clients_dir" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$clients_marker"
+    echo "client generators (npm): ran npm ci in $clients_dir ($((SECONDS - start))s)"
+  fi
 fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local (and moto's EventBridge and
-# SQS), schemathesis against the dev server (infra/openapi.yaml) on another, scim2-tester against its SCIM
-# routes on a third, the example event consumer's
-# tests, and the SAM template lint (sam validate, then cfn-lint with the serverless rules and
-# checkov, lint-template.sh). Each DynamoDB Local lives for
-# the one step that needs it (with-dynamodb.sh).
+# `make test`: formatting, clippy, all tests against an in-memory DynamoDB Local (and moto's
+# EventBridge and SQS), schemathesis against the dev server (infra/openapi.yaml) on another,
+# scim2-tester against its SCIM routes on a third, the spec through Redocly's lint and the Python
+# and TypeScript client generators with the README's quickstart run through the generated Python
+# client on a fourth (clients.sh), the example event consumer's tests, and the SAM template lint
+# (sam validate, then cfn-lint with the serverless rules and checkov, lint-template.sh). Each
+# DynamoDB Local lives for the one step that needs it (with-dynamodb.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts=infra/scripts
@@ -50,6 +51,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step tests "$scripts/with-dynamodb.sh" --in-memory --moto -- "${tests[@]}"
 step schemathesis "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples 100
 step "scim conformance" "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/scim-conformance.sh"
+step "clients" "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/clients.sh"
 step "example consumer" env PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m unittest discover -s examples/consumer
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
 step "template lint" "$scripts/lint-template.sh"
