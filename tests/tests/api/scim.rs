@@ -564,3 +564,57 @@ async fn after_the_purge_nothing_of_the_directorys_profile_is_left() {
         .await
         .expect(StatusCode::NOT_FOUND);
 }
+
+/// infra/openapi.yaml declares SCIM bodies as `application/scim+json` only (code generators
+/// cannot take one body under two media types), so this is where `application/json`, which
+/// some directories send, is proved to be taken the same way; any other type is SCIM's 415.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_as_application_json_is_taken_like_a_scim_one() {
+    let stack = Stack::new().await;
+    let (_, owner) = stack.tenant("acme").await;
+    let token = directory(&stack, "acme", &owner).await;
+    let send = |method: &str, path: String, kind: &str, body: &Value| {
+        Request::new(method, path)
+            .token(&token)
+            .body(Some(kind), body.to_string())
+    };
+    let created = send(
+        "POST",
+        "/scim/v2/acme/Users".into(),
+        "application/json; charset=utf-8",
+        &entra_user("ben@acme.test", "ben@acme.test"),
+    )
+    .send(&stack)
+    .await
+    .expect(StatusCode::CREATED);
+    let id = created.id();
+    let deactivate = patch(json!([{"op": "replace", "path": "active", "value": false}]));
+    let patched = send(
+        "PATCH",
+        format!("/scim/v2/acme/Users/{id}"),
+        "application/json",
+        &deactivate,
+    )
+    .send(&stack)
+    .await
+    .expect(StatusCode::OK);
+    assert_eq!(patched.body["active"], false, "{patched}");
+    assert!(stack.user_item("acme", &id).await.unwrap().is_deleted());
+
+    for kind in ["text/plain", "application/x-www-form-urlencoded"] {
+        let refused = send(
+            "POST",
+            "/scim/v2/acme/Users".into(),
+            kind,
+            &entra_user("sam@acme.test", "sam@acme.test"),
+        )
+        .send(&stack)
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{kind}: {refused}"
+        );
+        assert_eq!(refused.body["status"], "415", "{kind}: {refused}");
+    }
+}

@@ -291,8 +291,14 @@ impl Spec {
         ) {
             (None, None) => Ok(()),
             (Some(body), Some(_)) => {
-                let (pointer, _) = self.deref(format!("{operation}/requestBody"));
-                self.conforms(&format!("{pointer}/content/application~1json/schema"), body)
+                let (pointer, request_body) = self.deref(format!("{operation}/requestBody"));
+                let media = req.body.as_ref().map_or("", |(kind, _)| kind.as_str());
+                if request_body["content"].get(media).is_none() {
+                    return Err(format!(
+                        "the request body's media type {media} is not documented"
+                    ));
+                }
+                self.conforms(&format!("{pointer}/content/{}/schema", escape(media)), body)
             }
             (body, documented) => Err(format!(
                 "body {body:?}, documented request body: {}",
@@ -423,8 +429,14 @@ impl Req {
         self
     }
 
+    /// A JSON body, of the media type the route documents: SCIM's on the SCIM routes.
     fn json(mut self, body: Value) -> Req {
-        self.body = Some(("application/json".into(), body.to_string().into_bytes()));
+        let media = if self.template.starts_with("/scim/") {
+            "application/scim+json"
+        } else {
+            "application/json"
+        };
+        self.body = Some((media.into(), body.to_string().into_bytes()));
         self.json = Some(body);
         self
     }
