@@ -77,8 +77,9 @@ TENANTRY_TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
 source "$scripts/dev-server.sh"
 start_dev_server clients
 # start_dev_server's EXIT trap stops the server; this one also stops the forwarder and removes
-# a temporary output.
-trap 'status=$?; kill $forwarder_pid 2>/dev/null || true; $keep_out || rm -rf "$out"; (exit $status); stop_dev_server' EXIT
+# a temporary output, then hands stop_dev_server the script's status (set +e: under errexit the
+# `(exit $status)` that passes it on would end the trap before the server is stopped).
+trap 'status=$?; set +e; kill $forwarder_pid 2>/dev/null; $keep_out || rm -rf "$out"; (exit $status); stop_dev_server' EXIT
 TENANTRY_API=$base TENANTRY_ROOT_PASSWORD=$password TENANTRY_FORWARDER_PID=$forwarder_pid \
   PYTHONPATH=$out/python PYTHONDONTWRITEBYTECODE=1 \
   .venv-clients/bin/python -m unittest discover -v -s tests/clients -p 'test_*.py'
