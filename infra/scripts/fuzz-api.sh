@@ -33,6 +33,16 @@ fi
 source "$scripts/dev-server.sh"
 start_dev_server fuzz
 token=$root_token
+# The SCIM routes' caller: a directory token of `acme`, the tenant of the spec's examples, made as
+# its createTenant example makes it (so that its login example signs in); infra/schemathesis.toml
+# sends the token to them.
+curl -fsS -o /dev/null -X POST "$base/tenants" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' \
+  --data '{"id": "acme", "name": "Acme", "owner": {"username": "olivia", "email": "olivia@acme.test", "password": "owner-password-1"}}'
+TENANTRY_FUZZ_DIRECTORY_TOKEN=$(curl -fsS -X POST "$base/tenants/acme/scim-tokens" \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data '{"name": "schemathesis"}' |
+  jq -er .token)
+export TENANTRY_FUZZ_DIRECTORY_TOKEN
 
 # Every check runs (schemathesis' default); infra/schemathesis.toml turns off, and says why, the
 # few whose assumptions contradict documented behaviour. Logging out would end the one session
