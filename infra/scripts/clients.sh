@@ -67,7 +67,7 @@ $clients/node_modules/.bin/tsc --noEmit --strict --target es2022 --module es2022
   --moduleResolution bundler "$out/typescript/check.ts"
 echo "    check.ts type-checks against the generated types"
 
-echo "==> the quickstart through the generated Python client"
+echo "==> the generated Python client: every documented problem parsed, and the quickstart against the dev server"
 port=$($scripts/free-port.sh)
 endpoint=${TENANTRY_TEST_DYNAMODB_ENDPOINT#http://}
 .venv-clients/bin/python tests/clients/forwarder.py "$port" "$endpoint" &
