@@ -6,9 +6,10 @@
 #   2. openapi-python-client, `--fail-on-warning`, into OUT/python/tenantry_client;
 #   3. openapi-typescript into OUT/typescript/schema.d.ts, then `tsc --noEmit --strict` of those
 #      types with infra/clients/check.ts, which uses them as a client would;
-#   4. the README's quickstart through the generated Python client against the dev server
-#      (tests/clients/test_story.py), with a forwarder (tests/clients/forwarder.py) between the
-#      server and DynamoDB Local that the story cuts to get its 503.
+#   4. the generated Python client: every problem every operation documents handed to its parser
+#      (tests/clients/test_every_problem.py), and the README's quickstart through it against the
+#      dev server (tests/clients/test_story.py), with a forwarder (tests/clients/forwarder.py)
+#      between the server and DynamoDB Local that the story cuts to get its 503.
 #
 #   infra/scripts/clients.sh [--out DIR]     (default: a temporary directory, removed afterwards)
 #
