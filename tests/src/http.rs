@@ -3,7 +3,8 @@
 //! 5xx is an RFC 9457 problem (`application/problem+json`, the answer's `status`, a `code`,
 //! and the `type` `urn:tenantry:problem:<code>`). The SCIM routes answer
 //! `application/scim+json` instead, errors in SCIM's error schema (`status` as a string), the
-//! code first in their `detail`.
+//! code first in their `detail`. The console's page and assets (HTML, JavaScript, CSS, SVG)
+//! are read as text, into a JSON string.
 //!
 //! ```ignore
 //! let answer = Request::patch(format!("/tenants/acme/users/{id}"))
@@ -160,13 +161,26 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// Whether a Content-Type is one of the console's (a page, a script, a style sheet, an image).
+fn is_page(kind: &str) -> bool {
+    let essence = kind.split(';').next().unwrap_or("").trim();
+    ["text/html", "text/javascript", "text/css", "image/svg+xml"].contains(&essence)
+}
+
 impl Answer {
     /// Reads a response and checks its shape (see the module's documentation); the error
     /// says what is wrong.
     pub fn read(response: Response<Body>) -> Result<Answer, String> {
         let status = response.status();
         let headers = response.headers().clone();
+        let page = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|kind| kind.to_str().ok())
+            .is_some_and(is_page);
         let body = match response.body() {
+            // The console's page and assets: their text, as a string.
+            Body::Text(text) if page && status.is_success() => Value::String(text.clone()),
             Body::Text(text) => serde_json::from_str(text)
                 .map_err(|e| format!("{status}: the body is not JSON ({e}): {text}"))?,
             Body::Empty => Value::Null,
@@ -208,7 +222,10 @@ impl Answer {
                     self.status, self.body
                 ));
             }
-        } else if !self.body.is_null() && kind != Some("application/json") {
+        } else if !self.body.is_null()
+            && kind != Some("application/json")
+            && !kind.is_some_and(is_page)
+        {
             return Err(format!(
                 "{}: Content-Type {kind:?} for a JSON body: {}",
                 self.status, self.body

@@ -61,6 +61,12 @@ pub fn handlers() -> Vec<(&'static str, &'static str, Handler)> {
         ("update-tenant", update_tenant::ACTION, |a, r| {
             Box::pin(update_tenant::handle(a, r))
         }),
+        ("get-tenant", get_tenant::ACTION, |a, r| {
+            Box::pin(get_tenant::handle(a, r))
+        }),
+        ("console", console::ACTION, |a, r| {
+            Box::pin(console::handle(a, r))
+        }),
         ("purge-user", purge_user::ACTION, |a, r| {
             Box::pin(purge_user::handle(a, r))
         }),
@@ -228,14 +234,34 @@ impl Route {
         self.segments.iter().filter(|s| !s.starts_with('{')).count()
     }
 
-    /// The path parameters, if `path` matches this route's template.
+    /// The path parameters, if `path` matches this route's template. As API Gateway, a last
+    /// segment `{name+}` is greedy: it binds the rest of the path, one segment or more.
     fn bind(&self, path: &str) -> Option<HashMap<String, String>> {
-        let given: Vec<&str> = split(path).collect();
-        if given.len() != self.segments.len() {
+        let mut given: Vec<&str> = split(path).collect();
+        let mut segments = self.segments.as_slice();
+        let mut params = HashMap::new();
+        let greedy = segments.split_last().and_then(|(last, fixed)| {
+            let name = last.strip_prefix('{')?.strip_suffix("+}")?;
+            Some((name, fixed))
+        });
+        if let Some((name, fixed)) = greedy {
+            if given.len() <= fixed.len() {
+                return None;
+            }
+            let rest = given.split_off(fixed.len()).join("/");
+            if rest.is_empty() {
+                return None;
+            }
+            let decoded = percent_encoding::percent_decode_str(&rest)
+                .decode_utf8()
+                .ok()?;
+            params.insert(name.to_owned(), decoded.into_owned());
+            segments = fixed;
+        }
+        if given.len() != segments.len() {
             return None;
         }
-        let mut params = HashMap::new();
-        for (pattern, value) in self.segments.iter().zip(given) {
+        for (pattern, value) in segments.iter().zip(given) {
             match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(_) if value.is_empty() => return None,
                 Some(name) => {

@@ -6,12 +6,14 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuditAction {
     Health,
+    Console,
     Jwks,
     Login,
     Refresh,
     Logout,
     LogoutAll,
     TenantCreate,
+    TenantGet,
     TenantUpdate,
     TenantTransfer,
     AuditList,
@@ -41,14 +43,16 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::Health,
+        AuditAction::Console,
         AuditAction::Jwks,
         AuditAction::Login,
         AuditAction::Refresh,
         AuditAction::Logout,
         AuditAction::LogoutAll,
         AuditAction::TenantCreate,
+        AuditAction::TenantGet,
         AuditAction::TenantUpdate,
         AuditAction::TenantTransfer,
         AuditAction::AuditList,
@@ -81,12 +85,14 @@ impl AuditAction {
     pub const fn as_str(self) -> &'static str {
         match self {
             AuditAction::Health => "health",
+            AuditAction::Console => "console",
             AuditAction::Jwks => "auth.jwks",
             AuditAction::Login => "auth.login",
             AuditAction::Refresh => "auth.refresh",
             AuditAction::Logout => "auth.logout",
             AuditAction::LogoutAll => "auth.logout_all",
             AuditAction::TenantCreate => "tenant.create",
+            AuditAction::TenantGet => "tenant.get",
             AuditAction::TenantUpdate => "tenant.update",
             AuditAction::TenantTransfer => "tenant.transfer",
             AuditAction::AuditList => "audit.list",
@@ -155,11 +161,13 @@ impl AuditAction {
             AuditAction::DirectoryTokenCreate => Some("tenant.directory_token_created"),
             AuditAction::DirectoryTokenRevoke => Some("tenant.directory_token_revoked"),
             AuditAction::Health
+            | AuditAction::Console
             | AuditAction::Jwks
             | AuditAction::Login
             | AuditAction::Refresh
             | AuditAction::Logout
             | AuditAction::AuditList
+            | AuditAction::TenantGet
             | AuditAction::UserList
             | AuditAction::UserGet
             | AuditAction::MeGet

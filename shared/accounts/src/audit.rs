@@ -29,7 +29,7 @@ impl Accounts {
         possible(tenant_id, None)?;
         let after = listing.cursor.as_deref().map(decode_cursor).transpose()?;
         // The page is read only once the decision allows it.
-        let page = self
+        let (_, page) = self
             .tenant_page(
                 caller,
                 tenant_id,

@@ -5,7 +5,7 @@ use tenantry_policy::{Action, Role, Target, decide};
 use tenantry_store::{Profile, TenantItem, UserChange, UserItem, UserKey};
 
 use crate::action::AuditAction;
-use crate::caller::Caller;
+use crate::caller::{Acting, Caller};
 use crate::claims::TrashSight;
 use crate::clock;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::mutation::{Claims, Decision};
 use crate::records::audit_item;
 use crate::service::Accounts;
 use crate::snapshot::{Principal, not_found_as_tenant, not_found_as_user};
-use crate::views::{OwnershipView, TenantView, UserView, member_of};
+use crate::views::{OwnershipView, TenantView, UserView, actor_of, member_of};
 
 /// What a `PATCH` of a user asks for, already parsed. A field equal to its current value is
 /// not a change: it needs no permission and writes nothing.
@@ -37,20 +37,21 @@ impl Accounts {
         user_id: &str,
         update: UserUpdate,
     ) -> Result<UserView, Error> {
-        let updated = self
+        let (updated, actor) = self
             .update_user_item(caller.into(), tenant_id, user_id, update)
             .await?;
-        Ok(UserView::from(&updated))
+        UserView::seen_by(&updated, &actor.policy()?)
     }
 
-    /// Changes a user's role, email and/or profile in one transaction, answering the user.
+    /// Changes a user's role, email and/or profile in one transaction, answering the user and
+    /// the actor that changed it.
     pub(crate) async fn update_user_item(
         &self,
         caller: Caller<'_>,
         tenant_id: &str,
         user_id: &str,
         update: UserUpdate,
-    ) -> Result<UserItem, Error> {
+    ) -> Result<(UserItem, Acting), Error> {
         if update.role.is_none() && update.email.is_none() && update.profile.is_none() {
             return Err(Error::invalid(
                 "body",
@@ -90,7 +91,7 @@ impl Accounts {
                 decide(&policy_actor, action, &Target::User(member)).map_err(not_found_as_user)?;
             }
             if role.is_none() && email.is_none() && profile.is_none() {
-                return Ok(Decision::Answer(target));
+                return Ok(Decision::Answer((target, actor)));
             }
             let now = clock::format(clock::now());
             let change = UserChange {
@@ -134,7 +135,7 @@ impl Accounts {
             }
             updated.version += 1;
             updated.updated_at = now;
-            Ok(Decision::Commit(tx, updated))
+            Ok(Decision::Commit(tx, (updated, actor)))
         })
         .await
     }
@@ -208,12 +209,21 @@ impl Accounts {
                 updated_at: now.clone(),
                 ..tenant
             };
+            let previous = moved(previous, false, &now);
+            let new_owner = moved(new_owner, true, &now);
+            // Seen by the actor as the transfer leaves it: an owner who handed over is one
+            // no more.
+            let viewer = if previous.id == actor.id() {
+                actor_of(&previous)?
+            } else {
+                policy_actor
+            };
             Ok(Decision::Commit(
                 tx,
                 OwnershipView {
-                    tenant: TenantView::from(&tenant),
-                    previous_owner: UserView::from(&moved(previous, false, &now)),
-                    new_owner: UserView::from(&moved(new_owner, true, &now)),
+                    tenant: TenantView::seen_by(&tenant, &viewer),
+                    previous_owner: UserView::seen_by(&previous, &viewer)?,
+                    new_owner: UserView::seen_by(&new_owner, &viewer)?,
                 },
             ))
         })

@@ -119,7 +119,7 @@ impl Accounts {
         tenant_id: &str,
     ) -> Result<Vec<DirectoryTokenView>, Error> {
         possible(tenant_id, None)?;
-        let tokens = self
+        let (_, tokens) = self
             .tenant_page(
                 principal.into(),
                 tenant_id,

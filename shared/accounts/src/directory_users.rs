@@ -105,7 +105,7 @@ impl Accounts {
             username,
         };
         let profile = profile_of(user, &new.username);
-        let created = self
+        let (created, _) = self
             .create_user_item(caller, tenant_id, new, Some(profile))
             .await?;
         let created = if user.active {
@@ -168,6 +168,7 @@ impl Accounts {
         });
         let matching: Vec<UserItem> = candidates
             .await?
+            .1
             .into_iter()
             .filter(|user| !user.directory_deleted)
             .filter(|user| conditions.iter().all(|c| matches(user, c)))
@@ -232,7 +233,7 @@ impl Accounts {
         if user.active && current.is_deleted() {
             self.restore(caller, tenant_id, user_id).await?;
         }
-        let mut latest = self
+        let (mut latest, _) = self
             .update_user_item(caller, tenant_id, user_id, update)
             .await?;
         if let Some(password) = password.filter(|_| user.active) {

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::input::{could_be_tenant_id, could_be_user_id};
 use crate::records::DEFAULT_RETENTION_DAYS;
 use crate::service::Accounts;
-use crate::views::{UserView, member_of};
+use crate::views::{UserView, actor_of, member_of};
 
 /// Who the caller claims to be, from a verified token. Checked against the table on every use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +102,7 @@ impl Accounts {
     /// The caller's own account.
     pub async fn me(&self, principal: &Principal) -> Result<UserView, Error> {
         let user = self.authenticate(principal).await?;
-        Ok(UserView::from(&user))
+        UserView::seen_by(&user, &actor_of(&user)?)
     }
 
     /// One round trip: the caller's account and session, checked.
@@ -230,25 +230,22 @@ impl Accounts {
     }
 
     /// The snapshot, then a page: the page is read only once `action` on the tenant is
-    /// allowed and the tenant exists (another tenant is answered as missing).
+    /// allowed and the tenant exists (another tenant is answered as missing). Answers the
+    /// actor with the page.
     pub(crate) async fn tenant_page<P>(
         &self,
         caller: Caller<'_>,
         tenant_id: &str,
         action: Action,
         page: impl Future<Output = Result<P, StoreError>>,
-    ) -> Result<P, Error> {
+    ) -> Result<(Acting, P), Error> {
         // Decided before anything of the tenant is read: a caller refused costs the tenant
         // nothing, and how long the refusal takes says nothing of the tenant's size.
-        if self
-            .tenant_snapshot(caller, tenant_id, action)
-            .await?
-            .1
-            .is_none()
-        {
+        let (actor, tenant) = self.tenant_snapshot(caller, tenant_id, action).await?;
+        if tenant.is_none() {
             return Err(Error::TenantNotFound);
         }
-        Ok(page.await?)
+        Ok((actor, page.await?))
     }
 
     /// One round trip: the authenticated actor, a user of `tenant_id` and the tenant, once

@@ -1,7 +1,7 @@
 //! Tenants: creation with their owner, retention, and the platform's first super admin.
 
 use serde_json::json;
-use tenantry_policy::{Action, Role};
+use tenantry_policy::{Action, ListScope, Role};
 use tenantry_store::{Part, TenantItem, keys};
 
 use crate::action::AuditAction;
@@ -86,12 +86,27 @@ impl Accounts {
             Ok(Decision::Commit(
                 tx,
                 CreatedTenant {
-                    tenant: TenantView::from(&tenant),
-                    owner: UserView::from(&user),
+                    tenant: TenantView::seen_by(&tenant, &actor.policy()?),
+                    owner: UserView::seen_by(&user, &actor.policy()?)?,
                 },
             ))
         })
         .await
+    }
+
+    /// The tenant, for whoever may list its members (they and super admins), with what the
+    /// caller may do to it.
+    pub async fn get_tenant(
+        &self,
+        principal: &Principal,
+        tenant_id: &str,
+    ) -> Result<TenantView, Error> {
+        possible(tenant_id, None)?;
+        let (actor, tenant) = self
+            .tenant_snapshot(principal.into(), tenant_id, Action::List(ListScope::Active))
+            .await?;
+        let tenant = tenant.ok_or(Error::TenantNotFound)?;
+        Ok(TenantView::seen_by(&tenant, &actor.policy()?))
     }
 
     /// Sets how many days a user deleted from now on stays restorable (1 to 365), for the
@@ -112,7 +127,10 @@ impl Accounts {
                 .await?;
             let tenant = tenant.ok_or(Error::TenantNotFound)?;
             if tenant.retention_days == days {
-                return Ok(Decision::Answer(TenantView::from(&tenant)));
+                return Ok(Decision::Answer(TenantView::seen_by(
+                    &tenant,
+                    &actor.policy()?,
+                )));
             }
             let now = clock::format(clock::now());
             let audit = audit_item(
@@ -133,7 +151,10 @@ impl Accounts {
             updated.retention_days = days;
             updated.version += 1;
             updated.updated_at = now;
-            Ok(Decision::Commit(tx, TenantView::from(&updated)))
+            Ok(Decision::Commit(
+                tx,
+                TenantView::seen_by(&updated, &actor.policy()?),
+            ))
         })
         .await
     }

@@ -7,7 +7,7 @@ use tenantry_policy::{Action, ListScope, Target, decide};
 use tenantry_store::{Deletion, Profile, UserFilter, UserItem};
 
 use crate::action::AuditAction;
-use crate::caller::Caller;
+use crate::caller::{Acting, Caller};
 use crate::claims::TrashSight;
 use crate::clock;
 use crate::error::Error;
@@ -34,20 +34,21 @@ impl Accounts {
         tenant_id: &str,
         new: NewUser,
     ) -> Result<UserView, Error> {
-        let user = self
+        let (user, actor) = self
             .create_user_item(caller.into(), tenant_id, new, None)
             .await?;
-        Ok(UserView::from(&user))
+        UserView::seen_by(&user, &actor.policy()?)
     }
 
-    /// Creates a user (with a directory's profile, if any) and answers its item.
+    /// Creates a user (with a directory's profile, if any) and answers its item, with the
+    /// actor that created it.
     pub(crate) async fn create_user_item(
         &self,
         caller: Caller<'_>,
         tenant_id: &str,
         new: NewUser,
         profile: Option<Profile>,
-    ) -> Result<UserItem, Error> {
+    ) -> Result<(UserItem, Acting), Error> {
         possible(tenant_id, None)?;
         // Hashed once, after the first decision allows it: argon2id is slow on purpose.
         let password_hash = &tokio::sync::OnceCell::new();
@@ -77,7 +78,7 @@ impl Accounts {
                 json!({"role": new.role.as_str()}),
             );
             let tx = self.store.create_user(&actor.check(), &user, &audit)?;
-            Ok(Decision::Commit(tx, user))
+            Ok(Decision::Commit(tx, (user, actor)))
         })
         .await
     }
@@ -91,13 +92,10 @@ impl Accounts {
         let caller = caller.into();
         let (actor, target) = self.user_snapshot(caller, tenant_id, user_id).await?;
         let user = target.ok_or(Error::UserNotFound)?;
-        decide(
-            &actor.policy()?,
-            Action::View,
-            &Target::User(member_of(&user)?),
-        )
-        .map_err(not_found_as_user)?;
-        Ok(UserView::from(&user))
+        let viewer = actor.policy()?;
+        decide(&viewer, Action::View, &Target::User(member_of(&user)?))
+            .map_err(not_found_as_user)?;
+        UserView::seen_by(&user, &viewer)
     }
 
     pub async fn list_users(
@@ -115,7 +113,7 @@ impl Accounts {
             ListScope::All => UserFilter::All,
         };
         // The page is read only once the decision allows it.
-        let page = self
+        let (actor, page) = self
             .tenant_page(
                 caller,
                 tenant_id,
@@ -125,7 +123,13 @@ impl Accounts {
             )
             .await?;
         Ok(UserPage {
-            items: page.items.iter().map(UserView::from).collect(),
+            items: {
+                let viewer = actor.policy()?;
+                page.items
+                    .iter()
+                    .map(|user| UserView::seen_by(user, &viewer))
+                    .collect::<Result<_, _>>()?
+            },
             next_cursor: page.next_after.map(|id| URL_SAFE_NO_PAD.encode(id)),
         })
     }
@@ -205,17 +209,17 @@ impl Accounts {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<UserView, Error> {
-        let restored = self.restore(caller.into(), tenant_id, user_id).await?;
-        Ok(UserView::from(&restored))
+        let (restored, actor) = self.restore(caller.into(), tenant_id, user_id).await?;
+        UserView::seen_by(&restored, &actor.policy()?)
     }
 
-    /// Undoes a soft delete, answering the restored user.
+    /// Undoes a soft delete, answering the restored user and the actor that restored it.
     pub(crate) async fn restore(
         &self,
         caller: Caller<'_>,
         tenant_id: &str,
         user_id: &str,
-    ) -> Result<UserItem, Error> {
+    ) -> Result<(UserItem, Acting), Error> {
         self.mutate(Claims::None, move || async move {
             let (actor, target, _) = self
                 .snapshot_for(caller, tenant_id, user_id, Action::Restore)
@@ -246,7 +250,7 @@ impl Accounts {
             restored.directory_deleted = false;
             restored.version += 1;
             restored.updated_at = now;
-            Ok(Decision::Commit(tx, restored))
+            Ok(Decision::Commit(tx, (restored, actor)))
         })
         .await
     }

@@ -1,7 +1,7 @@
 //! What the API shows of accounts. Never a password hash, never an epoch.
 
 use serde::Serialize;
-use tenantry_policy::{Actor, ActorKind, Member, Role};
+use tenantry_policy::{Action, Actor, ActorKind, Member, Role, Target, decide, offered_actions};
 use tenantry_store::{AuditItem, TenantItem, UserItem};
 
 use crate::error::Error;
@@ -29,6 +29,38 @@ pub struct UserView {
     /// What the tenant's directory says of the person (SCIM), for users it provisioned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<ProfileView>,
+    /// What the caller may do to this user now, as the policy decides it: the actions
+    /// [`offered_actions`] lists for the user's state, each allowed or refused with a reason.
+    pub allowed_actions: Vec<AllowedAction>,
+}
+
+/// One action on a user or a tenant, decided for the caller: allowed, or refused with the
+/// denial's code and sentence (those the API would answer if the caller tried).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AllowedAction {
+    pub action: &'static str,
+    /// The role a `change_role` gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    pub allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'static str>,
+}
+
+impl AllowedAction {
+    /// `decide`'s answer for `action`, as the API shows it.
+    pub fn decided(viewer: &Actor, action: Action, target: &Target) -> AllowedAction {
+        let denial = decide(viewer, action, target).err();
+        AllowedAction {
+            action: action.name(),
+            role: action.role().map(Role::as_str),
+            allowed: denial.is_none(),
+            code: denial.map(|d| d.code()),
+            detail: denial.map(|d| d.message()),
+        }
+    }
 }
 
 /// A directory's profile of a user, as the API shows it.
@@ -44,9 +76,12 @@ pub struct ProfileView {
     pub display_name: Option<String>,
 }
 
-impl From<&UserItem> for UserView {
-    fn from(user: &UserItem) -> UserView {
-        UserView {
+impl UserView {
+    /// The user as `viewer` sees it: its details, and what `viewer` may do to it.
+    pub fn seen_by(user: &UserItem, viewer: &Actor) -> Result<UserView, Error> {
+        let member = member_of(user)?;
+        let target = Target::User(member);
+        Ok(UserView {
             id: user.id.clone(),
             tenant_id: user.tenant_id.clone(),
             username: user.username.clone(),
@@ -70,7 +105,11 @@ impl From<&UserItem> for UserView {
                 family_name: p.family_name.clone(),
                 display_name: p.display_name.clone(),
             }),
-        }
+            allowed_actions: offered_actions(&member)
+                .into_iter()
+                .map(|action| AllowedAction::decided(viewer, action, &target))
+                .collect(),
+        })
     }
 }
 
@@ -118,10 +157,15 @@ pub struct TenantView {
     pub retention_days: u32,
     pub created_at: String,
     pub updated_at: String,
+    /// What the caller may do to the tenant: change its settings, manage its directory
+    /// tokens. Handing it over is asked of the new owner (a user's `transfer_ownership`).
+    pub allowed_actions: Vec<AllowedAction>,
 }
 
-impl From<&TenantItem> for TenantView {
-    fn from(t: &TenantItem) -> TenantView {
+impl TenantView {
+    /// The tenant as `viewer` sees it.
+    pub fn seen_by(t: &TenantItem, viewer: &Actor) -> TenantView {
+        let target = Target::Tenant(&t.id);
         TenantView {
             id: t.id.clone(),
             name: t.name.clone(),
@@ -129,6 +173,10 @@ impl From<&TenantItem> for TenantView {
             retention_days: t.retention_days,
             created_at: t.created_at.clone(),
             updated_at: t.updated_at.clone(),
+            allowed_actions: [Action::ConfigureTenant, Action::ManageDirectoryTokens]
+                .into_iter()
+                .map(|action| AllowedAction::decided(viewer, action, &target))
+                .collect(),
         }
     }
 }

@@ -133,6 +133,35 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action's name where the API shows it (a user's `allowed_actions`); the role of
+    /// `Create` and `ChangeRole` is shown beside it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateTenant => "create_tenant",
+            Action::Create(_) => "create",
+            Action::List(_) => "list",
+            Action::View => "view",
+            Action::Delete => "delete",
+            Action::Restore => "restore",
+            Action::ChangeRole(_) => "change_role",
+            Action::ChangeEmail => "change_email",
+            Action::TransferOwnership => "transfer_ownership",
+            Action::ViewAudit => "view_audit",
+            Action::Purge => "purge",
+            Action::ConfigureTenant => "configure_tenant",
+            Action::SetPassword => "set_password",
+            Action::ManageDirectoryTokens => "manage_directory_tokens",
+        }
+    }
+
+    /// The role a `Create` or `ChangeRole` names.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Action::Create(role) | Action::ChangeRole(role) => Some(role),
+            _ => None,
+        }
+    }
+
     /// What a directory may ask for: it provisions (creates, reads, changes, deactivates and
     /// deletes users and agents, and restores them). Purging for good, the audit log, the
     /// tenant's settings, its ownership and its directory tokens stay with people.
@@ -303,6 +332,28 @@ impl fmt::Display for Denial {
 }
 
 impl std::error::Error for Denial {}
+
+/// The actions a console offers on `target`, for its state, in the order it shows them: an
+/// active user can be deleted, given another role, a new email or password, or the tenant; a
+/// deleted one can be restored or purged. Whether each is allowed is `decide`'s to answer.
+pub fn offered_actions(target: &Member) -> Vec<Action> {
+    if target.deleted {
+        return vec![Action::Restore, Action::Purge];
+    }
+    let mut offered = vec![Action::Delete];
+    offered.extend(
+        [Role::Admin, Role::Agent, Role::User]
+            .into_iter()
+            .filter(|role| *role != target.role)
+            .map(Action::ChangeRole),
+    );
+    offered.extend([
+        Action::ChangeEmail,
+        Action::SetPassword,
+        Action::TransferOwnership,
+    ]);
+    offered
+}
 
 /// Decides whether `actor` may perform `action` on `target`. Pure and total.
 ///

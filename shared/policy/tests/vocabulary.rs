@@ -4,6 +4,8 @@ use std::collections::HashSet;
 
 use tenantry_policy::{Denial, Role};
 
+mod common;
+
 /// Exhaustive matches: adding a variant without listing it in `ALL` breaks the build here.
 fn denial_index(denial: Denial) -> usize {
     match denial {
@@ -172,4 +174,78 @@ fn owner_is_not_a_role() {
     assert_eq!(Role::parse(""), None);
     assert_eq!(Role::parse("Admin"), None);
     assert_eq!(Role::parse("super-admin"), None);
+}
+
+/// Action names are the API's (`allowed_actions`): one per kind of action, stable, snake_case;
+/// the role of `Create` and `ChangeRole` goes beside the name.
+#[test]
+fn action_names_are_unique_per_kind_and_carry_their_role_apart() {
+    use tenantry_policy::{Action, ListScope};
+    let mut kinds: std::collections::HashMap<&str, std::mem::Discriminant<Action>> =
+        std::collections::HashMap::new();
+    for action in common::ACTIONS {
+        let name = action.name();
+        assert!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{name}"
+        );
+        let kind = std::mem::discriminant(&action);
+        assert_eq!(
+            *kinds.entry(name).or_insert(kind),
+            kind,
+            "{name} names two kinds"
+        );
+        let role = match action {
+            Action::Create(role) | Action::ChangeRole(role) => Some(role),
+            _ => None,
+        };
+        assert_eq!(action.role(), role, "{action:?}");
+    }
+    assert_eq!(kinds.len(), 14);
+    assert_eq!(Action::List(ListScope::Deleted).name(), "list");
+    assert_eq!(Action::ChangeRole(Role::Agent).name(), "change_role");
+}
+
+/// What a console offers on a user follows its state alone, each action once: a deleted user
+/// is restored or purged; an active one deleted, given each other role (never super admin),
+/// a new email or password, or the tenant.
+#[test]
+fn the_offered_actions_follow_the_state_of_the_user() {
+    use tenantry_policy::{Action, Member, offered_actions};
+    for role in Role::ALL {
+        for is_owner in common::BOOLS {
+            for deleted in common::BOOLS {
+                let member = Member {
+                    id: "u",
+                    tenant_id: "acme",
+                    role,
+                    is_owner,
+                    deleted,
+                };
+                let offered = offered_actions(&member);
+                let unique: HashSet<String> = offered.iter().map(|a| format!("{a:?}")).collect();
+                assert_eq!(unique.len(), offered.len(), "{offered:?}");
+                if deleted {
+                    assert_eq!(offered, [Action::Restore, Action::Purge]);
+                    continue;
+                }
+                let roles: Vec<Role> = offered.iter().filter_map(|a| a.role()).collect();
+                let others: Vec<Role> = [Role::Admin, Role::Agent, Role::User]
+                    .into_iter()
+                    .filter(|r| *r != role)
+                    .collect();
+                assert_eq!(roles, others, "{role:?}");
+                assert_eq!(offered[0], Action::Delete);
+                assert_eq!(
+                    offered[offered.len() - 3..],
+                    [
+                        Action::ChangeEmail,
+                        Action::SetPassword,
+                        Action::TransferOwnership
+                    ]
+                );
+                assert_eq!(offered.len(), 4 + others.len());
+            }
+        }
+    }
 }

@@ -452,6 +452,8 @@ async fn every_function(smoke: &mut Smoke) {
     smoke.stack.delete("acme", &ben, &owner).await;
     smoke.http("purge-user", Some(&owner), &ben_id, 200).await;
     smoke.http("update-tenant", Some(&owner), &[], 200).await;
+    smoke.http("get-tenant", Some(&owner), &[], 200).await;
+    smoke.http("console", None, &[], 200).await;
     smoke.http("list-audit", Some(&owner), &[], 200).await;
     let created = smoke
         .http("create-directory-token", Some(&owner), &[], 201)

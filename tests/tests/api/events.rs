@@ -215,6 +215,12 @@ async fn every_http_event_is_answered_by_its_function() {
     let body = feeder.feed("health", None, &[], StatusCode::OK).await;
     assert_eq!(body["status"], "ok");
 
+    let body = feeder.feed("console", None, &[], StatusCode::OK).await;
+    assert!(
+        body.as_str().unwrap().contains("/console/assets/"),
+        "{body}"
+    );
+
     let body = feeder.feed("get-jwks", None, &[], StatusCode::OK).await;
     assert_eq!(body["keys"][0]["kid"], tenantry_tests::SIGNING_KID);
 
@@ -327,6 +333,13 @@ async fn every_http_event_is_answered_by_its_function() {
         .await;
     assert_eq!(body["id"], "acme");
     assert_eq!(body["retention_days"], 14);
+
+    let body = feeder
+        .feed("get-tenant", Some(&owner), &[], StatusCode::OK)
+        .await;
+    assert_eq!(body["id"], "acme");
+    assert_eq!(body["retention_days"], 14);
+    assert_eq!(body["allowed_actions"][0]["action"], "configure_tenant");
 
     let body = feeder
         .feed("list-audit", Some(&owner), &[], StatusCode::OK)

@@ -224,6 +224,56 @@ fn expected(actor: &UserItem, call: Call, tenant: &str, target: Option<&UserItem
     Expected { status, code, why }
 }
 
+/// What a user view must say `actor` may do to `user`, written from the API's documentation:
+/// an active user can be deleted, given each role it does not have, a new email and password,
+/// and the tenant; a deleted one restored or purged. Each is allowed or refused as `decide`
+/// says, a refusal with the denial's code and sentence.
+fn allowed_actions(actor: &UserItem, user: &UserItem) -> Value {
+    let (actor, member) = (actor_of(actor), member_of(user));
+    let offered: Vec<Action> = if member.deleted {
+        vec![Action::Restore, Action::Purge]
+    } else {
+        let mut offered = vec![Action::Delete];
+        for role in [Role::Admin, Role::Agent, Role::User] {
+            if role != member.role {
+                offered.push(Action::ChangeRole(role));
+            }
+        }
+        offered.extend([
+            Action::ChangeEmail,
+            Action::SetPassword,
+            Action::TransferOwnership,
+        ]);
+        offered
+    };
+    let entries = offered.into_iter().map(|action| {
+        let name = match action {
+            Action::Delete => "delete",
+            Action::Restore => "restore",
+            Action::Purge => "purge",
+            Action::ChangeRole(_) => "change_role",
+            Action::ChangeEmail => "change_email",
+            Action::SetPassword => "set_password",
+            Action::TransferOwnership => "transfer_ownership",
+            other => unreachable!("{other:?} is not offered on a user"),
+        };
+        let mut entry = json!({"action": name});
+        if let Action::ChangeRole(role) = action {
+            entry["role"] = json!(role.as_str());
+        }
+        match decide(&actor, action, &Target::User(member)) {
+            Ok(()) => entry["allowed"] = json!(true),
+            Err(denial) => {
+                entry["allowed"] = json!(false);
+                entry["code"] = json!(denial.code());
+                entry["detail"] = json!(denial.message());
+            }
+        }
+        entry
+    });
+    Value::Array(entries.collect())
+}
+
 /// What a hidden target is called: a user on the user routes, a tenant on the tenant routes;
 /// a transfer names a tenant when the tenant itself is out of reach, else the new owner.
 fn not_found_code(actor: &Actor, call: Call, tenant: &str) -> &'static str {
@@ -638,14 +688,29 @@ impl World {
             Call::Retention => answer["id"] == case.tenant,
             Call::Me => answer["id"] == self.actor.id.as_str(),
         };
-        if ok {
-            Vec::new()
-        } else {
-            vec![format!(
+        // What a user view says the caller may do is what `decide` says, action by action.
+        let viewed = match case.call {
+            Call::Get => target,
+            Call::Me => Some(&self.actor),
+            _ => None,
+        };
+        let mut wrong = Vec::new();
+        if let Some(viewed) = viewed {
+            let expected = allowed_actions(&self.actor, viewed);
+            if answer["allowed_actions"] != expected {
+                wrong.push(format!(
+                    "{what}: allowed_actions {} differ from decide's {expected}",
+                    answer["allowed_actions"]
+                ));
+            }
+        }
+        if !ok {
+            wrong.push(format!(
                 "{what}: succeeded with an unexpected body {}",
                 short(answer),
-            )]
+            ));
         }
+        wrong
     }
 
     /// After a transfer went through, the super admin hands the tenant back to its owner.

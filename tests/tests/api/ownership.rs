@@ -54,9 +54,10 @@ async fn an_ownership_transfer_moves_the_crown_in_one_step() {
         (Some(alice_id.as_str()), Some(true), Some("admin"))
     );
     assert!(previous["updated_at"].as_str() > owner_before["updated_at"].as_str());
-    // The answer is what is stored.
-    assert_eq!(&view(&stack, "acme", &owner_id, &bob).await, previous);
-    assert_eq!(&view(&stack, "acme", &alice_id, &bob).await, new);
+    // The answer is what is stored, with what the former owner, an owner no more, may do.
+    assert_eq!(&view(&stack, "acme", &owner_id, &owner).await, previous);
+    assert_eq!(&view(&stack, "acme", &alice_id, &owner).await, new);
+    assert_eq!(new["allowed_actions"][0]["code"], "owner_protected");
 
     // Exactly one owner, at every moment the table is read.
     assert_eq!(owners(&stack, "acme", &bob).await, [alice_id.as_str()]);

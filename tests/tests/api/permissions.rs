@@ -82,6 +82,14 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             StatusCode::OK,
         ),
         (
+            "console",
+            "GET",
+            "/console".into(),
+            None,
+            None,
+            StatusCode::OK,
+        ),
+        (
             "get-jwks",
             "GET",
             "/.well-known/jwks.json".into(),
@@ -272,6 +280,14 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
             "/tenants/acme".into(),
             Some(&root),
             Some(json!({"retention_days": 14})),
+            StatusCode::OK,
+        ),
+        (
+            "get-tenant",
+            "GET",
+            "/tenants/acme".into(),
+            Some(&owner),
+            None,
             StatusCode::OK,
         ),
         (

@@ -1,7 +1,8 @@
 //! Routing as API Gateway answers it, and the routes cannot drift: unknown paths are 404,
 //! undeclared methods 405 with an Allow header, both as infra/openapi.yaml documents them;
 //! template.yaml, the router and the spec have exactly the same routes, one per function
-//! crate, and the router refuses a route list that does not fit.
+//! crate (the console has two: its page and its assets), and the router refuses a route list
+//! that does not fit. A greedy `{proxy+}` binds the rest of the path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -40,6 +41,51 @@ async fn unknown_paths_answer_404_route_not_found_as_the_spec_says() {
         assert!(answer.header(header::ALLOW).is_none(), "{method} {path}");
         spec.check_response("/components/responses/RouteNotFound".into(), &answer)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    }
+}
+
+/// `/console/{proxy+}` takes the rest of the path, however many segments; `/console` itself
+/// is the page's own route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_greedy_parameter_binds_the_rest_of_the_path() {
+    let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
+    let page = Request::get("/console").send(&stack).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    let html = page.body.as_str().unwrap();
+    let script = html
+        .split("src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|src| src.ends_with(".js"))
+        .expect("the page links its script");
+    assert!(script.starts_with("/console/assets/"), "{script}");
+    assert_eq!(
+        script.split('/').count(),
+        5,
+        "{script}: four segments after the root"
+    );
+    let asset = Request::get(script).send(&stack).await;
+    assert_eq!(asset.status, StatusCode::OK, "{script}");
+    assert_eq!(
+        asset.header(header::CONTENT_TYPE),
+        Some("text/javascript; charset=utf-8")
+    );
+    for (method, path, status) in [
+        ("GET", "/consoles", StatusCode::NOT_FOUND),
+        ("GET", "/console/nope/nope/nope", StatusCode::NOT_FOUND),
+        (
+            "POST",
+            "/console/assets/a/b.js",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        ("POST", "/console", StatusCode::METHOD_NOT_ALLOWED),
+    ] {
+        let answer = Request::new(method, path).send(&stack).await;
+        assert_eq!(answer.status, status, "{method} {path}");
     }
 }
 
@@ -139,9 +185,19 @@ async fn the_spec_the_template_and_the_router_have_exactly_the_same_routes() {
         .into_iter()
         .map(|((method, path), id)| (method, path, id))
         .collect();
+    // An operation is named after its function; a function's other routes after its
+    // function and what they serve (`console`, `consoleAsset`). OpenAPI has no greedy
+    // parameter: the spec writes API Gateway's `{proxy+}` as `{proxy}`.
     let named: BTreeSet<(String, String, String)> = declared
         .iter()
-        .map(|r| (r.method.clone(), r.path.clone(), camel(&r.function)))
+        .map(|r| {
+            let id = camel(&r.function);
+            let (path, id) = match r.path.as_str() {
+                "/console/{proxy+}" => ("/console/{proxy}".to_owned(), format!("{id}Asset")),
+                path => (path.to_owned(), id),
+            };
+            (r.method.clone(), path, id)
+        })
         .collect();
     assert_eq!(documented, named);
 
@@ -182,7 +238,8 @@ fn every_function_crate_has_exactly_one_route_or_a_schedule_or_a_stream_and_a_ma
             continue;
         }
         let mine: Vec<&RouteSpec> = routes.iter().filter(|r| &r.function == name).collect();
-        assert_eq!(mine.len(), 1, "{name} has routes {mine:?}");
+        let expected = if name == "console" { 2 } else { 1 };
+        assert_eq!(mine.len(), expected, "{name} has routes {mine:?}");
         let manifest =
             std::fs::read_to_string(functions_dir().join(name).join("Cargo.toml")).unwrap();
         assert!(
@@ -207,7 +264,11 @@ async fn the_router_refuses_a_route_list_that_lacks_a_function_or_names_an_unkno
     let routes = template_routes();
     assert!(Router::new(Arc::clone(&stack.app), &routes).is_ok());
     for missing in &routes {
-        let fewer: Vec<RouteSpec> = routes.iter().filter(|r| *r != missing).cloned().collect();
+        let fewer: Vec<RouteSpec> = routes
+            .iter()
+            .filter(|r| r.function != missing.function)
+            .cloned()
+            .collect();
         let err = Router::new(Arc::clone(&stack.app), &fewer)
             .err()
             .unwrap_or_else(|| panic!("a router without {} was built", missing.function));

@@ -78,6 +78,8 @@ pub(crate) fn is_public(spec: &RouteSpec) -> bool {
         "/auth/login",
         "/auth/refresh",
         "/.well-known/jwks.json",
+        "/console",
+        "/console/{proxy+}",
     ]
     .contains(&spec.path.as_str())
 }
@@ -143,7 +145,7 @@ pub(crate) fn keys(value: &Value) -> BTreeSet<&str> {
         .collect()
 }
 
-pub(crate) const USER_KEYS: [&str; 9] = [
+pub(crate) const USER_KEYS: [&str; 10] = [
     "id",
     "tenant_id",
     "username",
@@ -153,7 +155,18 @@ pub(crate) const USER_KEYS: [&str; 9] = [
     "state",
     "created_at",
     "updated_at",
+    "allowed_actions",
 ];
+
+/// A user as the table has it, without what its viewer may do to it (`allowed_actions`
+/// depends on who asks): for comparing one user's views by different callers.
+pub(crate) fn stored(user: &Value) -> Value {
+    let mut user = user.clone();
+    if let Some(fields) = user.as_object_mut() {
+        fields.remove("allowed_actions");
+    }
+    user
+}
 
 pub(crate) async fn patch(
     stack: &Stack,

@@ -112,7 +112,8 @@ fn actions_of(operation: &str) -> Vec<Action> {
     let member = Action::List(ListScope::Active);
     match operation {
         "health" | "getJwks" | "authLogin" | "authRefresh" | "authLogout" | "authLogoutAll"
-        | "getMe" => vec![],
+        | "getMe" | "console" | "consoleAsset" => vec![],
+        "getTenant" => vec![member],
         "createTenant" => vec![Action::CreateTenant],
         "updateTenant" => vec![Action::ConfigureTenant],
         "createUser" => every_role().map(Action::Create).collect(),
@@ -230,11 +231,11 @@ fn each_operation_documents_the_refusals_the_policy_can_give_it() {
             forbidden.insert("wrong_password".to_owned());
         }
         // `origin_not_allowed` is the edge's refusal, answered to any route before any
-        // policy; health and the key set, which have no other 4xx, document it.
+        // policy; health, the key set and the console, which have no other 403, document it.
         let mut documented_403 = codes("403");
         if documented_403.remove("origin_not_allowed") {
             assert!(
-                ["health", "getJwks"].contains(&operation.as_str()),
+                ["health", "getJwks", "console", "consoleAsset"].contains(&operation.as_str()),
                 "{operation}: 403 origin_not_allowed"
             );
         }

@@ -458,21 +458,23 @@ impl Req {
     /// The concrete path and query (the values used are all URI-safe as they are, or
     /// percent-encoded already).
     fn uri(&self) -> String {
-        let safe = |v: &str| {
+        let safe = |v: &str, greedy: bool| {
             assert!(
-                v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~!%".contains(&b)),
+                v.bytes().all(|b| b.is_ascii_alphanumeric()
+                    || b"-._~!%".contains(&b)
+                    || (greedy && b == b'/')),
                 "{v:?} needs encoding"
             );
         };
         let mut uri = self.template.to_owned();
         for (name, value) in &self.params {
-            safe(value);
+            // The console's greedy parameter spans segments.
+            safe(value, *name == "proxy");
             uri = uri.replace(&format!("{{{name}}}"), value);
         }
         assert!(!uri.contains('{'), "{uri}: a parameter is missing");
         for (i, (name, value)) in self.query.iter().enumerate() {
-            safe(value);
+            safe(value, false);
             uri.push(if i == 0 { '?' } else { '&' });
             uri.push_str(&format!("{name}={value}"));
         }

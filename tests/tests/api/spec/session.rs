@@ -22,8 +22,27 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
     let users = "/tenants/{tenant_id}/users";
     let nobody = "0199a000-0000-7000-8000-000000000000";
 
-    // Health, the signing keys, login, the caller.
+    // Health, the console, the signing keys, login, the caller.
     s.send(Req::new("GET", "/health")).await.expect(200);
+    let page = s.send(Req::new("GET", "/console")).await.expect(200);
+    let html = page.body.as_str().unwrap_or_default();
+    let linked = html
+        .split("src=\"/console/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page links a script of its build");
+    let asset = |path: &str| Req::new("GET", "/console/{proxy}").at("proxy", path);
+    s.send(asset(linked)).await.expect(200);
+    let other_build = format!(
+        "assets/0000000000000000/{}",
+        linked.rsplit('/').next().unwrap()
+    );
+    s.send(asset(&other_build))
+        .await
+        .expect_code(404, "route_not_found");
+    s.send(asset("index.html"))
+        .await
+        .expect_code(404, "route_not_found");
     s.send(Req::new("GET", "/.well-known/jwks.json"))
         .await
         .expect(200);
@@ -291,6 +310,21 @@ async fn a_session_through_every_operation_conforms_to_the_spec() {
     )
     .await
     .expect_code(404, "tenant_not_found");
+
+    // The tenant, with what each caller may do to it.
+    let read = |token: &str, id: &str| {
+        Req::new("GET", "/tenants/{tenant_id}")
+            .at("tenant_id", id)
+            .token(token)
+    };
+    let seen = s.send(read(&alice_token, "acme")).await.expect(200);
+    assert_eq!(seen.body["retention_days"], 7);
+    s.send(read(&root, "nope"))
+        .await
+        .expect_code(404, "tenant_not_found");
+    s.send(read(&alice_token, "platform"))
+        .await
+        .expect_code(404, "tenant_not_found");
 
     // Ownership.
     let transfer = |token: &str, to: &str| {
