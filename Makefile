@@ -3,7 +3,7 @@
 
 help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
-	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, scim2-tester, the client generators, sam validate --lint, cfn-lint and checkov"
+	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, scim2-tester, the client generators, the console in chromium (Playwright, axe), sam validate --lint, cfn-lint and checkov"
 	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
 	@echo "make bench  cold start vs Python, warm latency vs the bare calls, scale, purge, sizes, lifecycle events: BENCHMARKS.md (ARGS=\"--cold 30 --warm 1000\")"
 	@echo "make bench-purge  purge throughput vs raw conditional DeleteItem, 100,000 users (ARGS=\"--users 5000 --concurrency 32\")"
@@ -12,7 +12,7 @@ help:
 	@echo "make package    every function built for Lambda arm64 (cargo lambda), zipped, with a size table"
 	@echo "make smoke-arm64  every zip of make package run under qemu on its sample event, with the template's environment"
 	@echo "make sam-build  sam build of template.yaml (arm64, offline, no Docker) into .aws-sam/build"
-	@echo "make deps   install Java, Node, DynamoDB Local, the Python venvs (.venv, .venv-checkov, .venv-clients) and the npm client tools"
+	@echo "make deps   install Java, Node, DynamoDB Local, chromium, the Python venvs (.venv, .venv-checkov, .venv-clients, .venv-console) and the npm tools"
 	@echo "make fmt    format the Rust code"
 	@echo "make lint   clippy with warnings as errors"
 

@@ -2,7 +2,9 @@
 # Installs what `make dev` / `make test` need (Java 17+, Node/npm, DynamoDB Local, curl, jq and python3; with
 # --python the venvs of infra/requirements-dev.txt: SAM, cfn-lint and its serverless rules,
 # schemathesis, cargo-lambda, zig; of infra/requirements-checkov.txt: checkov; and of
-# infra/clients/requirements.txt: openapi-python-client, with infra/clients' npm tools).
+# infra/clients/requirements.txt: openapi-python-client, with infra/clients' npm tools; and for the
+# console's browser tests Debian's chromium, of tests/console/requirements.txt: Playwright, with
+# tests/console's axe-core).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export SAM_CLI_TELEMETRY=0
@@ -110,4 +112,15 @@ if $with_python; then
   # lint, openapi-typescript and TypeScript from npm.
   venv .venv-clients infra/clients/requirements.txt
   npm_ci "client generators (npm)" infra/clients
+  # The console's browser tests (infra/scripts/console-test.sh): Playwright in its own venv,
+  # driving Debian's chromium (never `playwright install`, whose browser download cannot work
+  # here), a font for its screenshots, and axe-core (npm), which the tests inject into the page.
+  if command -v chromium >/dev/null && [ -d /usr/share/fonts/truetype/dejavu ]; then
+    echo "chromium: present ($(chromium --version 2>/dev/null))"
+  else
+    apt_install chromium fonts-dejavu-core
+    echo "chromium: installed chromium and fonts-dejavu-core ($(chromium --version 2>/dev/null))"
+  fi
+  venv .venv-console tests/console/requirements.txt
+  npm_ci "axe-core (npm)" tests/console tests/console/node_modules/axe-core/axe.min.js
 fi

@@ -3,7 +3,9 @@
 # EventBridge and SQS), schemathesis against the dev server (infra/openapi.yaml) on another,
 # scim2-tester against its SCIM routes on a third, the spec through Redocly's lint and the Python
 # and TypeScript client generators with the README's quickstart run through the generated Python
-# client on a fourth (clients.sh), the example event consumer's tests, and the SAM template lint
+# client on a fourth (clients.sh), the admin console in headless chromium on a fifth
+# (console-test.sh: no console error or CSP violation, axe, screenshots), the example event
+# consumer's tests, and the SAM template lint
 # (sam validate, then cfn-lint with the serverless rules and checkov, lint-template.sh). Each
 # DynamoDB Local lives for the one step that needs it (with-dynamodb.sh).
 set -euo pipefail
@@ -52,6 +54,7 @@ step tests "$scripts/with-dynamodb.sh" --in-memory --moto -- "${tests[@]}"
 step schemathesis "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/fuzz-api.sh" --max-examples 100
 step "scim conformance" "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/scim-conformance.sh"
 step "clients" "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/clients.sh"
+step console "$scripts/with-dynamodb.sh" --in-memory -- "$scripts/console-test.sh"
 step "example consumer" env PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m unittest discover -s examples/consumer
 step "sam validate" env AWS_DEFAULT_REGION=us-east-1 .venv/bin/sam validate --lint --template template.yaml
 step "template lint" "$scripts/lint-template.sh"

@@ -83,6 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     println!("tenantry API on http://{addr} (log in with tenant `platform`, user `root`)");
+    println!("admin console on http://{addr}/console");
     for route in router.routes() {
         println!(
             "  {:<6} {:<45} -> {}",
