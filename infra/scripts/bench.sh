@@ -47,7 +47,7 @@ build_variant "2-tuned-profile,sdk-defaults" release --release \
   -p tenantry-store --features tenantry-store/aws-sdk-defaults
 build_variant "3-tuned-profile,trimmed-sdk,opt-level-z" release-z --profile release-z
 echo "building get-user, list-users, delete-user, restore-user and health as shipped"
-cargo build --quiet --locked --release -p get-user -p list-users -p delete-user -p restore-user -p health
+cargo build --quiet --locked --release -p get-user -p list-users -p delete-user -p restore-user -p health -p console
 echo "building every function for arm64 (make package)"
 "$scripts/package.sh" >/dev/null
 echo "building the bench"

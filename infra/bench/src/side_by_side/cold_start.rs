@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::events::get_event;
+use super::events::{get_event, page_event};
 use super::processes::{Subject, invoke, peak_rss, start};
 use super::{Bench, TENANT};
 
@@ -48,5 +48,35 @@ impl Bench {
             }
         }
         subjects.into_iter().zip(samples).collect()
+    }
+
+    /// The console's function beside `health`, the other function that reads nothing: one
+    /// start of each in turn, round after round, after an unmeasured round. The first
+    /// invocation is `GET /console` (the page) and `GET /health`.
+    pub(super) async fn page_cold_starts(&self) -> Vec<(Subject, Cold)> {
+        let subjects = [
+            (self.shipped("health"), page_event("/health")),
+            (self.shipped("console"), page_event("/console")),
+        ];
+        println!("cold starts: {} of health and of console", self.args.cold);
+        let mut samples: Vec<Cold> = subjects.iter().map(|_| Cold::default()).collect();
+        for round in 0..=self.args.cold {
+            for ((subject, event), sample) in subjects.iter().zip(&mut samples) {
+                let running = start(subject, &self.env()).await;
+                // The page is HTML: its body is not JSON, and only its status is checked.
+                let first = invoke(&running, event, 200, |_| true).await;
+                let rss = peak_rss(&running.child);
+                if round > 0 {
+                    sample.init.push(running.init);
+                    sample.first.push(first);
+                    sample.rss.push(rss);
+                }
+            }
+        }
+        subjects
+            .into_iter()
+            .map(|(subject, _)| subject)
+            .zip(samples)
+            .collect()
     }
 }

@@ -68,6 +68,11 @@ pub(super) fn get_event(tenant: &str, user: &str, token: &str) -> Value {
     )
 }
 
+/// A `GET` of a route without parameters nor token (`/health`, the console's `/console`).
+pub(super) fn page_event(path: &str) -> Value {
+    event("GET", path, path, &[], "", "")
+}
+
 pub(super) fn list_event(tenant: &str, token: &str) -> Value {
     event(
         "GET",

@@ -63,6 +63,8 @@ const LOGIN_SAMPLES: usize = 200;
 
 struct Results {
     cold: Vec<(Subject, Cold)>,
+    /// `health` and `console`, the functions that read nothing.
+    pages_cold: Vec<(Subject, Cold)>,
     warm: Vec<(&'static str, Warm)>,
     python_warm: Vec<Duration>,
     runtime_only: Vec<Duration>,
@@ -83,6 +85,7 @@ pub async fn run(args: Args) -> ExitCode {
     let bench = Bench::set_up(args).await;
     bench.warm_up_dynamodb().await;
     let cold = bench.cold_starts().await;
+    let pages_cold = bench.page_cold_starts().await;
     let (warm, raw_get) = bench.warm().await;
     let python_warm = bench.python_warm().await;
     let builds_warm = bench.builds_warm().await;
@@ -109,6 +112,7 @@ pub async fn run(args: Args) -> ExitCode {
         .unwrap_or_default();
     let results = Results {
         cold,
+        pages_cold,
         warm,
         python_warm,
         builds_warm,

@@ -102,6 +102,28 @@ pub(super) fn report(args: &Args, r: &Results) -> String {
         met(rss_ratio <= 0.5)
     );
 
+    let _ = writeln!(
+        w,
+        "The admin console's function (`console`, its page and assets embedded) beside \
+         `health`, the other function that reads nothing; the first invocation is `GET /console` \
+         (the page) and `GET /health`, {} cold starts of each, interleaved:\n\n\
+         | function | init median (ms) | init p90 (ms) | first invocation median (ms) | peak RSS median (MiB) | file (MiB, x86_64) |\n|---|---:|---:|---:|---:|---:|",
+        args.cold
+    );
+    for (subject, c) in &r.pages_cold {
+        let _ = writeln!(
+            w,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            subject.label,
+            ms(percentile(&c.init, 50.0)),
+            ms(percentile(&c.init, 90.0)),
+            ms(percentile(&c.first, 50.0)),
+            mib(median_u64(&c.rss)),
+            subject.size.map_or("—".into(), mib),
+        );
+    }
+    let _ = writeln!(w);
+
     // Warm.
     let _ = writeln!(
         w,
