@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { field, h, vh } from "./dom.js";
 import { recheck } from "./session.js";
 import {
-  act, actionButton, confirmDialog, denied, entry, form, heading, names, roleBadges, showStatus, slot, table, when,
+  act, actionButton, denied, entry, form, heading, names, roleBadges, showStatus, slot, table, transferDialog, when,
 } from "./ui.js";
 
 // Every active admin of the tenant (all pages of the listing).
@@ -63,17 +63,7 @@ export function tenantScreen(root, ctx) {
   }
 
   function ownershipSection(owners) {
-    const transfer = (user) => confirmDialog({
-      title: `Transfer ownership to ${user.username}?`,
-      body: h("p", null, h("strong", null, user.username), ` becomes the owner of ${tenantId}. The current owner stays an admin.`),
-      confirm: "Confirm transfer",
-      danger: false,
-      onConfirm: () => api.transfer(tenantId, user.id),
-      after: () => {
-        recheck();
-        load([h("p", null, "Ownership moved: ", h("strong", null, user.username), ` owns ${tenantId} now.`)]);
-      },
-    });
+    const transfer = (user) => transferDialog(tenantId, user, recheck, load);
     const rows = owners.map((user) => h("tr", null,
       h("th", { scope: "row" }, h("a", { href: `#/users/${encodeURIComponent(user.id)}` }, user.username)),
       h("td", { class: "email" }, user.email),

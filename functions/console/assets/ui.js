@@ -136,6 +136,22 @@ export function actionButton(e, label, onclick, cls) {
 
 // ---------------------------------------------------------------- dialogs
 
+// The confirmation of handing tenantId to user; once it went through, recheck() (the caller
+// may own the tenant no more) and done(summary), a sentence saying who owns it now.
+export function transferDialog(tenantId, user, recheck, done) {
+  return confirmDialog({
+    title: `Transfer ownership to ${user.username}?`,
+    body: h("p", null, h("strong", null, user.username), ` becomes the owner of ${tenantId}. The current owner stays an admin.`),
+    confirm: "Confirm transfer",
+    danger: false,
+    onConfirm: () => api.transfer(tenantId, user.id),
+    after: () => {
+      recheck();
+      done([h("p", null, "Ownership moved: ", h("strong", null, user.username), ` owns ${tenantId} now.`)]);
+    },
+  });
+}
+
 // A modal confirmation. onConfirm runs when confirmed; its problems show inside the dialog
 // (with "Try again"); once it succeeds the dialog closes and after() runs. With typed, the
 // confirm button enables only once that exact text is typed.

@@ -7,7 +7,7 @@ import { field, h, vh } from "./dom.js";
 import { end, recheck, session } from "./session.js";
 import {
   aRole, act, actionButton, confirmDialog, denied, entry, flash, form, heading, names, purgeCountdown,
-  roleBadges, roleName, setTitle, showStatus, slot, when,
+  roleBadges, roleName, setTitle, showStatus, slot, transferDialog, when,
 } from "./ui.js";
 import { go } from "./router.js";
 
@@ -100,17 +100,7 @@ export function userScreen(root, ctx) {
     };
 
     const transferSlot = slot();
-    const transfer = () => confirmDialog({
-      title: `Transfer ownership to ${user.username}?`,
-      body: h("p", null, h("strong", null, user.username), ` becomes the owner of ${tenantId}. The current owner stays an admin.`),
-      confirm: "Confirm transfer",
-      danger: false,
-      onConfirm: () => api.transfer(tenantId, user.id),
-      after: () => {
-        recheck();
-        load([h("p", null, h("strong", null, user.username), ` owns ${tenantId} now.`)]);
-      },
-    });
+    const transfer = () => transferDialog(tenantId, user, recheck, load);
 
     let deletion = null;
     const remove = () => confirmDialog({
