@@ -5,7 +5,8 @@ page are exactly the `allowed_actions` the API answers that caller for that user
 action's button works (no aria-disabled, no reason), a refused one is greyed (aria-disabled)
 with the API's sentence and code beside it. The same holds for the trash (restore, purge), the
 tenant (its retention, `configure_tenant`; each admin's `transfer_ownership`) and the caller's
-own account. A user the caller may not see is the API's own `404` sentence.
+own account, and for the add-user form (the roles the tenant's `create` entries allow). A user
+the caller may not see is the API's own `404` sentence.
 
 Run by infra/scripts/console-test.sh (`make test`).
 """
@@ -156,8 +157,31 @@ class TheButtonsAreTheApisAllowedActions(ConsoleTestCase):
             )
             self.assertEqual(shown, expected(entries[action]), action)
 
+    def check_add_user(self, page, token):
+        """The add-user form offers the roles the tenant's `create` entries allow; with none,
+        its button is greyed with the API's sentence and its fields are disabled."""
+        nav(page, "Users")
+        tenant = self.api.get(f"/tenants/{self.tenant}", token)
+        creates = [e for e in tenant["allowed_actions"] if e["action"] == "create"]
+        self.assertEqual([e["role"] for e in creates], ["admin", "agent", "user"], creates)
+        allowed = sorted(e["role"] for e in creates if e["allowed"])
+        card = page.locator("section", has=page.get_by_role("heading", name="Add a user", exact=True))
+        button = card.get_by_role("button", name="Add user", exact=True)
+        expect(button).to_be_visible()
+        role = card.get_by_label("Role", exact=True)
+        if allowed:
+            self.assertEqual(card.evaluate(BUTTONS), {"Add user": [None, None, None]})
+            self.assertEqual(sorted(role.evaluate("(s) => [...s.options].map((o) => o.value)")), allowed)
+            expect(role).to_be_enabled()
+        else:
+            self.assertEqual(card.evaluate(BUTTONS), {"Add user": expected(creates[2])})
+            for label in ("Username", "Email", "Password", "Role"):
+                expect(card.get_by_label(label, exact=True)).to_be_disabled()
+
     def check_everything(self, viewer):
         page, token = self.check_user_screens(viewer)
+        with self.subTest(viewer=viewer, screen="add user"):
+            self.check_add_user(page, token)
         with self.subTest(viewer=viewer, screen="trash"):
             self.check_trash(page, token)
         with self.subTest(viewer=viewer, screen="tenant"):

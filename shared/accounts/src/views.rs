@@ -1,7 +1,9 @@
 //! What the API shows of accounts. Never a password hash, never an epoch.
 
 use serde::Serialize;
-use tenantry_policy::{Action, Actor, ActorKind, Member, Role, Target, decide, offered_actions};
+use tenantry_policy::{
+    Action, Actor, ActorKind, ListScope, Member, Role, Target, decide, offered_actions,
+};
 use tenantry_store::{AuditItem, TenantItem, UserItem};
 
 use crate::error::Error;
@@ -157,10 +159,22 @@ pub struct TenantView {
     pub retention_days: u32,
     pub created_at: String,
     pub updated_at: String,
-    /// What the caller may do to the tenant: change its settings, manage its directory
-    /// tokens. Handing it over is asked of the new owner (a user's `transfer_ownership`).
+    /// What the caller may do in the tenant: [`TENANT_ACTIONS`]. Handing it over is asked of
+    /// the new owner (a user's `transfer_ownership`).
     pub allowed_actions: Vec<AllowedAction>,
 }
+
+/// What a tenant view says the caller may do in the tenant: add users of each role, see the
+/// trash and the audit log, change the tenant's settings, manage its directory tokens.
+pub const TENANT_ACTIONS: [Action; 7] = [
+    Action::Create(Role::Admin),
+    Action::Create(Role::Agent),
+    Action::Create(Role::User),
+    Action::List(ListScope::Deleted),
+    Action::ViewAudit,
+    Action::ConfigureTenant,
+    Action::ManageDirectoryTokens,
+];
 
 impl TenantView {
     /// The tenant as `viewer` sees it.
@@ -173,7 +187,7 @@ impl TenantView {
             retention_days: t.retention_days,
             created_at: t.created_at.clone(),
             updated_at: t.updated_at.clone(),
-            allowed_actions: [Action::ConfigureTenant, Action::ManageDirectoryTokens]
+            allowed_actions: TENANT_ACTIONS
                 .into_iter()
                 .map(|action| AllowedAction::decided(viewer, action, &target))
                 .collect(),

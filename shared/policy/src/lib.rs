@@ -139,7 +139,9 @@ impl Action {
         match self {
             Action::CreateTenant => "create_tenant",
             Action::Create(_) => "create",
-            Action::List(_) => "list",
+            Action::List(ListScope::Active) => "list",
+            Action::List(ListScope::Deleted) => "list_deleted",
+            Action::List(ListScope::All) => "list_all",
             Action::View => "view",
             Action::Delete => "delete",
             Action::Restore => "restore",

@@ -176,8 +176,8 @@ fn owner_is_not_a_role() {
     assert_eq!(Role::parse("super-admin"), None);
 }
 
-/// Action names are the API's (`allowed_actions`): one per kind of action, stable, snake_case;
-/// the role of `Create` and `ChangeRole` goes beside the name.
+/// Action names are the API's (`allowed_actions`): one per kind of action (a listing's per
+/// scope), stable, snake_case; the role of `Create` and `ChangeRole` goes beside the name.
 #[test]
 fn action_names_are_unique_per_kind_and_carry_their_role_apart() {
     use tenantry_policy::{Action, ListScope};
@@ -201,8 +201,9 @@ fn action_names_are_unique_per_kind_and_carry_their_role_apart() {
         };
         assert_eq!(action.role(), role, "{action:?}");
     }
-    assert_eq!(kinds.len(), 14);
-    assert_eq!(Action::List(ListScope::Deleted).name(), "list");
+    assert_eq!(kinds.len(), 16);
+    assert_eq!(Action::List(ListScope::Active).name(), "list");
+    assert_eq!(Action::List(ListScope::Deleted).name(), "list_deleted");
     assert_eq!(Action::ChangeRole(Role::Agent).name(), "change_role");
 }
 

@@ -339,7 +339,7 @@ async fn every_http_event_is_answered_by_its_function() {
         .await;
     assert_eq!(body["id"], "acme");
     assert_eq!(body["retention_days"], 14);
-    assert_eq!(body["allowed_actions"][0]["action"], "configure_tenant");
+    assert_eq!(body["allowed_actions"][0]["action"], "create");
 
     let body = feeder
         .feed("list-audit", Some(&owner), &[], StatusCode::OK)

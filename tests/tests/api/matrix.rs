@@ -74,6 +74,8 @@ enum Call {
     List(ListScope),
     Audit,
     Retention,
+    /// `GET /tenants/{tenant_id}`.
+    Tenant,
     Me,
 }
 
@@ -91,7 +93,7 @@ impl Call {
         Call::Transfer,
         Call::SetPassword,
     ];
-    const ON_TENANTS: [Call; 9] = [
+    const ON_TENANTS: [Call; 10] = [
         Call::Create(Role::SuperAdmin),
         Call::Create(Role::Admin),
         Call::Create(Role::Agent),
@@ -101,6 +103,7 @@ impl Call {
         Call::List(ListScope::All),
         Call::Audit,
         Call::Retention,
+        Call::Tenant,
     ];
 
     fn success(self) -> StatusCode {
@@ -174,6 +177,7 @@ fn expected(actor: &UserItem, call: Call, tenant: &str, target: Option<&UserItem
         (Call::List(scope), _) => (Action::List(scope), Target::Tenant(tenant)),
         (Call::Audit, _) => (Action::ViewAudit, Target::Tenant(tenant)),
         (Call::Retention, _) => (Action::ConfigureTenant, Target::Tenant(tenant)),
+        (Call::Tenant, _) => (Action::List(ListScope::Active), Target::Tenant(tenant)),
         (Call::Me, _) => {
             return Expected {
                 status: StatusCode::OK,
@@ -274,6 +278,41 @@ fn allowed_actions(actor: &UserItem, user: &UserItem) -> Value {
     Value::Array(entries.collect())
 }
 
+/// What a tenant view must say `actor` may do in `tenant`, as documented: add admins, agents
+/// and users, see the trash and the audit log, change the settings, manage directory tokens.
+fn tenant_actions(actor: &UserItem, tenant: &str) -> Value {
+    let actor = actor_of(actor);
+    let entries = [
+        ("create", Some(Role::Admin), Action::Create(Role::Admin)),
+        ("create", Some(Role::Agent), Action::Create(Role::Agent)),
+        ("create", Some(Role::User), Action::Create(Role::User)),
+        ("list_deleted", None, Action::List(ListScope::Deleted)),
+        ("view_audit", None, Action::ViewAudit),
+        ("configure_tenant", None, Action::ConfigureTenant),
+        (
+            "manage_directory_tokens",
+            None,
+            Action::ManageDirectoryTokens,
+        ),
+    ]
+    .map(|(name, role, action)| {
+        let mut entry = json!({"action": name});
+        if let Some(role) = role {
+            entry["role"] = json!(role.as_str());
+        }
+        match decide(&actor, action, &Target::Tenant(tenant)) {
+            Ok(()) => entry["allowed"] = json!(true),
+            Err(denial) => {
+                entry["allowed"] = json!(false);
+                entry["code"] = json!(denial.code());
+                entry["detail"] = json!(denial.message());
+            }
+        }
+        entry
+    });
+    Value::Array(entries.to_vec())
+}
+
 /// What a hidden target is called: a user on the user routes, a tenant on the tenant routes;
 /// a transfer names a tenant when the tenant itself is out of reach, else the new owner.
 fn not_found_code(actor: &Actor, call: Call, tenant: &str) -> &'static str {
@@ -283,7 +322,9 @@ fn not_found_code(actor: &Actor, call: Call, tenant: &str) -> &'static str {
         &Target::Tenant(tenant),
     ) == Err(Denial::NotFound);
     match call {
-        Call::Create(_) | Call::List(_) | Call::Audit | Call::Retention => "tenant_not_found",
+        Call::Create(_) | Call::List(_) | Call::Audit | Call::Retention | Call::Tenant => {
+            "tenant_not_found"
+        }
         Call::Transfer if tenant_hidden => "tenant_not_found",
         _ => "user_not_found",
     }
@@ -483,6 +524,7 @@ impl World {
             }
             Call::Audit => ("GET", format!("/tenants/{tenant}/audit"), None),
             Call::Retention => ("PATCH", format!("/tenants/{tenant}"), None),
+            Call::Tenant => ("GET", format!("/tenants/{tenant}"), None),
             Call::Me => ("GET", "/me".to_owned(), None),
         }
     }
@@ -685,7 +727,7 @@ impl World {
                     && answer["is_owner"] == false
             }
             Call::List(_) | Call::Audit => answer["items"].is_array(),
-            Call::Retention => answer["id"] == case.tenant,
+            Call::Retention | Call::Tenant => answer["id"] == case.tenant,
             Call::Me => answer["id"] == self.actor.id.as_str(),
         };
         // What a user view says the caller may do is what `decide` says, action by action.
@@ -695,6 +737,15 @@ impl World {
             _ => None,
         };
         let mut wrong = Vec::new();
+        if case.call == Call::Tenant {
+            let expected = tenant_actions(&self.actor, case.tenant);
+            if answer["allowed_actions"] != expected {
+                wrong.push(format!(
+                    "{what}: the tenant's allowed_actions {} differ from decide's {expected}",
+                    answer["allowed_actions"]
+                ));
+            }
+        }
         if let Some(viewed) = viewed {
             let expected = allowed_actions(&self.actor, viewed);
             if answer["allowed_actions"] != expected {
