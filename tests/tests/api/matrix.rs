@@ -261,21 +261,31 @@ fn allowed_actions(actor: &UserItem, user: &UserItem) -> Value {
             Action::TransferOwnership => "transfer_ownership",
             other => unreachable!("{other:?} is not offered on a user"),
         };
-        let mut entry = json!({"action": name});
-        if let Action::ChangeRole(role) = action {
-            entry["role"] = json!(role.as_str());
-        }
-        match decide(&actor, action, &Target::User(member)) {
-            Ok(()) => entry["allowed"] = json!(true),
-            Err(denial) => {
-                entry["allowed"] = json!(false);
-                entry["code"] = json!(denial.code());
-                entry["detail"] = json!(denial.message());
-            }
-        }
-        entry
+        let role = match action {
+            Action::ChangeRole(role) => Some(role),
+            _ => None,
+        };
+        entry(name, role, decide(&actor, action, &Target::User(member)))
     });
     Value::Array(entries.collect())
+}
+
+/// One `allowed_actions` entry as documented: the action's name, its role if any, and
+/// `allowed`, or the denial's code and sentence.
+fn entry(name: &str, role: Option<Role>, decision: Result<(), Denial>) -> Value {
+    let mut entry = json!({"action": name});
+    if let Some(role) = role {
+        entry["role"] = json!(role.as_str());
+    }
+    match decision {
+        Ok(()) => entry["allowed"] = json!(true),
+        Err(denial) => {
+            entry["allowed"] = json!(false);
+            entry["code"] = json!(denial.code());
+            entry["detail"] = json!(denial.message());
+        }
+    }
+    entry
 }
 
 /// What a tenant view must say `actor` may do in `tenant`, as documented: add admins, agents
@@ -295,21 +305,7 @@ fn tenant_actions(actor: &UserItem, tenant: &str) -> Value {
             Action::ManageDirectoryTokens,
         ),
     ]
-    .map(|(name, role, action)| {
-        let mut entry = json!({"action": name});
-        if let Some(role) = role {
-            entry["role"] = json!(role.as_str());
-        }
-        match decide(&actor, action, &Target::Tenant(tenant)) {
-            Ok(()) => entry["allowed"] = json!(true),
-            Err(denial) => {
-                entry["allowed"] = json!(false);
-                entry["code"] = json!(denial.code());
-                entry["detail"] = json!(denial.message());
-            }
-        }
-        entry
-    });
+    .map(|(name, role, action)| entry(name, role, decide(&actor, action, &Target::Tenant(tenant))));
     Value::Array(entries.to_vec())
 }
 
