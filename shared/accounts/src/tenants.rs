@@ -83,13 +83,13 @@ impl Accounts {
             let tx = self
                 .store
                 .create_tenant(&actor.check(), &tenant, &user, &audit)?;
-            Ok(Decision::Commit(
-                tx,
+            Ok(Decision::Commit(tx, {
+                let viewer = actor.policy()?;
                 CreatedTenant {
-                    tenant: TenantView::seen_by(&tenant, &actor.policy()?),
-                    owner: UserView::seen_by(&user, &actor.policy()?)?,
-                },
-            ))
+                    tenant: TenantView::seen_by(&tenant, &viewer),
+                    owner: UserView::seen_by(&user, &viewer)?,
+                }
+            }))
         })
         .await
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use tenantry_policy::{
-    Action, Actor, ActorKind, ListScope, Member, Role, Target, decide, offered_actions,
+    Action, Actor, ActorKind, Member, OFFERED_ON_TENANTS, Role, Target, decide, offered_actions,
 };
 use tenantry_store::{AuditItem, TenantItem, UserItem};
 
@@ -41,7 +41,7 @@ pub struct UserView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AllowedAction {
     pub action: &'static str,
-    /// The role a `change_role` gives.
+    /// The role a `change_role` gives or a `create` creates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
     pub allowed: bool,
@@ -159,22 +159,10 @@ pub struct TenantView {
     pub retention_days: u32,
     pub created_at: String,
     pub updated_at: String,
-    /// What the caller may do in the tenant: [`TENANT_ACTIONS`]. Handing it over is asked of
-    /// the new owner (a user's `transfer_ownership`).
+    /// What the caller may do in the tenant: [`OFFERED_ON_TENANTS`]. Handing it over is asked
+    /// of the new owner (a user's `transfer_ownership`).
     pub allowed_actions: Vec<AllowedAction>,
 }
-
-/// What a tenant view says the caller may do in the tenant: add users of each role, see the
-/// trash and the audit log, change the tenant's settings, manage its directory tokens.
-pub const TENANT_ACTIONS: [Action; 7] = [
-    Action::Create(Role::Admin),
-    Action::Create(Role::Agent),
-    Action::Create(Role::User),
-    Action::List(ListScope::Deleted),
-    Action::ViewAudit,
-    Action::ConfigureTenant,
-    Action::ManageDirectoryTokens,
-];
 
 impl TenantView {
     /// The tenant as `viewer` sees it.
@@ -187,7 +175,7 @@ impl TenantView {
             retention_days: t.retention_days,
             created_at: t.created_at.clone(),
             updated_at: t.updated_at.clone(),
-            allowed_actions: TENANT_ACTIONS
+            allowed_actions: OFFERED_ON_TENANTS
                 .into_iter()
                 .map(|action| AllowedAction::decided(viewer, action, &target))
                 .collect(),

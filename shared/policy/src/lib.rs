@@ -335,6 +335,19 @@ impl fmt::Display for Denial {
 
 impl std::error::Error for Denial {}
 
+/// The actions a console offers on a tenant: add users of each role, see the trash and the
+/// audit log, change the tenant's settings, manage its directory tokens. Whether each is
+/// allowed is `decide`'s to answer.
+pub const OFFERED_ON_TENANTS: [Action; 7] = [
+    Action::Create(Role::Admin),
+    Action::Create(Role::Agent),
+    Action::Create(Role::User),
+    Action::List(ListScope::Deleted),
+    Action::ViewAudit,
+    Action::ConfigureTenant,
+    Action::ManageDirectoryTokens,
+];
+
 /// The actions a console offers on `target`, for its state, in the order it shows them: an
 /// active user can be deleted, given another role, a new email or password, or the tenant; a
 /// deleted one can be restored or purged. Whether each is allowed is `decide`'s to answer.
