@@ -28,6 +28,8 @@ finish() {
   if [ ${#timings[@]} -gt 0 ]; then printf '%s\n' "${timings[@]}"; fi
   if [ -n "$current" ]; then printf '%-16s %7ss  (failed)\n' "$current" "$(since "$current_t0")"; fi
   printf '%-16s %7ss  (%s)\n' total "$(since "$started")" "$([ $status -eq 0 ] && echo passed || echo "FAILED, exit $status")"
+  # Disk: a full run's target/ is about 2 GB; a full disk fails builds in the middle.
+  echo "disk: target/ $(du -sh target 2>/dev/null | cut -f1), $(df -h . | awk 'NR==2 {print $4}') free"
   exit $status
 }
 trap finish EXIT

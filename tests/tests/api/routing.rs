@@ -258,6 +258,43 @@ fn every_function_crate_has_exactly_one_route_or_a_schedule_or_a_stream_and_a_ma
     assert_eq!(handlers, http_crates);
 }
 
+/// `test = false` under `[section]` of a manifest (up to the next section).
+fn tests_off(manifest: &str, section: &str) -> bool {
+    format!("\n{manifest}")
+        .split("\n[")
+        .filter(|block| block.starts_with(&section[1..]))
+        .any(|block| block.lines().any(|line| line.trim() == "test = false"))
+}
+
+/// A function's handler is tested through the API (tests/), so cargo builds a test binary
+/// for its crate only when the crate has unit tests of its own: every empty test binary links
+/// the whole SDK, and 64 of them filled CI's disk.
+#[test]
+fn function_crates_build_test_binaries_only_for_the_tests_they_have() {
+    for name in function_crates() {
+        let dir = functions_dir().join(&name);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+        let main = std::fs::read_to_string(dir.join("src/main.rs")).unwrap();
+        assert!(!main.contains("#[cfg(test)]"), "{name}: tests in main.rs");
+        assert!(
+            tests_off(&manifest, "[[bin]]"),
+            "functions/{name}/Cargo.toml: its [[bin]] needs `test = false`"
+        );
+        let has_tests = lib.contains("#[cfg(test)]");
+        assert_eq!(
+            tests_off(&manifest, "[lib]"),
+            !has_tests,
+            "functions/{name}/Cargo.toml: [lib] `test = false` exactly when src/lib.rs has no tests"
+        );
+    }
+    assert!(tests_off("[lib]\ntest = false\n", "[lib]"));
+    assert!(!tests_off(
+        "[lib]\ndoctest = false\n[[bin]]\ntest = false\n",
+        "[lib]"
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_router_refuses_a_route_list_that_lacks_a_function_or_names_an_unknown_one() {
     let stack = Stack::with_endpoint(DEAD_ENDPOINT, 1).await;
