@@ -81,6 +81,7 @@ pub fn login_guard(tenant: &str, username: &str) -> String {
 /// The test signing key, to forge tokens the way the API signs them (EdDSA, kid `SIGNING_KID`).
 pub fn test_encoding_key() -> jsonwebtoken::EncodingKey {
     use base64::Engine;
+    tenantry_http::install_jwt_crypto();
     let der = base64::engine::general_purpose::STANDARD
         .decode(SIGNING_KEY_PEM_BODY)
         .expect("the test key is base64");

@@ -112,8 +112,9 @@ pub struct TableArgs {
 }
 
 impl TableArgs {
+    /// With the operator's credentials: aws-config's default chain (profiles included).
     pub async fn connect(&self) -> Store {
-        Store::connect(&StoreConfig {
+        Store::connect_operator(&StoreConfig {
             table: self.name.clone(),
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),

@@ -3,6 +3,7 @@
 //! from these.
 
 mod app;
+mod jwt_crypto;
 pub mod log;
 pub mod origin;
 mod problem;
@@ -13,6 +14,7 @@ mod signing_keys;
 mod token;
 
 pub use app::{App, Config, Reply, call, json, run, run_checking_passwords, session_reply};
+pub use jwt_crypto::install as install_jwt_crypto;
 pub use log::init_tracing;
 pub use problem::Problem;
 pub use signing_keys::{KeySetError, SigningKeys};

@@ -23,13 +23,13 @@ use serde_json::{Map, Value};
 use tenantry_accounts::input::could_be_tenant_id;
 use tracing::field::Empty;
 use tracing::{Event, Level, Span, Subscriber};
+use tracing_subscriber::filter::{self, Targets};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, filter};
 
 /// The target of the spans whose fields go on every line logged inside them.
 pub use tenantry_accounts::LOG_CONTEXT as CONTEXT;
@@ -57,20 +57,17 @@ pub fn init_tracing() {
 }
 
 /// The subscriber of every function and of the dev server, writing to `writer`; `directives`
-/// as in `RUST_LOG` (empty or invalid: `info`).
+/// as in `RUST_LOG`: `target=level` pairs and a bare default level, comma-separated
+/// (`tracing-subscriber`'s `Targets`; empty or invalid: `info`).
 pub fn subscriber<W>(directives: &str, writer: W) -> impl Subscriber + Send + Sync + 'static
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = Some(directives.trim())
         .filter(|d| !d.is_empty())
-        .and_then(|d| EnvFilter::try_new(d).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"))
-        .add_directive(
-            format!("{CONTEXT}=info")
-                .parse()
-                .expect("a valid directive"),
-        );
+        .and_then(|d| d.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(Level::INFO))
+        .with_target(CONTEXT, Level::INFO);
     tracing_subscriber::registry()
         .with(filter)
         .with(filter::filter_fn(|meta| !withheld(meta)))

@@ -56,6 +56,7 @@ const LEEWAY_SECONDS: u64 = 30;
 
 impl Tokens {
     pub fn new(keys: &SigningKeys, issuer: &str, audience: &str, ttl_seconds: u64) -> Tokens {
+        crate::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -123,8 +124,10 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use base64::Engine;
-    use jsonwebtoken::EncodingKey;
+    use hmac::digest::KeyInit;
+    use hmac::{Hmac, Mac};
     use serde_json::{Value, json};
+    use sha2::{Sha256, Sha384, Sha512};
 
     use super::*;
     use crate::KeySetError;
@@ -152,6 +155,25 @@ mod tests {
         let now = jsonwebtoken::get_current_timestamp();
         json!({"iss": "iss", "aud": "aud", "sub": "u1", "tid": "acme", "ep": 3, "sid": "s1",
                "iat": now, "nbf": now, "exp": now + 60})
+    }
+
+    /// `claims` under `{"alg": alg, "kid": kid}`, signed with HMAC (HS256, HS384 or HS512) keyed
+    /// with `secret`.
+    fn hmac_signed(alg: &str, kid: &str, claims: &Value, secret: &[u8]) -> String {
+        fn tag<M: Mac + KeyInit>(secret: &[u8], input: &str) -> Vec<u8> {
+            let mut mac = <M as KeyInit>::new_from_slice(secret).unwrap();
+            mac.update(input.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        let header = B64.encode(json!({"alg": alg, "kid": kid, "typ": "JWT"}).to_string());
+        let input = format!("{header}.{}", B64.encode(claims.to_string()));
+        let tag = match alg {
+            "HS256" => tag::<Hmac<Sha256>>(secret, &input),
+            "HS384" => tag::<Hmac<Sha384>>(secret, &input),
+            "HS512" => tag::<Hmac<Sha512>>(secret, &input),
+            _ => panic!("not an HMAC algorithm: {alg}"),
+        };
+        format!("{input}.{}", B64.encode(tag))
     }
 
     /// `claims` signed with the set's active key under the header `header`.
@@ -284,15 +306,20 @@ mod tests {
         let jwk = serde_json::to_value(&keys.jwks().keys[0]).unwrap();
         let x = jwk["x"].as_str().unwrap().to_owned();
         let raw = B64.decode(&x).unwrap();
-        // HMAC keyed with what a verifier could know of the public key.
+        // HMAC keyed with what a verifier could know of the public key, signed by hand: the
+        // provider this crate installs makes Ed25519 signatures only.
         for secret in [raw.as_slice(), x.as_bytes()] {
-            for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
-                let mut header = Header::new(alg);
-                header.kid = Some("k1".into());
-                let token = encode(&header, &claims(), &EncodingKey::from_secret(secret)).unwrap();
-                assert_eq!(tokens.verify(&token), None, "{alg:?}");
+            for alg in ["HS256", "HS384", "HS512"] {
+                let token = hmac_signed(alg, "k1", &claims(), secret);
+                assert_eq!(tokens.verify(&token), None, "{alg}");
             }
         }
+        // The forgery helper is right: the same HS256 token verifies with HMAC's own check.
+        let forged = hmac_signed("HS256", "k1", &claims(), b"secret");
+        let (input, tag) = forged.rsplit_once('.').unwrap();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"secret").unwrap();
+        mac.update(input.as_bytes());
+        mac.verify_slice(&B64.decode(tag).unwrap()).unwrap();
         // The right signature under another algorithm's name.
         let genuine = signed(&keys, &eddsa(Some("k1")), &claims());
         let (_, rest) = genuine.split_once('.').unwrap();

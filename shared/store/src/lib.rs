@@ -16,7 +16,7 @@ mod sessions;
 mod writes;
 
 pub use attrs::Item;
-pub use client::{Store, StoreConfig, https_client, sdk_config};
+pub use client::{Store, StoreConfig, https_client, operator_sdk_config, sdk_config};
 pub use commit::Transaction;
 pub use error::{Cancel, Part, Reason, StoreError};
 pub use items::{

@@ -5,9 +5,12 @@
 //! so each 401 is the check's doing.
 
 use base64::Engine;
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
+use sha2::{Sha256, Sha384, Sha512};
 use tenantry_tests::invariants::scan_all;
 use tenantry_tests::{
     PASSWORD, Request, SIGNING_KEY_PEM_BODY, SIGNING_KID, Stack, test_encoding_key,
@@ -60,14 +63,23 @@ fn sign(claims: &Value) -> String {
     eddsa(claims, &test_encoding_key(), Some(SIGNING_KID))
 }
 
-/// `claims` signed with HMAC keyed with `secret`, under the API's kid.
+/// `claims` signed with HMAC keyed with `secret`, under the API's kid. Signed by hand, as an
+/// attacker would: the API's crypto provider makes and checks Ed25519 signatures only.
 fn hmac(alg: Algorithm, claims: &Value, secret: &[u8]) -> String {
-    encode(
-        &header(alg, Some(SIGNING_KID)),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+    fn tag<M: Mac + KeyInit>(secret: &[u8], input: &str) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(secret).unwrap();
+        mac.update(input.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+    let header = serde_json::to_vec(&header(alg, Some(SIGNING_KID))).unwrap();
+    let input = format!("{}.{}", B64.encode(header), B64.encode(claims.to_string()));
+    let tag = match alg {
+        Algorithm::HS256 => tag::<Hmac<Sha256>>(secret, &input),
+        Algorithm::HS384 => tag::<Hmac<Sha384>>(secret, &input),
+        Algorithm::HS512 => tag::<Hmac<Sha512>>(secret, &input),
+        other => panic!("not an HMAC algorithm: {other:?}"),
+    };
+    format!("{input}.{}", B64.encode(tag))
 }
 
 /// `claims` with `key` set to `value` (`Value::Null` removes it), signed with the API's key.

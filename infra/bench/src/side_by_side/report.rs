@@ -270,7 +270,9 @@ pub(super) fn report(args: &Args, r: &Results) -> String {
          `profile.release`: thin LTO, one codegen unit, `panic = \"abort\"`, stripped; \
          *sdk-defaults* turns aws-config's and aws-sdk-dynamodb's default features back on \
          (SSO, process credentials, the default HTTP client on aws-lc-rs and a legacy one on \
-         rustls 0.21), where *trimmed-sdk* has none of them, one HTTP client, rustls on ring; \
+         rustls 0.21) and aws-config's credential provider chain (profiles, STS web identity, \
+         container and instance metadata), where *trimmed-sdk* has none of them, one HTTP \
+         client, rustls on ring, and the credentials Lambda puts in the environment; \
          *opt-level-z* is the size-optimised alternative (`profile.release-z`, argon2 and \
          blake2 kept at 3), measured and not shipped; *shipped* is trimmed-sdk on \
          `profile.release`.\n\n\
