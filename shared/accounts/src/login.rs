@@ -1,14 +1,14 @@
 //! Login: a username and password checked, a session opened, and every attempt counted
 //! against the requested name before its password is checked (see `lockout`).
 
-use tenantry_store::{ClaimItem, FailedLoginsItem, UserKey};
+use tenantry_store::{ClaimItem, FailedLoginsItem, GaveBack, GiveBack, UserItem, UserKey};
 
 use crate::clock;
 use crate::error::Error;
 use crate::input::{Username, could_be_tenant_id};
 use crate::lockout;
 use crate::mutation::backoff;
-use crate::password_hash::{decoy_hash, verify};
+use crate::password_hash::{decoy_hash, needs_rehash, rehash, verify};
 use crate::service::Accounts;
 use crate::sessions::NewSession;
 
@@ -33,7 +33,9 @@ impl Accounts {
     /// deleted user and wrong password are all the same `InvalidCredentials`, and cost the
     /// same reads and time. Every attempt counts against the requested name before its
     /// password is checked, and a right password gives it back (see `lockout`); a locked name
-    /// is refused before any password check, whether or not an account has it.
+    /// is refused before any password check, whether or not an account has it. A right
+    /// password whose hash was made with older parameters is re-hashed as it gives its attempt
+    /// back (`give_back_rehashing`).
     pub async fn login(
         &self,
         tenant_id: &str,
@@ -57,7 +59,12 @@ impl Accounts {
         let password_ok = verify(password.to_owned(), stored).await;
         match user {
             Some(user) if password_ok && !user.is_deleted() => {
-                self.give_back(tenant_id, attempt).await?;
+                if needs_rehash(&user.password_hash) {
+                    self.give_back_rehashing(tenant_id, attempt, &user, password)
+                        .await?;
+                } else {
+                    self.give_back(tenant_id, attempt).await?;
+                }
                 self.open_session(&user).await
             }
             _ => Err(attempt.failed()),
@@ -131,6 +138,62 @@ impl Accounts {
             .await?
         {
             self.store.release_failed_login(tenant_id, &guard).await?;
+        }
+        Ok(())
+    }
+
+    /// `give_back`, for a right password whose stored hash was made with older parameters
+    /// (`needs_rehash`): each of its two shapes (the counter cleared, or one attempt taken
+    /// back) goes with a new hash of the password, in one transaction, so the hash moves to the
+    /// current parameters with the attempt given back.
+    /// The counter ends exactly as `give_back` leaves it. The hash changes only while it is
+    /// still the one verified and the user not deleted; when it cannot (a new password or a
+    /// deletion since the read, another transaction on an item), the attempt is given back
+    /// alone, as `give_back` does, and the older hash stays for a later login.
+    async fn give_back_rehashing(
+        &self,
+        tenant_id: &str,
+        attempt: Attempt,
+        user: &UserItem,
+        password: &str,
+    ) -> Result<(), Error> {
+        let new_hash = match rehash(password).await {
+            Ok(hash) => hash,
+            Err(err) => {
+                tracing::warn!(error = %err, "a password could not be re-hashed; its hash stays");
+                return self.give_back(tenant_id, attempt).await;
+            }
+        };
+        let Attempt { counted, guard } = &attempt;
+        let with_hash = |give_back| {
+            self.store
+                .give_back_and_rehash(tenant_id, guard, give_back, user, &new_hash)
+        };
+        let seen = counted.version;
+        match with_hash(GiveBack::Clear { seen }).await? {
+            GaveBack::Rehashed => {}
+            // Attempts were counted since this one: take only this one back.
+            GaveBack::CounterMoved => match with_hash(GiveBack::Release).await? {
+                // Done; or the count was spent meanwhile, and the attempt stands.
+                GaveBack::Rehashed
+                | GaveBack::CounterMoved
+                | GaveBack::NotRehashed {
+                    counter_moved: true,
+                } => {}
+                GaveBack::NotRehashed {
+                    counter_moved: false,
+                } => {
+                    self.store.release_failed_login(tenant_id, guard).await?;
+                }
+            },
+            GaveBack::NotRehashed {
+                counter_moved: true,
+            } => {
+                self.store.release_failed_login(tenant_id, guard).await?;
+            }
+            GaveBack::NotRehashed {
+                counter_moved: false,
+            } => return self.give_back(tenant_id, attempt).await,
         }
         Ok(())
     }

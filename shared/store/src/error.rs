@@ -30,6 +30,8 @@ pub enum Part {
     /// A claim given up by its user (the old email, when the email changes).
     ReleasedClaim,
     Audit,
+    /// A login's failed-login counter, given back in the transaction that re-hashes a password.
+    FailedLogins,
 }
 
 /// Why one part of a cancelled transaction failed. Its `Debug` (and so the `Display` of a

@@ -11,6 +11,7 @@ pub mod items;
 pub mod keys;
 mod parts;
 mod reads;
+mod rehash;
 mod schema;
 mod sessions;
 mod writes;
@@ -26,5 +27,6 @@ pub use items::{
 pub use keys::{ActorKey, DirectoryTokenKey, UserKey};
 pub use parts::ActorCheck;
 pub use reads::{DueCursor, DuePage, DueUser, Page, Snapshot, USERS_READ_PER_PAGE, UserFilter};
+pub use rehash::{GaveBack, GiveBack};
 pub use schema::{IndexSpec, TableSpec};
 pub use writes::{Deletion, UserChange};

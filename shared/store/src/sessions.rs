@@ -1,6 +1,7 @@
 //! Single-item writes of login sessions (refresh-token families) and failed-login counters.
 //! Each is conditioned on the item as it was read, like the transactions of `writes.rs`, but
-//! touches one item and writes no audit event, so it needs no transaction.
+//! touches one item and writes no audit event, so it needs no transaction. (A give-back that
+//! also replaces a password hash is one, in `rehash.rs`, with the same conditions as here.)
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -10,6 +11,14 @@ use crate::client::Store;
 use crate::error::{StoreError, classify, other};
 use crate::items::{FailedLoginsItem, ROTATIONS_KEPT, SessionItem, from_item, to_item};
 use crate::keys::{failed_logins_key, session_key};
+
+/// A right password's give-back when nothing was counted since its attempt: the counter goes,
+/// if it is still at the version the attempt wrote (`:seen`).
+pub(crate) const CLEAR_CONDITION: &str = "version = :seen";
+/// A right password's give-back when other attempts were counted since: one attempt is taken
+/// back (`:one`), unless the count has been spent meanwhile.
+pub(crate) const RELEASE_UPDATE: &str = "SET failures = failures - :one, version = version + :one";
+pub(crate) const RELEASE_CONDITION: &str = "failures >= :one";
 
 /// `Ok(false)` when the write's condition did not hold.
 pub(crate) fn held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
@@ -26,6 +35,27 @@ where
             Ok(false)
         }
         Err(err) => Err(classify(err)),
+    }
+}
+
+/// `held`, for the single writes of a failed-login counter. A login's re-hash also writes the
+/// counter, in a transaction (`rehash.rs`); while it holds the counter, DynamoDB refuses a
+/// single write to it with `TransactionConflictException`. Like a failed condition, that means
+/// another write got there first: `Ok(false)`, read again (or, for a give-back, the attempt
+/// stands), never a server error.
+pub(crate) fn counter_held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Err(SdkError::ServiceError(e))
+            if aws_sdk_dynamodb::error::ProvideErrorMetadata::code(e.err())
+                == Some("TransactionConflictException") =>
+        {
+            Ok(false)
+        }
+        result => held(result),
     }
 }
 
@@ -122,7 +152,7 @@ impl Store {
                 .expression_attribute_values(":seen", n(version)),
             None => put.condition_expression("attribute_not_exists(PK)"),
         };
-        held(put.send().await)
+        counter_held(put.send().await)
     }
 
     /// Clears a failed-login counter after a successful login, if it is still the version
@@ -133,12 +163,12 @@ impl Store {
         guard: &str,
         seen: u64,
     ) -> Result<bool, StoreError> {
-        held(
+        counter_held(
             self.client()
                 .delete_item()
                 .table_name(self.table())
                 .set_key(Some(failed_logins_key(tenant_id, guard)))
-                .condition_expression("version = :seen")
+                .condition_expression(CLEAR_CONDITION)
                 .expression_attribute_values(":seen", n(seen))
                 .send()
                 .await,
@@ -152,13 +182,13 @@ impl Store {
         tenant_id: &str,
         guard: &str,
     ) -> Result<bool, StoreError> {
-        held(
+        counter_held(
             self.client()
                 .update_item()
                 .table_name(self.table())
                 .set_key(Some(failed_logins_key(tenant_id, guard)))
-                .update_expression("SET failures = failures - :one, version = version + :one")
-                .condition_expression("failures >= :one")
+                .update_expression(RELEASE_UPDATE)
+                .condition_expression(RELEASE_CONDITION)
                 .expression_attribute_values(":one", n(1))
                 .send()
                 .await,
@@ -195,5 +225,58 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(session_key(session_id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_sdk_dynamodb::types::error::{
+        ConditionalCheckFailedException, InternalServerError, TransactionConflictException,
+    };
+
+    use super::*;
+
+    #[allow(clippy::result_large_err)] // the SDK's own error type, as a send returns it
+    fn refused(err: PutItemError) -> Result<(), SdkError<PutItemError, ()>> {
+        Err(SdkError::service_error(err, ()))
+    }
+
+    fn meta(code: &str) -> ErrorMetadata {
+        ErrorMetadata::builder().code(code).build()
+    }
+
+    #[test]
+    fn a_counter_held_by_a_transaction_is_read_again_like_a_failed_condition() {
+        let conflict = PutItemError::TransactionConflictException(
+            TransactionConflictException::builder()
+                .meta(meta("TransactionConflictException"))
+                .build(),
+        );
+        let failed = PutItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder()
+                .meta(meta("ConditionalCheckFailedException"))
+                .build(),
+        );
+        let internal = PutItemError::InternalServerError(
+            InternalServerError::builder()
+                .meta(meta("InternalServerError"))
+                .build(),
+        );
+        assert!(matches!(counter_held(refused(conflict)), Ok(false)));
+        assert!(matches!(counter_held(refused(failed)), Ok(false)));
+        assert!(matches!(
+            counter_held(Ok::<(), SdkError<PutItemError, ()>>(())),
+            Ok(true)
+        ));
+        assert!(counter_held(refused(internal)).is_err());
+        // Elsewhere a conflict stays an error: sessions are never written in a transaction.
+        let conflict = PutItemError::TransactionConflictException(
+            TransactionConflictException::builder()
+                .meta(meta("TransactionConflictException"))
+                .build(),
+        );
+        assert!(held(refused(conflict)).is_err());
     }
 }

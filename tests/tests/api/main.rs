@@ -27,6 +27,7 @@ mod permissions;
 mod purge;
 mod races;
 mod readme;
+mod rehash;
 mod role_changes;
 mod round_trips;
 mod routing;

@@ -516,6 +516,31 @@ async fn every_function_policy_grants_exactly_the_dynamodb_actions_it_uses() {
     }
     assert!(gave_back, "no login gave its attempt back in 30 rounds");
 
+    // A right password whose hash was made with older parameters: the attempt is given back
+    // and the user's hash replaced, in one transaction.
+    let (old_id, _) = stack.user("acme", &owner, "olga", "user").await;
+    crate::rehash::plant(&stack, "acme", &old_id, crate::rehash::OLDER_HASH).await;
+    stack.round_trips.reset();
+    Request::post("/auth/login")
+        .json(json!({"tenant": "acme", "username": "olga", "password": PASSWORD}))
+        .send(&stack)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        stack
+            .round_trips
+            .by_operation()
+            .contains_key("TransactWriteItems"),
+        "the login re-hashed"
+    );
+    used.entry("auth-login".to_owned())
+        .or_default()
+        .extend(stack.round_trips.iam_actions());
+    merge(
+        keys_used.entry("auth-login".to_owned()).or_default(),
+        stack.round_trips.leading_keys(),
+    );
+
     // The scheduled purge: due users (Eve, and Hal whom the directory deleted), one
     // transaction lost to a conflict (its tombstone is looked for before trying again), then
     // the purge.
