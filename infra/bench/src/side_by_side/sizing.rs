@@ -17,8 +17,13 @@ pub(super) const PRICE_PER_MILLION_REQUESTS: f64 = 0.20;
 /// Where the prices come from.
 pub(super) const PRICE_SOURCE: &str = "https://aws.amazon.com/lambda/pricing/";
 
-/// The rule: the cheapest size whose warm p99 is within this factor of the fastest size's.
+/// The rule: the cheapest size whose warm p99 is within this factor of the fastest size's,
 pub(super) const P99_SLACK: f64 = 1.2;
+/// or within this much of it, when that is more. For the functions that take a millisecond
+/// or two, 1.2× is a fraction of a millisecond: less than the same size's p99 moves from one
+/// run of this bench to the next, and less than Lambda's billing unit. Without it, noise would
+/// pick their size, and 30 functions follow get-user and list-users.
+pub(super) const P99_FLOOR: Duration = Duration::from_millis(1);
 
 /// What a million invocations cost at `mb`, each billed its warm duration rounded up to the
 /// millisecond: the mean billed duration × the memory in GB (MB / 1024, as Lambda counts)
@@ -42,13 +47,14 @@ pub(super) struct Candidate {
     pub(super) cost: f64,
 }
 
-/// The cheapest size whose p99 is within [`P99_SLACK`] of the fastest size's p99; of equal
-/// costs, the smaller size.
+/// The cheapest size whose p99 is within [`P99_SLACK`] times the fastest size's p99, or
+/// within [`P99_FLOOR`] of it, whichever is more; of equal costs, the smaller size.
 pub(super) fn choose(options: &[Candidate]) -> u32 {
     let fastest = options.iter().map(|o| o.p99).min().expect("sizes");
+    let limit = (fastest.as_secs_f64() * P99_SLACK).max((fastest + P99_FLOOR).as_secs_f64());
     options
         .iter()
-        .filter(|o| o.p99.as_secs_f64() <= fastest.as_secs_f64() * P99_SLACK)
+        .filter(|o| o.p99.as_secs_f64() <= limit)
         .min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.mb.cmp(&b.mb)))
         .expect("the fastest size qualifies")
         .mb
@@ -218,6 +224,20 @@ mod tests {
         assert_eq!(choose(&options), 512);
         // Equal costs: the smaller size.
         assert_eq!(choose(&[option(256, 10, 0.3), option(128, 11, 0.3)]), 128);
+        // Below 5 ms, 1.2× is less than a millisecond: within 1 ms counts as within.
+        let micros = |mb, p99, cost| Candidate {
+            mb,
+            p99: Duration::from_micros(p99),
+            cost,
+        };
+        let fast = [
+            micros(512, 7_500, 0.21),
+            micros(1024, 2_700, 0.22),
+            micros(1769, 1_860, 0.25),
+        ];
+        assert_eq!(choose(&fast), 1024);
+        let slower = [micros(1024, 2_900, 0.22), micros(1769, 1_860, 0.25)];
+        assert_eq!(choose(&slower), 1769);
     }
 
     #[test]

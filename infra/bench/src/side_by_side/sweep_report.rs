@@ -100,9 +100,11 @@ pub(super) fn write_files(args: &Args, choices: &[Choice<'_>]) -> Result<Vec<Row
          on {date}; do not edit by hand. template.yaml gives each function this MemorySize\n\
          (tests/tests/api/memory_sizes.rs holds it to this file).\n\
          Rule: for each measured subject, the cheapest size whose warm p99 is within {}x of the\n\
-         fastest size's p99; a function takes the largest size chosen among its subjects; a\n\
-         function not measured follows the measured one named (infra/bench/src/side_by_side/sizing.rs).",
-        sizing::P99_SLACK
+         fastest size's p99 (or within {} ms of it, when that is more); a function takes the\n\
+         largest size chosen among its subjects; a function not measured follows the measured\n\
+         one named (infra/bench/src/side_by_side/sizing.rs).",
+        sizing::P99_SLACK,
+        sizing::P99_FLOOR.as_millis(),
     );
     std::fs::write(&args.memory_sizes, memory_sizes::render(&comment, &rows))
         .map_err(|e| format!("{}: {e}", args.memory_sizes.display()))?;
@@ -269,7 +271,10 @@ fn sweep_table(w: &mut String, args: &Args, figures: &SweepFigures, choices: &[C
          ${:.2} per million requests; each invocation billed its duration rounded up to 1 ms, \
          so $ per 1M = 10⁶ × mean billed seconds × MB ÷ 1024 × the GB-second price + $0.20 \
          (no free tier, no init). **Chosen** is the rule's size: the cheapest whose warm p99 is \
-         within {}× of the fastest size's p99.\n\n\
+         within {}× of the fastest size's p99, or within {} ms of it when that is more: for the \
+         functions that take a millisecond or two, 1.2× is a fraction of a millisecond, less \
+         than the same size's p99 moves from one run to the next (and than Lambda's billing \
+         unit), so without that floor noise would pick their size.\n\n\
          | subject | MB | init p50 (ms) | first p50 (ms) | warm n | warm p50 (ms) | warm p99 (ms) | $ per 1M | |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---|",
         figures.cold,
@@ -279,6 +284,7 @@ fn sweep_table(w: &mut String, args: &Args, figures: &SweepFigures, choices: &[C
         sizing::PRICE_PER_GB_SECOND,
         sizing::PRICE_PER_MILLION_REQUESTS,
         sizing::P99_SLACK,
+        sizing::P99_FLOOR.as_millis(),
     );
     for choice in choices {
         for r in &choice.rows {
