@@ -183,8 +183,9 @@ pub(super) fn section(args: &Args, sweep: &Sweep, rows: &[Row]) -> String {
         Sweep::Skipped(reason) => {
             let _ = writeln!(
                 w,
-                "**Not measured in this run:** {reason}. `infra/memory-sizes.tsv` and the chart \
-                 were left as they were.\n"
+                "**Not measured in this run:** {reason}. `{}` and `{}` were left as they were.\n",
+                args.memory_sizes.display(),
+                args.chart.display()
             );
             return out;
         }
