@@ -5,7 +5,7 @@ help:
 	@echo "make dev    run the local dev server (tenantry-dev) on DynamoDB Local, data in .tenantry/"
 	@echo "make test   fmt check, clippy, all tests against DynamoDB Local, schemathesis, scim2-tester, the client generators, the console in chromium (Playwright, axe), sam validate --lint, cfn-lint and checkov"
 	@echo "make race   the race harness, long mode: 10,000 operations (ARGS=\"--duration 300 --faults --seed 7\")"
-	@echo "make bench  cold start vs Python, warm latency vs the bare calls, scale, purge, sizes, lifecycle events: BENCHMARKS.md (ARGS=\"--cold 30 --warm 1000\")"
+	@echo "make bench  cold start vs Python, warm latency vs the bare calls, scale, purge, sizes, lifecycle events, the memory sweep (root: CPU quotas per memory size; infra/memory-sizes.tsv): BENCHMARKS.md (ARGS=\"--cold 30 --warm 1000\", ARGS=\"--only sweep\")"
 	@echo "make bench-purge  purge throughput vs raw conditional DeleteItem, 100,000 users (ARGS=\"--users 5000 --concurrency 32\")"
 	@echo "make fuzz       the property tests (usernames, request parsing) with 20,000 cases each (PROPTEST_CASES=...)"
 	@echo "make fuzz-api   schemathesis, infra/openapi.yaml against the dev server, 500 examples per operation (ARGS=\"--seed 7 --max-time 600\")"

@@ -5,6 +5,7 @@
 pub mod events;
 pub mod http;
 pub mod invariants;
+pub mod memory_sizes;
 pub mod proxy;
 pub mod race;
 pub mod runtime_api;

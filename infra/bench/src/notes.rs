@@ -30,6 +30,33 @@ pub fn keep_notes(generated: &str, existing: Option<&str>) -> String {
     }
 }
 
+/// `existing` with the section whose heading line starts with `heading` (up to the next `## `
+/// heading or the [`MARKER`] line) replaced by `section`; when it has none, `section` goes
+/// before the notes (or at the end). For `make bench ARGS="--only sweep"`, which rewrites
+/// one section and keeps the others' figures.
+pub fn replace_section(existing: &str, heading: &str, section: &str) -> String {
+    let lines: Vec<&str> = existing.split_inclusive('\n').collect();
+    let ends_section = |line: &&str| line.starts_with("## ") || line.trim_end() == MARKER;
+    let (start, end) = match lines.iter().position(|l| l.starts_with(heading)) {
+        Some(start) => {
+            let end = (lines[start + 1..].iter().position(ends_section))
+                .map_or(lines.len(), |n| start + 1 + n);
+            (start, end)
+        }
+        None => {
+            let at = (lines.iter().position(|l| l.trim_end() == MARKER)).unwrap_or(lines.len());
+            (at, at)
+        }
+    };
+    let mut before = lines[..start].concat();
+    if !before.is_empty() {
+        before = format!("{}\n\n", before.trim_end_matches('\n'));
+    }
+    let after = lines[end..].concat();
+    let gap = if after.is_empty() { "\n" } else { "\n\n" };
+    format!("{before}{}{gap}{after}", section.trim_end_matches('\n'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +109,39 @@ mod tests {
             keep_notes("# Benchmarks\n\n\n", Some(&old)),
             format!("# Benchmarks\n\n{MARKER}\nlast line")
         );
+    }
+
+    #[test]
+    fn one_section_is_replaced_and_the_others_and_the_notes_are_kept() {
+        let old = format!(
+            "# Benchmarks\n\n## 8. Login\n\nkept\n\n## 9. Memory\n\nold\n### sub\nold too\n\n{MARKER}\nnotes\n"
+        );
+        let new = replace_section(&old, "## 9.", "## 9. Memory\n\nnew\n");
+        assert_eq!(
+            new,
+            format!(
+                "# Benchmarks\n\n## 8. Login\n\nkept\n\n## 9. Memory\n\nnew\n\n{MARKER}\nnotes\n"
+            )
+        );
+        // A section in the middle ends at the next heading.
+        let middle = "## 9. Memory\nold\n## 10. Next\nkept\n";
+        assert_eq!(
+            replace_section(middle, "## 9.", "## 9. Memory\nnew"),
+            "## 9. Memory\nnew\n\n## 10. Next\nkept\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_section_goes_before_the_notes_or_at_the_end() {
+        let with_notes = format!("# Benchmarks\n\n## 8. Login\nkept\n{MARKER}\nnotes\n");
+        assert_eq!(
+            replace_section(&with_notes, "## 9.", "## 9. Memory\nnew\n"),
+            format!("# Benchmarks\n\n## 8. Login\nkept\n\n## 9. Memory\nnew\n\n{MARKER}\nnotes\n")
+        );
+        assert_eq!(
+            replace_section("# Benchmarks\n", "## 9.", "## 9. Memory\nnew\n"),
+            "# Benchmarks\n\n## 9. Memory\nnew\n"
+        );
+        assert_eq!(replace_section("", "## 9.", "## 9. M\n"), "## 9. M\n");
     }
 }

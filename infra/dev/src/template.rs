@@ -238,6 +238,36 @@ impl Template {
         Ok(environment)
     }
 
+    /// Each function's memory (MB) by binary name: its own `MemorySize`, else the Globals';
+    /// `None` when neither sets one (Lambda's default, 128, would apply).
+    pub fn memory_sizes(&self) -> Result<std::collections::BTreeMap<String, Option<u64>>, String> {
+        let number = |value: &Value, whose: &str| {
+            value
+                .as_u64()
+                .ok_or_else(|| format!("{whose}: MemorySize {value:?} is not a whole number"))
+        };
+        let global = match self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("MemorySize"))
+        {
+            Some(value) => Some(number(value, "Globals.Function")?),
+            None => None,
+        };
+        let mut sizes = std::collections::BTreeMap::new();
+        for (name, function) in self.of_type("AWS::Serverless::Function") {
+            let binary = str_at(function, &["Metadata", "BuildProperties", "Binary"])
+                .ok_or_else(|| format!("{name}: no Metadata.BuildProperties.Binary"))?;
+            let own = match function.get("Properties").and_then(|p| p.get("MemorySize")) {
+                Some(value) => Some(number(value, name)?),
+                None => None,
+            };
+            sizes.insert(binary.to_owned(), own.or(global));
+        }
+        Ok(sizes)
+    }
+
     /// A value as text: a literal, a `Ref` to a parameter or a pseudo parameter, or an
     /// `Fn::Sub` of those; `None` for anything else.
     fn resolve(&self, value: &Value, stack: &str) -> Option<String> {
@@ -498,5 +528,36 @@ Resources:
             )]
         );
         assert_eq!(indexes(&template).len(), 1, "no other index by default");
+    }
+
+    #[test]
+    fn a_function_s_own_memory_size_wins_over_the_globals() {
+        let function = |name: &str, own: &str| {
+            format!(
+                "  {name}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildProperties: {{Binary: {name}}}\n    Properties: {{CodeUri: .{own}}}\n"
+            )
+        };
+        let text = |globals: &str| {
+            format!(
+                "{globals}Resources:\n{}{}",
+                function("own", ", MemorySize: 512"),
+                function("inherits", "")
+            )
+        };
+        let sizes = Template::parse(&text("Globals:\n  Function: {MemorySize: 256}\n"))
+            .unwrap()
+            .memory_sizes()
+            .unwrap();
+        assert_eq!(sizes["own"], Some(512));
+        assert_eq!(sizes["inherits"], Some(256));
+        let sizes = Template::parse(&text("")).unwrap().memory_sizes().unwrap();
+        assert_eq!(sizes["inherits"], None);
+        let wrong = Template::parse(&text("Globals:\n  Function: {MemorySize: lots}\n")).unwrap();
+        assert!(
+            wrong
+                .memory_sizes()
+                .unwrap_err()
+                .contains("not a whole number")
+        );
     }
 }

@@ -20,6 +20,7 @@ mod log_lines;
 mod logs;
 mod mass_assignment;
 mod matrix;
+mod memory_sizes;
 mod outage;
 mod ownership;
 mod parsing;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "usage: bench --bin-dir DIR --python PYTHON --python-dir DIR \
 [--variant LABEL=PATH]... [--sizes TSV] [--out FILE] [--cold N] [--warm N] \
-[--scale-users N] [--purge-users N]";
+[--scale-users N] [--purge-users N] [--sweep-cold N] [--sweep-warm N] \
+[--memory-sizes TSV] [--chart SVG] [--only sweep]
+  (with --only sweep, --python and --python-dir are not needed)";
 
 /// What to measure, and where to write the report.
 pub struct Args {
@@ -18,6 +20,14 @@ pub struct Args {
     pub(super) warm: usize,
     pub(super) scale_users: usize,
     pub(super) purge_users: usize,
+    /// The memory sweep (section 9): cold starts and warm invocations per size.
+    pub(super) sweep_cold: usize,
+    pub(super) sweep_warm: usize,
+    /// Where the sweep writes each function's memory, and its chart.
+    pub(super) memory_sizes: PathBuf,
+    pub(super) chart: PathBuf,
+    /// Only the memory sweep: its section replaces section 9 of `--out`, the rest is kept.
+    pub(super) only_sweep: bool,
     pub(super) command_line: String,
 }
 
@@ -35,6 +45,11 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
         warm: 1000,
         scale_users: 100_000,
         purge_users: 10_000,
+        sweep_cold: 10,
+        sweep_warm: 100,
+        memory_sizes: PathBuf::from("infra/memory-sizes.tsv"),
+        chart: PathBuf::from("docs/images/memory-sweep.svg"),
+        only_sweep: false,
         command_line: args.join(" "),
     };
     let mut it = args.iter();
@@ -65,6 +80,12 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
             "--warm" => parsed.warm = number()?,
             "--scale-users" => parsed.scale_users = number()?.max(2_000),
             "--purge-users" => parsed.purge_users = number()?,
+            "--sweep-cold" => parsed.sweep_cold = number()?,
+            "--sweep-warm" => parsed.sweep_warm = number()?,
+            "--memory-sizes" => parsed.memory_sizes = PathBuf::from(value),
+            "--chart" => parsed.chart = PathBuf::from(value),
+            "--only" if value == "sweep" => parsed.only_sweep = true,
+            "--only" => return Err(format!("--only {value:?}: only \"sweep\" can run alone")),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -74,8 +95,11 @@ pub fn parse(args: &[String]) -> Result<Args, String> {
         std::path::absolute(&path).map_err(|e| format!("{flag} {}: {e}", path.display()))
     };
     parsed.bin_dir = absolute(bin_dir, "--bin-dir")?;
-    parsed.python = absolute(python, "--python")?;
-    parsed.python_dir = absolute(python_dir, "--python-dir")?;
+    // The sweep runs no Python.
+    if !parsed.only_sweep || python.is_some() || python_dir.is_some() {
+        parsed.python = absolute(python, "--python")?;
+        parsed.python_dir = absolute(python_dir, "--python-dir")?;
+    }
     for (_, path) in &mut parsed.variants {
         *path = absolute(Some(path.clone()), "--variant")?;
     }
@@ -107,6 +131,10 @@ mod tests {
             ),
             (30, 1000, 100_000, 10_000)
         );
+        assert_eq!((parsed.sweep_cold, parsed.sweep_warm), (10, 100));
+        assert_eq!(parsed.memory_sizes, PathBuf::from("infra/memory-sizes.tsv"));
+        assert_eq!(parsed.chart, PathBuf::from("docs/images/memory-sweep.svg"));
+        assert!(!parsed.only_sweep, "make bench runs everything");
         assert_eq!(
             parsed.command_line,
             "--bin-dir /b --python /p/python --python-dir /d"
@@ -138,6 +166,20 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(parsed.scale_users, 2_000);
+    }
+
+    #[test]
+    fn the_sweep_alone_needs_no_python() {
+        let parsed = parse(&args(
+            "--bin-dir b --only sweep --sweep-cold 2 --sweep-warm 30",
+        ))
+        .unwrap();
+        assert!(parsed.only_sweep);
+        assert_eq!((parsed.sweep_cold, parsed.sweep_warm), (2, 30));
+        assert_eq!(
+            parse(&args("--bin-dir b --only scale")).err().unwrap(),
+            "--only \"scale\": only \"sweep\" can run alone"
+        );
     }
 
     #[test]

@@ -49,6 +49,13 @@ pub(super) fn event(
     event
 }
 
+/// `event` carrying `body` as JSON, as API Gateway passes a request's body.
+pub(super) fn with_json(mut event: Value, body: &Value) -> Value {
+    event["headers"]["content-type"] = json!("application/json");
+    event["body"] = json!(body.to_string());
+    event
+}
+
 fn form_pairs(query: &str) -> serde_json::Map<String, Value> {
     query
         .split('&')

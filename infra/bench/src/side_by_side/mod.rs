@@ -15,21 +15,34 @@
 //! 5. Sizes of the arm64 packages (`make package`'s sizes.tsv: `sizes`).
 //! 6. The builds of section 1 side by side; 7. lifecycle events (`lifecycle_events`);
 //! 8. login timing, a wrong password against an unknown name (`login_timing`).
+//! 9. The memory sweep (`memory_sweep`): each function at each memory size under the CPU
+//!    quota Lambda gives that size (`cgroup`), after a check that the quotas bind
+//!    (`busy_loop`); its subjects and their users (`sweep_subjects`); the size chosen for
+//!    each function and its cost (`sizing`), written to `infra/memory-sizes.tsv`; the section
+//!    (`sweep_report`) and its chart (`chart`). `--only sweep` runs it alone and replaces
+//!    section 9 of the existing BENCHMARKS.md.
 //!
-//! `report` writes them; the functions run as processes (`processes`) invoked with the events
-//! API Gateway sends (`events`).
+//! `report` writes sections 1 to 8; the functions run as processes (`processes`) invoked with
+//! the events API Gateway sends (`events`).
 
 mod args;
+mod busy_loop;
+mod cgroup;
+mod chart;
 mod cold_start;
 mod events;
 mod floor;
 mod lifecycle_events;
 mod login_timing;
+mod memory_sweep;
 mod processes;
 mod report;
 mod scale;
 mod sizes;
+mod sizing;
 mod stats;
+mod sweep_report;
+mod sweep_subjects;
 mod warm_latency;
 
 use std::fs;
@@ -43,6 +56,7 @@ use tenantry_store::{Store, StoreConfig, UserItem};
 use tenantry_tests::{Stack, endpoint, seed};
 
 pub use args::{Args, USAGE, parse};
+pub use busy_loop::{FLAG as BUSY_LOOP_FLAG, child as busy_loop};
 use cold_start::Cold;
 use floor::Floor;
 use processes::{Env, Subject};
@@ -80,10 +94,25 @@ struct Results {
     sizes: Vec<(String, u64, u64)>,
 }
 
-/// Measures everything, in order, prints the report and writes it to `--out`.
+/// Measures everything, in order, prints the report and writes it to `--out`; with
+/// `--only sweep`, the memory sweep alone, replacing its section of `--out`.
 pub async fn run(args: Args) -> ExitCode {
     let bench = Bench::set_up(args).await;
     bench.warm_up_dynamodb().await;
+    if bench.args.only_sweep {
+        let section = bench.sweep_section().await;
+        println!("\n{section}");
+        let existing = fs::read_to_string(&bench.args.out).unwrap_or_default();
+        let written = notes::replace_section(&existing, sweep_report::SECTION, &section);
+        fs::write(&bench.args.out, written).expect("write the report");
+        println!(
+            "bench: replaced section {} of {}",
+            sweep_report::SECTION,
+            bench.args.out.display()
+        );
+        let _ = fs::remove_dir_all(&bench.logs);
+        return ExitCode::SUCCESS;
+    }
     let cold = bench.cold_starts().await;
     let pages_cold = bench.page_cold_starts().await;
     let (warm, raw_get) = bench.warm().await;
@@ -126,7 +155,9 @@ pub async fn run(args: Args) -> ExitCode {
         logins,
         sizes,
     };
-    let report = report::report(&bench.args, &results);
+    let mut report = report::report(&bench.args, &results);
+    report.push('\n');
+    report.push_str(&bench.sweep_section().await);
     println!("\n{report}");
     let existing = fs::read_to_string(&bench.args.out).ok();
     let written = notes::keep_notes(&report, existing.as_deref());
@@ -167,7 +198,12 @@ impl Bench {
         let target = seed_users(&stack, TENANT, "target", 1, true)
             .await
             .remove(0);
-        let per_side = args.warm + WARM_UP;
+        // The memory sweep alone makes its own users.
+        let per_side = if args.only_sweep {
+            0
+        } else {
+            args.warm + WARM_UP
+        };
         let doomed = seed_users(&stack, TENANT, "doomed", per_side, true).await;
         let doomed_floor = seed_users(&stack, TENANT, "floor", per_side, true).await;
         seed_users(&stack, TENANT, "member", LIST_LIMIT * 2, false).await;
@@ -223,6 +259,26 @@ impl Bench {
 
     fn is_target(&self) -> impl Fn(&Value) -> bool + Copy + '_ {
         |body: &Value| body["id"] == self.target.as_str()
+    }
+
+    /// Section 9: the memory sweep, its files written (`--memory-sizes`, `--chart`).
+    async fn sweep_section(&self) -> String {
+        let sweep = self.memory_sweep().await;
+        let rows = match &sweep {
+            memory_sweep::Sweep::Done(figures) => {
+                let choices = sweep_report::choices(figures);
+                let rows = sweep_report::write_files(&self.args, &choices)
+                    .unwrap_or_else(|e| panic!("memory sweep: {e}"));
+                println!(
+                    "bench: wrote {} and {}",
+                    self.args.memory_sizes.display(),
+                    self.args.chart.display()
+                );
+                rows
+            }
+            memory_sweep::Sweep::Skipped(_) => Vec::new(),
+        };
+        sweep_report::section(&self.args, &sweep, &rows)
     }
 
     /// DynamoDB Local runs on a JVM: its hot paths are compiled before anything is measured.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tenantry_tests::{LOGIN_GUARD_KEY, SIGNING_KEYS, VERIFYING_KEYS};
 
 use super::TIMEOUT;
+use super::cgroup::CpuGroup;
 use crate::runtime_api::RuntimeApi;
 
 /// What a function process is started as: the Rust binary itself (its own `bootstrap`), or
@@ -59,6 +60,16 @@ pub(super) struct Env<'a> {
 /// Starts `subject` on a new Runtime API with the environment Lambda gives a function
 /// (plus the function's own variables) and waits for its first poll.
 pub(super) async fn start(subject: &Subject, env: &Env<'_>) -> Running {
+    start_in(subject, env, None).await
+}
+
+/// [`start`], in `group` when given: from its first instruction, with the group's CPU quota
+/// and `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` set to the group's memory.
+pub(super) async fn start_in(
+    subject: &Subject,
+    env: &Env<'_>,
+    group: Option<&CpuGroup>,
+) -> Running {
     let mut api = RuntimeApi::start().await.expect("bind the runtime API");
     let log = fs::OpenOptions::new()
         .create(true)
@@ -89,10 +100,15 @@ pub(super) async fn start(subject: &Subject, env: &Env<'_>) -> Running {
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("the log"))
         .stderr(log);
+    if let Some(group) = group {
+        command.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", group.mb.to_string());
+    }
     let spawned = Instant::now();
-    let child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", subject.program.display()));
+    let child = match group {
+        None => command.spawn().map_err(|e| e.to_string()),
+        Some(group) => group.spawn(&mut command),
+    }
+    .unwrap_or_else(|e| panic!("start {}: {e}", subject.program.display()));
     let polled = api.next_poll(TIMEOUT).await.unwrap_or_else(|| {
         panic!(
             "{} did not ask for an event within {TIMEOUT:?} (init errors: {:?}); see {}",
@@ -150,4 +166,17 @@ pub(super) async fn invoke(
         event["rawPath"]
     );
     outcome.duration
+}
+
+/// One invocation of a function that is not behind API Gateway: its duration and its answer,
+/// after checking it did not fail.
+pub(super) async fn invoke_raw(running: &Running, event: &Value) -> (Duration, Value) {
+    let outcome = running
+        .api
+        .invoke(event.to_string().into_bytes(), TIMEOUT)
+        .await
+        .expect("an answer");
+    let answer: Value = serde_json::from_slice(&outcome.body).expect("a JSON answer");
+    assert!(outcome.ok, "the function failed: {answer}");
+    (outcome.duration, answer)
 }
