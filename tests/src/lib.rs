@@ -429,30 +429,50 @@ pub async fn backdate(store: &Store, pk: &str, sk: &str, attribute: &str) {
 /// Sets attributes of a user item directly (as another request would have), bumping its
 /// version; blocking, for use inside `Faults::before_next_transaction`.
 pub fn set_user_blocking(store: &Store, tenant: &str, user_id: &str, role: &str, is_owner: bool) {
-    let (client, table) = (store.client().clone(), store.table().to_owned());
-    let key = (format!("TENANT#{tenant}"), format!("USER#{user_id}"));
-    let role = role.to_owned();
+    update_item_blocking(
+        store,
+        &format!("TENANT#{tenant}"),
+        &format!("USER#{user_id}"),
+        "SET #r = :r, is_owner = :o ADD version :one",
+        &[("#r", "role")],
+        vec![
+            (":r", AttributeValue::S(role.to_owned())),
+            (":o", AttributeValue::Bool(is_owner)),
+            (":one", AttributeValue::N("1".into())),
+        ],
+    );
+}
+
+/// Runs `update` (with `names` and `values`) on the item `pk`/`sk` from a thread of its own
+/// and waits for it: for `Faults::before_next_transaction`, whose hooks run inside a request.
+pub fn update_item_blocking(
+    store: &Store,
+    pk: &str,
+    sk: &str,
+    update: &str,
+    names: &[(&str, &str)],
+    values: Vec<(&str, AttributeValue)>,
+) {
+    let mut request = store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .key("PK", AttributeValue::S(pk.to_owned()))
+        .key("SK", AttributeValue::S(sk.to_owned()))
+        .update_expression(update);
+    for (name, attribute) in names {
+        request = request.expression_attribute_names(*name, *attribute);
+    }
+    for (name, value) in values {
+        request = request.expression_attribute_values(name, value);
+    }
     std::thread::spawn(move || {
-        use aws_sdk_dynamodb::types::AttributeValue as V;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
+            .unwrap()
+            .block_on(request.send())
             .unwrap();
-        runtime.block_on(async {
-            client
-                .update_item()
-                .table_name(table)
-                .key("PK", V::S(key.0))
-                .key("SK", V::S(key.1))
-                .update_expression("SET #r = :r, is_owner = :o ADD version :one")
-                .expression_attribute_names("#r", "role")
-                .expression_attribute_values(":r", V::S(role))
-                .expression_attribute_values(":o", V::Bool(is_owner))
-                .expression_attribute_values(":one", V::N("1".into()))
-                .send()
-                .await
-                .unwrap();
-        });
     })
     .join()
     .unwrap();

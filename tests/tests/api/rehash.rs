@@ -111,8 +111,8 @@ async fn counter(stack: &Stack, tenant: &str, username: &str) -> Option<FailedLo
         .1
 }
 
-/// Runs `update` (with `values`) on the item `pk`/`sk` from a thread of its own, blocking: for
-/// `Faults::before_next_transaction`, which runs inside a request.
+/// Runs `update` (with `values`) on the item `pk`/`sk` when called: a hook for
+/// `Faults::before_next_transaction` (`tenantry_tests::update_item_blocking`).
 fn update_blocking(
     stack: &Stack,
     pk: String,
@@ -120,29 +120,8 @@ fn update_blocking(
     update: &'static str,
     values: Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>,
 ) -> impl FnOnce() + Send + 'static {
-    let (client, table) = (stack.store.client().clone(), stack.store.table().to_owned());
-    move || {
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let mut request = client
-                    .update_item()
-                    .table_name(table)
-                    .key("PK", s(&pk))
-                    .key("SK", s(&sk))
-                    .update_expression(update);
-                for (name, value) in values {
-                    request = request.expression_attribute_values(name, value);
-                }
-                request.send().await.unwrap();
-            });
-        })
-        .join()
-        .unwrap();
-    }
+    let store = stack.store.clone();
+    move || tenantry_tests::update_item_blocking(&store, &pk, &sk, update, &[], values)
 }
 
 fn number(value: u64) -> aws_sdk_dynamodb::types::AttributeValue {
