@@ -147,6 +147,11 @@ pub(super) async fn measure(backlog: usize, samples: usize) -> EventsFigures {
             if let Some(at) = bus.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
                 break *at;
             }
+            assert!(
+                answered.elapsed() < Duration::from_secs(60),
+                "the deletion of {id} did not reach the bus in 60 s: {:?}",
+                running.progress()
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         };
         lags.push(arrived.saturating_duration_since(answered));
