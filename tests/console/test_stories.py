@@ -194,6 +194,10 @@ class Stories(ConsoleTestCase):
     def test_a_page_notices_at_once_when_its_user_is_demoted_elsewhere_on_focus(self):
         sam = self.cast["sam"]
         page = self.sign_in_as("sam")
+        # The first screen loaded (the list and the tenant behind "Add user"), so the only request
+        # the demotion can catch is the one the focus makes.
+        expect(page.get_by_role("table").get_by_role("link", name=sam["username"], exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="Add user", exact=True)).to_be_visible()
         watch = self.watchdog(page)
         watch.allow_http(401, "/me")
         watch.allow_http(401, "/auth/refresh")
