@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use tenantry_accounts::{Accounts, LoginGuardKey};
 use tenantry_dev::{Router, template};
 use tenantry_http::{App, SigningKeys, Tokens};
-use tenantry_store::{Store, StoreConfig, UserItem, UserKey};
+use tenantry_store::{Store, StoreConfig, TableSpec, UserItem, UserKey};
 
 pub use crate::http::{Answer, Request};
 
@@ -491,6 +491,18 @@ pub struct Stack {
 
 static TABLES: AtomicU64 = AtomicU64::new(0);
 
+/// The table `template` declares, with its stream only when `stream`. Tables without one are
+/// faster to write to on DynamoDB Local, and they keep its stream readers fast: it keeps the
+/// stream records of all its tables together and scans them on every `GetRecords`, so a bulk
+/// write to a table with a stream (100,000-odd records) made another table's polls take minutes.
+pub fn table_spec(template: &template::Template, stream: bool) -> TableSpec {
+    let mut table = template.table().expect("the table in template.yaml");
+    if !stream {
+        table.stream_view_type = None;
+    }
+    table
+}
+
 impl Stack {
     pub async fn new() -> Stack {
         Stack::with_endpoint(&endpoint(), 3).await
@@ -562,11 +574,12 @@ impl Stack {
             root_token: String::new(),
             root_id: String::new(),
         };
-        let mut table = template.table().unwrap();
-        if !stream {
-            table.stream_view_type = None;
-        }
-        if stack.store.create_table(&table).await.is_ok() {
+        if stack
+            .store
+            .create_table(&table_spec(&template, stream))
+            .await
+            .is_ok()
+        {
             assert!(
                 stack
                     .app

@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt, stream};
 use tenantry_accounts::{PurgeRun, PurgeSettings, Purger, format_time};
 use tenantry_dev::template;
-use tenantry_store::{Store, StoreConfig, TableSpec};
+use tenantry_store::{Store, StoreConfig};
 
-use tenantry_tests::{endpoint, seed};
+use tenantry_tests::{endpoint, seed, table_spec};
 
 /// What to run.
 #[derive(Clone, Copy, Debug)]
@@ -117,15 +117,12 @@ pub async fn run(config: Config) -> Figures {
     })
     .await;
     let template = template::Template::load(&template::default_path()).expect("template.yaml");
-    // Without the template's stream, like the test stacks' tables: the purge reads none, and
-    // DynamoDB Local keeps the stream records of all its tables together and scans them on
-    // every GetRecords, so this table's 100,000-odd records made `make bench`'s next section
-    // (lifecycle events, which reads its own table's stream) take minutes per poll.
-    let spec = TableSpec {
-        stream_view_type: None,
-        ..template.table().expect("the table in template.yaml")
-    };
-    store.create_table(&spec).await.expect("create the table");
+    // Without the stream, which the purge does not read: with it, `make bench`'s next section
+    // (lifecycle events) waited minutes for each poll of its own table's stream.
+    store
+        .create_table(&table_spec(&template, false))
+        .await
+        .expect("create the table");
     println!(
         "purge bench: {n} users over {} tenants, concurrency {concurrency}, table {} on {endpoint}",
         config.tenants,
